@@ -1,0 +1,37 @@
+// Grafana configuration names livehub recognises but does not use. Environments built for Grafana
+// (its Docker image sets GF_PATHS_HOME, GF_PATHS_LOGS, …) must not stop livehub, while a typo such as
+// GF_LIVE_MAX_CONECTIONS still must: known Grafana keys warn, anything else in a livehub section fails.
+
+/** Grafana keys inside sections livehub owns that are accepted and ignored with a warning. */
+export const IGNORED_GRAFANA_KEYS: Readonly<Record<string, readonly string[]>> = {
+  '': ['app_mode', 'instance_name'],
+  server: [
+    'protocol', 'min_tls_version', 'domain', 'enforce_domain', 'serve_from_sub_path', 'router_logging',
+    'static_root_path', 'enable_gzip', 'cert_file', 'cert_key', 'cert_pass', 'socket', 'socket_gid',
+    'socket_mode', 'cdn_url', 'write_timeout',
+  ],
+  'auth.anonymous': ['org_name', 'hide_version', 'device_limit'],
+  'auth.jwt': [
+    'enable_login_token', 'email_claim', 'username_claim', 'jwk_set_url', 'jwk_set_bearer_token_file',
+    'cache_ttl', 'key_id', 'role_attribute_path', 'role_attribute_strict', 'groups_attribute_path',
+    'email_attribute_path', 'username_attribute_path', 'org_attribute_path', 'org_mapping', 'auto_sign_up',
+    'allow_assign_grafana_admin', 'skip_org_role_sync', 'signout_redirect_url', 'tls_client_ca',
+  ],
+  paths: ['home', 'config', 'logs', 'plugins', 'provisioning', 'temp_data_lifetime'],
+  log: ['mode', 'filters', 'user_facing_default_error'],
+};
+
+/**
+ * Grafana sections livehub does not have. They matter only for matching env vars: without them
+ * GF_LOG_CONSOLE_LEVEL would match `[log]` with key `console_level` and fail as a typo; with them it
+ * matches `[log.console]`, an unknown section, and is ignored with a warning.
+ */
+export const FOREIGN_GRAFANA_SECTIONS: readonly string[] = [
+  'auth', 'auth.basic', 'auth.proxy', 'auth.ldap', 'auth.generic_oauth', 'auth.github', 'auth.gitlab',
+  'auth.google', 'auth.azuread', 'auth.okta', 'auth.grafana_com', 'auth.grafananet',
+  'log.console', 'log.file', 'log.syslog', 'log.frontend',
+];
+
+export function isIgnoredGrafanaKey(section: string, key: string): boolean {
+  return IGNORED_GRAFANA_KEYS[section]?.includes(key) ?? false;
+}

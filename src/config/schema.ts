@@ -1,0 +1,369 @@
+// The declarative table of every configuration key livehub knows: section, key, type, default
+// (as INI text), env var, meaning, validation and where the value lands in LiveHubConfig.
+// The loader, the docs generator and the tests all enumerate this one table.
+
+import { parseOrgRole, ORG_ROLES } from '../auth/identity.js';
+import { ValueProblem } from './errors.js';
+import { compileGlob } from './glob.js';
+import type { LiveHubConfig, LogConfig } from './types.js';
+import { parseBoolean, parseBytes, parseDurationMs, parseInteger, parseJsonObject, parseList } from './values.js';
+
+export type ValueType = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration' | 'json' | 'bytes';
+
+export interface ConfigKey {
+  readonly section: string;
+  readonly key: string;
+  readonly type: ValueType;
+  /** Default exactly as it would be written in an INI file; parsed by the same code as any value. */
+  readonly default: string;
+  /** `GF_<SECTION>_<KEY>`, upper case, dots and dashes as `_`. */
+  readonly envVar: string;
+  /** One or two sentences for docs/configuration.md. */
+  readonly description: string;
+  /** Allowed values of an enum key. */
+  readonly choices?: readonly string[];
+  /** Values of secret keys are never echoed in errors. */
+  readonly secret: boolean;
+  /** Parses the (expanded) raw value and stores it; throws ValueProblem when it is invalid. */
+  apply(config: LiveHubConfig, raw: string): void;
+}
+
+interface KeySpec<T> {
+  section: string;
+  key: string;
+  type: ValueType;
+  default: string;
+  description: string;
+  choices?: readonly string[];
+  secret?: boolean;
+  parse(raw: string): T;
+  set(config: LiveHubConfig, value: T): void;
+}
+
+/** Env var name for a key, Grafana's rule: `GF_` + SECTION + `_` + KEY, `.` and `-` become `_`. */
+export function envVarName(section: string, key: string): string {
+  return `GF_${envPart(section)}_${envPart(key)}`;
+}
+
+export function envPart(name: string): string {
+  return name.toUpperCase().replace(/[.-]/g, '_');
+}
+
+// Types whose empty value has no meaning of its own: `max_connections =` (as Grafana's defaults.ini
+// and docker-compose files often write) means "use the default", like Grafana's MustInt(default).
+const EMPTY_MEANS_DEFAULT: ReadonlySet<ValueType> = new Set(['int', 'bool', 'duration', 'bytes', 'json']);
+
+function defineKey<T>(spec: KeySpec<T>): ConfigKey {
+  const emptyMeansDefault = EMPTY_MEANS_DEFAULT.has(spec.type) || (spec.type === 'enum' && !spec.choices?.includes(''));
+  return {
+    section: spec.section,
+    key: spec.key,
+    type: spec.type,
+    default: spec.default,
+    envVar: envVarName(spec.section, spec.key),
+    description: spec.description,
+    choices: spec.choices,
+    secret: spec.secret ?? false,
+    apply(config, raw) {
+      const effective = raw === '' && emptyMeansDefault ? spec.default : raw;
+      spec.set(config, spec.parse(effective));
+    },
+  };
+}
+
+// ---- validation helpers -------------------------------------------------------------------------
+
+function inRange(n: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (n < min || n > max) {
+    throw new ValueProblem(max === Number.MAX_SAFE_INTEGER ? `must be at least ${min}` : `must be between ${min} and ${max}`);
+  }
+  return n;
+}
+
+/** Grafana's wording for out-of-range [live] numbers, with the offending value (Grafana printed another key's). */
+function liveAtLeast(key: string, min: number): (n: number) => number {
+  return (n) => {
+    if (n < min) throw new ValueProblem(`unexpected value ${n} for [live] ${key}`, true);
+    return n;
+  };
+}
+
+function wholeSeconds(ms: number, minSeconds: number): number {
+  if (ms % 1000 !== 0) throw new ValueProblem('must be a whole number of seconds');
+  return inRange(ms / 1000, minSeconds);
+}
+
+function nonEmpty(text: string): string {
+  if (text === '') throw new ValueProblem('must not be empty');
+  return text;
+}
+
+function port(text: string): number {
+  const n = parseInteger(text);
+  if (n < 0 || n > 65535) throw new ValueProblem('must be a port number between 1 and 65535 (0 picks a free port)');
+  return n;
+}
+
+function rootUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ValueProblem('must be an absolute URL such as http://localhost:3000/');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValueProblem('must be an http:// or https:// URL');
+  // Grafana appends the trailing slash too; origin checks and the frontend expect it.
+  return text.endsWith('/') ? text : `${text}/`;
+}
+
+function originGlobs(text: string): string[] {
+  const items = parseList(text);
+  for (const item of items) {
+    try {
+      compileGlob(item);
+    } catch (err) {
+      throw new ValueProblem(`origin pattern ${JSON.stringify(item)} is not a valid glob: ${(err as Error).message}`);
+    }
+  }
+  return items;
+}
+
+function haEngine(text: string): '' | 'redis' {
+  if (text === '' || text === 'redis') return text;
+  throw new ValueProblem(`unsupported live HA engine type: ${text}`, true);
+}
+
+function orgRole(text: string) {
+  const role = parseOrgRole(text);
+  if (!role) throw new ValueProblem(`must be one of ${ORG_ROLES.join(', ')}`);
+  return role;
+}
+
+const LOG_LEVELS: Record<string, LogConfig['level']> = {
+  debug: 'debug',
+  info: 'info',
+  warn: 'warn',
+  warning: 'warn',
+  error: 'error',
+  // Grafana's top level; livehub has nothing above error.
+  critical: 'error',
+};
+
+function logLevel(text: string): LogConfig['level'] {
+  const level = LOG_LEVELS[text.toLowerCase()];
+  if (!level) throw new ValueProblem('must be one of debug, info, warn, error');
+  return level;
+}
+
+function httpHeaderName(text: string): string {
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(text)) throw new ValueProblem('must be an HTTP header name');
+  return text;
+}
+
+function hmacSecret(text: string): string {
+  // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output; short secrets are brute-forceable.
+  if (text !== '' && Buffer.byteLength(text, 'utf8') < 32) throw new ValueProblem('must be at least 32 bytes long');
+  return text;
+}
+
+const identity = (text: string): string => text;
+
+// ---- the table ----------------------------------------------------------------------------------
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  // [server]
+  defineKey({
+    section: 'server', key: 'http_addr', type: 'string', default: '',
+    description: 'Address to listen on; empty means all interfaces.',
+    parse: identity, set: (c, v) => { c.server.httpAddr = v; },
+  }),
+  defineKey({
+    section: 'server', key: 'http_port', type: 'int', default: '3000',
+    description: 'TCP port of the HTTP and WebSocket server, 1–65535; 0 picks a free port (tests).',
+    parse: port, set: (c, v) => { c.server.httpPort = v; },
+  }),
+  defineKey({
+    section: 'server', key: 'root_url', type: 'string', default: 'http://localhost:3000/',
+    description: 'Public URL of the server; baseline of the WebSocket origin check. A trailing `/` is added when missing.',
+    parse: rootUrl, set: (c, v) => { c.server.rootUrl = v; },
+  }),
+  defineKey({
+    section: 'server', key: 'read_timeout', type: 'duration', default: '30',
+    description: 'Time allowed for a client to send request headers and body (seconds, or `30s`, `2m`); 0 keeps Node\'s default.',
+    parse: (raw) => inRange(parseDurationMs(raw), 0), set: (c, v) => { c.server.readTimeoutMs = v; },
+  }),
+
+  // [live]
+  defineKey({
+    section: 'live', key: 'max_connections', type: 'int', default: '100',
+    description: 'Maximum WebSocket connections per node; -1 unlimited; 0 disables Live entirely. Excess connections are closed with 3504.',
+    parse: (raw) => liveAtLeast('max_connections', -1)(parseInteger(raw)), set: (c, v) => { c.live.maxConnections = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'allowed_origins', type: 'list', default: '',
+    description: 'Comma-separated origin globs (e.g. `https://*.example.com`) accepted in addition to the request host and `root_url`; `*` allows any origin.',
+    parse: originGlobs, set: (c, v) => { c.live.allowedOrigins = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'message_size_limit', type: 'bytes', default: '65536',
+    description: 'Largest inbound message on /api/live/ws in bytes; -1 unlimited. Bigger messages close the socket with 1009.',
+    parse: (raw) => liveAtLeast('message_size_limit', -1)(parseBytes(raw)), set: (c, v) => { c.live.messageSizeLimit = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'client_queue_max_size', type: 'bytes', default: '4194304',
+    description: 'Per-connection outbound queue in bytes; a client that falls further behind is closed with 3008 "slow".',
+    parse: (raw) => liveAtLeast('client_queue_max_size', 1)(parseBytes(raw)), set: (c, v) => { c.live.clientQueueMaxSize = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_engine', type: 'enum', default: '', choices: ['', 'redis'],
+    description: 'Empty for the single-node in-memory engine, `redis` to share Live state between nodes.',
+    parse: haEngine, set: (c, v) => { c.live.haEngine = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_engine_address', type: 'string', default: '127.0.0.1:6379',
+    description: 'Redis address: `host:port`, `redis://`, `rediss://`, `redis+sentinel://…` or `redis+cluster://…`.',
+    parse: nonEmpty, set: (c, v) => { c.live.haEngineAddress = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_engine_password', type: 'string', default: '', secret: true,
+    description: 'Redis AUTH password.',
+    parse: identity, set: (c, v) => { c.live.haEnginePassword = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_prefix', type: 'string', default: '',
+    description: 'Prefix of Redis keys and channels: they become `<ha_prefix>.gf_live…` (or `gf_live…` when empty).',
+    parse: identity, set: (c, v) => { c.live.haPrefix = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'history_size', type: 'int', default: '100',
+    description: 'livehub: publications kept per recoverable channel for recovery after reconnects; 0 disables history.',
+    parse: (raw) => inRange(parseInteger(raw), 0), set: (c, v) => { c.live.historySize = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'history_ttl', type: 'duration', default: '300',
+    description: 'livehub: how long history is kept (whole seconds, or `5m`).',
+    parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.historyTtlSeconds = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ping_interval', type: 'duration', default: '25',
+    description: 'livehub: interval of server pings (whole seconds); sent to clients in the connect reply.',
+    parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.pingIntervalSeconds = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'pong_timeout', type: 'duration', default: '10',
+    description: 'livehub: how long to wait for a pong after a ping before closing with 3012 (whole seconds).',
+    parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.pongTimeoutSeconds = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'push_body_limit', type: 'bytes', default: '16777216',
+    description: 'livehub: largest HTTP push body in bytes after gzip decoding; larger bodies get 413.',
+    parse: (raw) => inRange(parseBytes(raw), 1), set: (c, v) => { c.live.pushBodyLimit = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'namespaced', type: 'bool', default: 'false',
+    description: 'livehub: emit namespace tenant prefixes (`default`, `org-<N>`) instead of numeric org ids (Grafana 12.4+ frontends). Both forms are always accepted.',
+    parse: parseBoolean, set: (c, v) => { c.live.namespaced = v; },
+  }),
+
+  // [auth.anonymous]
+  defineKey({
+    section: 'auth.anonymous', key: 'enabled', type: 'bool', default: 'true',
+    description: 'Requests without credentials act as an anonymous user (livehub defaults to true so the quick start works; Grafana defaults to false).',
+    parse: parseBoolean, set: (c, v) => { c.anonymous.enabled = v; },
+  }),
+  defineKey({
+    section: 'auth.anonymous', key: 'org_id', type: 'int', default: '1',
+    description: 'Organization of anonymous users (Grafana configures `org_name` instead).',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.anonymous.orgId = v; },
+  }),
+  defineKey({
+    section: 'auth.anonymous', key: 'org_role', type: 'enum', default: 'Viewer', choices: ORG_ROLES,
+    description: 'Role of anonymous users: Viewer, Editor or Admin (case-insensitive).',
+    parse: orgRole, set: (c, v) => { c.anonymous.orgRole = v; },
+  }),
+
+  // [auth.jwt]
+  defineKey({
+    section: 'auth.jwt', key: 'enabled', type: 'bool', default: 'false',
+    description: 'Accept JSON Web Tokens (RS256, ES256, HS256). Needs `key_file`, `jwk_set_file` or `hmac_secret`.',
+    parse: parseBoolean, set: (c, v) => { c.jwt.enabled = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'header_name', type: 'string', default: 'Authorization',
+    description: 'HTTP header carrying the JWT; a `Bearer ` prefix is stripped. `Authorization: Bearer` is always read as well.',
+    parse: (raw) => httpHeaderName(nonEmpty(raw)), set: (c, v) => { c.jwt.headerName = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'url_login', type: 'bool', default: 'false',
+    description: 'Grafana compatibility. livehub always accepts a JWT in the `auth_token` query parameter when JWT is enabled, because the Grafana frontend appends it to the WebSocket URL.',
+    parse: parseBoolean, set: (c, v) => { c.jwt.urlLogin = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'key_file', type: 'string', default: '',
+    description: 'PEM file with the public key(s) or certificate(s) that verify RS256/ES256 tokens.',
+    parse: identity, set: (c, v) => { c.jwt.keyFile = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'jwk_set_file', type: 'string', default: '',
+    description: 'JWKS file (`{"keys":[…]}`) with RSA/EC public keys; a token\'s `kid` selects the key.',
+    parse: identity, set: (c, v) => { c.jwt.jwkSetFile = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'hmac_secret', type: 'string', default: '', secret: true,
+    description: 'livehub: shared secret for HS256 tokens, at least 32 bytes (RFC 7518 §3.2). Use `$__file{/run/secrets/…}` to keep it out of the file.',
+    parse: hmacSecret, set: (c, v) => { c.jwt.hmacSecret = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'login_claim', type: 'string', default: 'sub',
+    description: 'Claim holding the login name (a dotted path such as `user.login` reaches nested claims).',
+    parse: nonEmpty, set: (c, v) => { c.jwt.loginClaim = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'org_id_claim', type: 'string', default: 'org_id',
+    description: 'livehub: claim holding the numeric organization id (number or numeric string).',
+    parse: nonEmpty, set: (c, v) => { c.jwt.orgIdClaim = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'default_org_id', type: 'int', default: '1',
+    description: 'livehub: organization of tokens without the org id claim.',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.jwt.defaultOrgId = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'role_claim', type: 'string', default: 'role',
+    description: 'livehub: claim holding the org role (Viewer, Editor, Admin, case-insensitive); missing means Viewer, anything else rejects the token.',
+    parse: nonEmpty, set: (c, v) => { c.jwt.roleClaim = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'expect_claims', type: 'json', default: '{}',
+    description: 'JSON object of claims that must match, e.g. `{"iss": "https://idp.example", "aud": "livehub"}`; `aud` matches when the token\'s audience (string or array) contains every expected value.',
+    parse: parseJsonObject, set: (c, v) => { c.jwt.expectClaims = v; },
+  }),
+
+  // [auth.api_tokens]
+  defineKey({
+    section: 'auth.api_tokens', key: 'file', type: 'string', default: '',
+    description: 'livehub: JSON file of API tokens (hashed, or provisioned in plain text); empty means `<paths.data>/api-tokens.json`.',
+    parse: identity, set: (c, v) => { c.apiTokens.file = v; },
+  }),
+
+  // [paths]
+  defineKey({
+    section: 'paths', key: 'data', type: 'string', default: 'data',
+    description: 'Data directory (API token file by default). Relative paths are relative to the working directory.',
+    parse: nonEmpty, set: (c, v) => { c.paths.data = v; },
+  }),
+
+  // [log]
+  defineKey({
+    section: 'log', key: 'level', type: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error'],
+    description: 'Log level: debug, info, warn or error (`warning` and Grafana\'s `critical` are accepted).',
+    parse: logLevel, set: (c, v) => { c.log.level = v; },
+  }),
+];
+
+/** Known sections in table order. */
+export const CONFIG_SECTIONS: readonly string[] = [...new Set(CONFIG_KEYS.map((k) => k.section))];
+
+export function findKey(section: string, key: string): ConfigKey | undefined {
+  return CONFIG_KEYS.find((k) => k.section === section && k.key === key);
+}

@@ -1,0 +1,105 @@
+// The resolved, validated configuration every other module reads. Produced by config/load.ts from
+// defaults < INI file < GF_* environment variables. Keys follow Grafana's names where Grafana has them.
+
+import type { OrgRole } from '../auth/identity.js';
+
+export interface ServerConfig {
+  /** [server] http_addr: listen address ("" = all interfaces). */
+  httpAddr: string;
+  /** [server] http_port (default 3000). */
+  httpPort: number;
+  /** [server] root_url: origin baseline for the WebSocket origin check. */
+  rootUrl: string;
+  /** [server] read_timeout in ms (slow HTTP clients; 0 = Node default). livehub: header/body timeout. */
+  readTimeoutMs: number;
+}
+
+export interface LiveConfig {
+  /** [live] max_connections: per node; -1 unlimited; 0 disables Live. */
+  maxConnections: number;
+  /** [live] allowed_origins: comma-separated globs, "*" = any. */
+  allowedOrigins: string[];
+  /** [live] message_size_limit: max inbound WS message in bytes; -1 unlimited. */
+  messageSizeLimit: number;
+  /** [live] client_queue_max_size: per-connection outbound queue in bytes. */
+  clientQueueMaxSize: number;
+  /** [live] ha_engine: "" (memory) or "redis". */
+  haEngine: '' | 'redis';
+  /** [live] ha_engine_address: host:port or redis:// / rediss:// URL. */
+  haEngineAddress: string;
+  /** [live] ha_engine_password. */
+  haEnginePassword: string;
+  /** [live] ha_prefix: Redis names live under "<ha_prefix>.gf_live" (or "gf_live"). */
+  haPrefix: string;
+  /** livehub: history entries kept per recoverable channel (0 disables history and recovery). */
+  historySize: number;
+  /** livehub: history retention in seconds. */
+  historyTtlSeconds: number;
+  /** livehub: server ping interval in seconds (Centrifuge default 25). */
+  pingIntervalSeconds: number;
+  /** livehub: how long to wait for a pong in seconds (default 10) before closing 3012. */
+  pongTimeoutSeconds: number;
+  /** livehub: HTTP push body limit in bytes (after gzip decoding). */
+  pushBodyLimit: number;
+  /** livehub: emit namespace tenant prefixes ("default", "org-N") instead of numeric org ids. */
+  namespaced: boolean;
+}
+
+export interface AnonymousAuthConfig {
+  /** [auth.anonymous] enabled (livehub default true so the quick start works). */
+  enabled: boolean;
+  /** [auth.anonymous] org_id. */
+  orgId: number;
+  /** [auth.anonymous] org_role. */
+  orgRole: OrgRole;
+}
+
+export interface JwtAuthConfig {
+  /** [auth.jwt] enabled. */
+  enabled: boolean;
+  /** [auth.jwt] header_name (default "Authorization"; a "Bearer " prefix is stripped). */
+  headerName: string;
+  /** [auth.jwt] url_login: also accept the token from the auth_token query parameter. */
+  urlLogin: boolean;
+  /** [auth.jwt] key_file: PEM public key (RS256/ES256). */
+  keyFile: string;
+  /** [auth.jwt] jwk_set_file: JWKS JSON file (RS256/ES256). */
+  jwkSetFile: string;
+  /** livehub: [auth.jwt] hmac_secret for HS256 tokens. */
+  hmacSecret: string;
+  /** [auth.jwt] login_claim (default "sub"). */
+  loginClaim: string;
+  /** livehub: [auth.jwt] org_id_claim (default "org_id"); missing claim = [auth.jwt] default_org_id. */
+  orgIdClaim: string;
+  /** livehub: [auth.jwt] default_org_id (default 1). */
+  defaultOrgId: number;
+  /** livehub: [auth.jwt] role_claim (default "role"); missing = Viewer. */
+  roleClaim: string;
+  /** [auth.jwt] expect_claims: JSON object of claims that must match exactly (e.g. iss, aud). */
+  expectClaims: Record<string, unknown>;
+}
+
+export interface ApiTokenConfig {
+  /** livehub: [auth.api_tokens] file holding service-account tokens (hashed). */
+  file: string;
+}
+
+export interface PathsConfig {
+  /** [paths] data: data directory (tokens, databases). */
+  data: string;
+}
+
+export interface LogConfig {
+  /** [log] level: debug | info | warn | error. */
+  level: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface LiveHubConfig {
+  server: ServerConfig;
+  live: LiveConfig;
+  anonymous: AnonymousAuthConfig;
+  jwt: JwtAuthConfig;
+  apiTokens: ApiTokenConfig;
+  paths: PathsConfig;
+  log: LogConfig;
+}

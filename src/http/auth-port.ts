@@ -1,0 +1,13 @@
+// What the HTTP and WebSocket edges need from authentication (implemented by auth/authenticator.ts).
+
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Identity } from '../auth/identity.js';
+
+export type AuthOutcome =
+  | { readonly ok: true; readonly identity: Identity; readonly credential: 'none' | 'header' | 'query' }
+  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired'; readonly message: string };
+
+export interface RequestAuthenticator {
+  authenticateRequest(req: { readonly headers: IncomingHttpHeaders; readonly url?: string }): AuthOutcome;
+  authenticateToken(token: string): AuthOutcome;
+}

@@ -1,0 +1,77 @@
+// A tiny method + path router (":name" segments and a trailing "*"), enough for livehub's handful of
+// routes. Every handler error becomes a 500 JSON answer and a log line, never a crash.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../log/logger.js';
+import { sendMessage } from './respond.js';
+
+export interface RouteContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly params: Record<string, string>;
+  readonly url: URL;
+}
+
+export type RouteHandler = (ctx: RouteContext) => Promise<void> | void;
+
+interface Route {
+  readonly method: string;
+  readonly segments: string[];
+  readonly handler: RouteHandler;
+}
+
+function match(segments: string[], parts: string[]): Record<string, string> | undefined {
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (seg === '*') {
+      params['*'] = parts.slice(i).join('/');
+      return params;
+    }
+    const part = parts[i];
+    if (part === undefined) return undefined;
+    if (seg.startsWith(':')) {
+      if (part === '') return undefined;
+      try {
+        params[seg.slice(1)] = decodeURIComponent(part);
+      } catch {
+        return undefined;
+      }
+    } else if (seg !== part) {
+      return undefined;
+    }
+  }
+  return parts.length === segments.length ? params : undefined;
+}
+
+export class Router {
+  private readonly routes: Route[] = [];
+
+  constructor(private readonly log: Logger) {}
+
+  add(method: string, path: string, handler: RouteHandler): void {
+    this.routes.push({ method, segments: path.split('/').slice(1), handler });
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const parts = url.pathname.split('/').slice(1);
+    let pathMatched = false;
+    for (const route of this.routes) {
+      const params = match(route.segments, parts);
+      if (params === undefined) continue;
+      pathMatched = true;
+      if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      try {
+        await route.handler({ req, res, params, url });
+      } catch (err) {
+        this.log.error('request failed', { method: req.method, path: url.pathname, error: err });
+        if (!res.headersSent) sendMessage(res, 500, 'Internal Server Error');
+        else res.destroy();
+      }
+      return;
+    }
+    if (pathMatched) sendMessage(res, 405, 'Method Not Allowed');
+    else sendMessage(res, 404, 'Not Found');
+  }
+}

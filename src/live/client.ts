@@ -1,0 +1,348 @@
+// One WebSocket connection speaking Centrifuge protocol v2: its state machine (connecting ->
+// connected -> closed), in-order command processing with connect first, keepalive (ping/pong), the
+// outbound queue limit, and the non-subscribe commands. Subscribe/unsubscribe live in subscribe.ts.
+
+import { randomUUID } from 'node:crypto';
+import type { Identity } from '../auth/identity.js';
+import type { ClientInfo } from '../engine/engine.js';
+import { Disconnects, Errors, type ProtocolError } from '../protocol/codes.js';
+import { decodeCommands, type Command } from '../protocol/commands.js';
+import { encodeError, encodeReply, encodeUnsubscribePush, PING, toRawJson } from '../protocol/replies.js';
+import { OutboundMessage } from '../transport/frame.js';
+import type { KeepaliveTarget } from './keepalive.js';
+import { engineError, type LiveNode, type NodeClient } from './node.js';
+import { handleHistory, handlePresence, handlePresenceStats } from './queries.js';
+import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions } from './subscribe.js';
+import type { Subscription, SubscriptionOwner } from './subscription.js';
+
+/** What the session needs from the socket. */
+export interface ClientTransport {
+  write(message: OutboundMessage): void;
+  /** Bytes written but not yet flushed to the kernel. */
+  readonly bufferedBytes: number;
+  close(code: number, reason: string): void;
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly identity: Identity }
+  | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired'; readonly message: string };
+
+export interface TokenVerifier {
+  authenticateToken(token: string): TokenCheck;
+}
+
+type State = 'connecting' | 'connected' | 'closed';
+
+const PING_MESSAGE = new OutboundMessage(PING);
+
+export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTarget {
+  readonly clientId = randomUUID();
+  keepaliveSlot = -1;
+  readonly subscriptions = new Map<string, Subscription>();
+  private state: State = 'connecting';
+  private currentIdentity: Identity | undefined;
+  private clientInfo: ClientInfo | undefined;
+  private readonly queue: Command[] = [];
+  private processing = false;
+  private awaitingPong = false;
+  private pongDeadline = 0;
+  private nextPingAt = 0;
+
+  constructor(
+    readonly node: LiveNode,
+    private readonly transport: ClientTransport,
+    identity: Identity | undefined,
+    private readonly tokens: TokenVerifier,
+  ) {
+    this.currentIdentity = identity;
+  }
+
+  get userId(): string | undefined {
+    return this.currentIdentity?.userId;
+  }
+
+  get identity(): Identity {
+    if (this.currentIdentity === undefined) throw new Error('session has no identity yet');
+    return this.currentIdentity;
+  }
+
+  get info(): ClientInfo {
+    this.clientInfo ??= { user: this.identity.userId, client: this.clientId };
+    return this.clientInfo;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed';
+  }
+
+  /** Registers with the node; closes with 3504 when max_connections is reached. */
+  open(): boolean {
+    if (!this.node.addClient(this)) {
+      if (!this.node.isClosing) {
+        this.node.log.warn('Max number of Live connections reached, increase max_connections in [live] configuration section', {
+          user: this.currentIdentity?.userId ?? '',
+          client: this.clientId,
+          limit: this.node.options.maxConnections,
+        });
+      }
+      this.closeWith(Disconnects.connectionLimit.code, Disconnects.connectionLimit.reason, false);
+      return false;
+    }
+    this.node.keepalive.schedule(this, Date.now() + this.node.options.connectTimeoutMs);
+    return true;
+  }
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  onMessage(text: string): void {
+    if (this.state === 'closed') return;
+    const decoded = decodeCommands(text);
+    if (!decoded.ok) {
+      this.node.log.info('bad client message', { client: this.clientId, error: decoded.error });
+      this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+      return;
+    }
+    this.queue.push(...decoded.commands);
+    if (!this.processing) void this.drain();
+  }
+
+  /** Commands run one at a time, in arrival order, so connect always precedes what follows it. */
+  private async drain(): Promise<void> {
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && this.state !== 'closed') {
+        const command = this.queue.shift()!;
+        try {
+          await this.dispatch(command);
+        } catch (err) {
+          this.node.log.error('command failed', { client: this.clientId, method: command.method, error: err });
+          if (command.id > 0) this.replyError(command.id, engineError(err));
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async dispatch(command: Command): Promise<void> {
+    if (command.method === 'pong') return this.onPong();
+    if (this.state === 'connecting') {
+      if (command.method !== 'connect') return this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+      return this.connect(command.id, command.params.token);
+    }
+    switch (command.method) {
+      case 'connect':
+        return this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+      case 'send':
+        return this.onSend(command.params.data);
+      case 'refresh':
+        return this.refresh(command.id, command.params.token);
+      case 'ping':
+        return this.replyError(command.id, Errors.notAvailable);
+      case 'unsubscribe':
+        return handleUnsubscribe(this, command.id, command.params.channel);
+      default:
+    }
+    if (this.expiredReply(command.id)) return;
+    switch (command.method) {
+      case 'subscribe':
+        return handleSubscribe(this, command.id, command.params);
+      case 'publish':
+        return this.publish(command.id, command.params.channel, command.params.data);
+      case 'presence':
+        return handlePresence(this, command.id, command.params.channel);
+      case 'presence_stats':
+        return handlePresenceStats(this, command.id, command.params.channel);
+      case 'history':
+        return handleHistory(this, command.id, command.params);
+      case 'rpc':
+        return this.rpc(command.id, command.params.method, command.params.data);
+      case 'sub_refresh':
+        // Subscription tokens are not used: subscriptions never expire client-side.
+        return this.replyError(command.id, Errors.notAvailable);
+    }
+  }
+
+  // ---- connect, refresh, expiry --------------------------------------------------------------
+
+  private connect(id: number, token: string | undefined): void {
+    if (token !== undefined) {
+      const check = this.tokens.authenticateToken(token);
+      if (!check.ok) {
+        if (check.reason === 'expired') {
+          this.replyError(id, Errors.tokenExpired);
+          return this.disconnect(Disconnects.expired.code, Disconnects.expired.reason);
+        }
+        return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);
+      }
+      this.currentIdentity = check.identity;
+    }
+    if (this.currentIdentity === undefined) {
+      this.replyError(id, Errors.unauthorized);
+      return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);
+    }
+    this.state = 'connected';
+    this.node.addUser(this.currentIdentity.userId);
+    const opts = this.node.options;
+    const pingSeconds = Math.max(1, Math.round(opts.pingIntervalMs / 1000));
+    this.send(new OutboundMessage(encodeReply(id, 'connect',
+      `{"client":"${this.clientId}","version":${JSON.stringify(opts.version)},"ping":${pingSeconds},"pong":true}`)));
+    // First ping at a random point in [interval/2, interval) spreads pings of a reconnect storm.
+    const interval = opts.pingIntervalMs;
+    this.nextPingAt = Date.now() + interval / 2 + Math.random() * (interval / 2);
+    this.node.keepalive.schedule(this, this.nextPingAt);
+  }
+
+  private refresh(id: number, token: string): void {
+    const check = this.tokens.authenticateToken(token);
+    if (!check.ok) {
+      if (check.reason === 'expired') return this.replyError(id, Errors.tokenExpired);
+      return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);
+    }
+    if (check.identity.userId !== this.identity.userId || check.identity.orgId !== this.identity.orgId) {
+      // A refresh may extend a session, never turn it into someone else's.
+      return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);
+    }
+    this.currentIdentity = check.identity;
+    const expiresAt = check.identity.expiresAt;
+    let result = `{"client":"${this.clientId}","version":${JSON.stringify(this.node.options.version)}`;
+    if (expiresAt !== undefined) result += `,"expires":true,"ttl":${Math.max(0, Math.floor((expiresAt - Date.now()) / 1000))}`;
+    this.send(new OutboundMessage(encodeReply(id, 'refresh', result + '}')));
+  }
+
+  /** A session whose credential expired gets 110 and is closed with 3005 (the client reconnects). */
+  expiredReply(id: number): boolean {
+    const expiresAt = this.currentIdentity?.expiresAt;
+    if (expiresAt === undefined || Date.now() < expiresAt) return false;
+    this.replyError(id, Errors.expired);
+    this.disconnect(Disconnects.expired.code, Disconnects.expired.reason);
+    return true;
+  }
+
+  // ---- publish, rpc, send --------------------------------------------------------------------
+
+  private async publish(id: number, channel: string, data: unknown): Promise<void> {
+    if (channel === '') return this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+    const resolved = this.node.resolve(this.identity, channel);
+    if (!resolved.ok) return this.replyError(id, resolved.error);
+    const rawData = toRawJson(data);
+    let result;
+    try {
+      result = await resolved.handler.onPublish({ ...resolved, identity: this.identity, data, rawData });
+    } catch (err) {
+      this.node.log.error('publish handler failed', { channel, error: err });
+      return this.replyError(id, Errors.internal);
+    }
+    if (result.badRequest !== undefined) return this.replyError(id, Errors.httpBadRequest);
+    if (result.status === 'not_found') return this.replyError(id, Errors.notFound);
+    if (result.status === 'permission_denied') return this.replyError(id, Errors.forbidden);
+    if (result.data !== undefined) {
+      try {
+        await this.node.publish(resolved.fullChannel, result.data, { info: this.info, history: result.history === true });
+      } catch (err) {
+        return this.replyError(id, engineError(err));
+      }
+    }
+    this.reply(id, 'publish');
+  }
+
+  private async rpc(id: number, method: string, data: unknown): Promise<void> {
+    const handler = this.node.rpcMethods.get(method);
+    if (handler === undefined) return this.replyError(id, Errors.methodNotFound);
+    const result = await handler(this.identity, data);
+    this.reply(id, 'rpc', `{"data":${result}}`);
+  }
+
+  private onSend(data: unknown): void {
+    const handler = this.node.messageHandler;
+    if (handler === undefined) return this.disconnect(Disconnects.notAvailable.code, Disconnects.notAvailable.reason);
+    handler(this.identity, this.clientId, data);
+  }
+
+  // ---- keepalive -----------------------------------------------------------------------------
+
+  onKeepaliveDue(now: number): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connecting') return this.disconnect(Disconnects.stale.code, Disconnects.stale.reason);
+    if (this.awaitingPong) {
+      if (now >= this.pongDeadline) return this.disconnect(Disconnects.noPong.code, Disconnects.noPong.reason);
+      return this.node.keepalive.schedule(this, this.pongDeadline);
+    }
+    if (now < this.nextPingAt) return this.node.keepalive.schedule(this, this.nextPingAt);
+    this.send(PING_MESSAGE);
+    this.awaitingPong = true;
+    this.pongDeadline = now + this.node.options.pongTimeoutMs;
+    this.nextPingAt = now + this.node.options.pingIntervalMs;
+    this.node.keepalive.schedule(this, this.pongDeadline);
+  }
+
+  private onPong(): void {
+    if (this.state !== 'connected' || !this.awaitingPong) {
+      // A pong nobody asked for is a protocol violation.
+      return this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+    }
+    this.awaitingPong = false;
+    this.node.keepalive.schedule(this, this.nextPingAt);
+  }
+
+  // ---- outbound ------------------------------------------------------------------------------
+
+  send(message: OutboundMessage): void {
+    if (this.state === 'closed') return;
+    this.transport.write(message);
+    const buffered = this.transport.bufferedBytes;
+    if (buffered > this.node.options.clientQueueMaxSize) {
+      this.node.emit('slowClient', this.clientId, buffered);
+      this.node.log.warn('closing slow client', { client: this.clientId, queued: buffered, limit: this.node.options.clientQueueMaxSize });
+      this.disconnect(Disconnects.slow.code, Disconnects.slow.reason);
+    }
+  }
+
+  reply(id: number, method: string, resultJson = '{}'): void {
+    this.send(new OutboundMessage(encodeReply(id, method, resultJson)));
+  }
+
+  replyError(id: number, error: ProtocolError): void {
+    this.send(new OutboundMessage(encodeError(id, error)));
+  }
+
+  overflow(): void {
+    this.disconnect(Disconnects.slow.code, Disconnects.slow.reason);
+  }
+
+  dropSubscription(subscription: Subscription, code: number, reason: string): void {
+    if (this.subscriptions.get(subscription.channel) !== subscription) return;
+    this.subscriptions.delete(subscription.channel);
+    this.node.removeSubscription(subscription);
+    this.send(new OutboundMessage(encodeUnsubscribePush(subscription.channel, code, reason)));
+  }
+
+  // ---- closing -------------------------------------------------------------------------------
+
+  /** Server-initiated close with a protocol disconnect code. */
+  disconnect(code: number, reason: string): void {
+    this.closeWith(code, reason, true);
+  }
+
+  /** The socket closed (by either side): release everything the session holds. */
+  onTransportClosed(code: number): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.release(code);
+  }
+
+  private closeWith(code: number, reason: string, registered: boolean): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.transport.close(code, reason);
+    if (registered) this.release(code);
+  }
+
+  private release(code: number): void {
+    this.node.keepalive.cancel(this);
+    this.queue.length = 0;
+    removeAllSubscriptions(this);
+    this.node.removeClient(this);
+    this.node.emit('clientClosed', this.clientId, code);
+  }
+}

@@ -1,0 +1,263 @@
+// The Live node: connected clients, the local hub, channel resolution and authorisation through the
+// handler registry, and the three publication primitives (publish cluster-wide, publishLocal, and
+// presence counts). Edges (WebSocket, HTTP) and features call this; it talks to the engine port only.
+
+import { EventEmitter } from 'node:events';
+import type { Identity } from '../auth/identity.js';
+import {
+  EngineUnavailableError,
+  type ClientInfo,
+  type Engine,
+  type EngineEventHandler,
+  type NodeStats,
+  type Publication,
+  type StreamPosition,
+} from '../engine/engine.js';
+import { Errors, MAX_FULL_CHANNEL_BYTES, temporaryError, type ProtocolError } from '../protocol/codes.js';
+import type { Logger } from '../log/logger.js';
+import { RateLimitedLog } from '../log/logger.js';
+import { parseChannel, type ChannelAddress } from './channel.js';
+import type { ChannelHandler, HandlerRegistry } from './handlers.js';
+import { Hub } from './hub.js';
+import { KeepaliveScheduler } from './keepalive.js';
+import type { Subscription } from './subscription.js';
+import { formatTenant, splitPrefixed, type Tenant, type TenantForm } from './tenant.js';
+
+export interface NodeOptions {
+  readonly nodeId: string;
+  readonly version: string;
+  /** -1 unlimited; 0 = Live disabled. */
+  readonly maxConnections: number;
+  readonly clientQueueMaxSize: number;
+  readonly historySize: number;
+  readonly historyTtlSeconds: number;
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
+  /** Close connections that did not send connect within this time (3502). */
+  readonly connectTimeoutMs: number;
+  readonly tenantForm: TenantForm;
+}
+
+export interface ResolvedChannel {
+  readonly ok: true;
+  readonly tenant: Tenant;
+  readonly address: ChannelAddress;
+  readonly channel: string;
+  readonly fullChannel: string;
+  readonly handler: ChannelHandler;
+}
+
+export type Resolution = ResolvedChannel | { readonly ok: false; readonly error: ProtocolError };
+
+/** The part of a client session the node manages (connection limits, shutdown). */
+export interface NodeClient {
+  readonly clientId: string;
+  readonly userId: string | undefined;
+  disconnect(code: number, reason: string): void;
+}
+
+export type RpcMethod = (identity: Identity, data: unknown) => Promise<string>;
+export type MessageHandler = (identity: Identity, clientId: string, data: unknown) => void;
+
+export interface NodeEvents {
+  slowClient: [clientId: string, bufferedBytes: number];
+  clientClosed: [clientId: string, code: number];
+}
+
+const UNSUBSCRIBE_DELAY_MS = 100;
+
+export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHandler {
+  readonly hub = new Hub();
+  readonly keepalive: KeepaliveScheduler;
+  readonly rpcMethods = new Map<string, RpcMethod>();
+  messageHandler: MessageHandler | undefined;
+  private readonly clients = new Set<NodeClient>();
+  private readonly users = new Map<string, number>();
+  private readonly pendingUnsubscribes = new Map<string, NodeJS.Timeout>();
+  private readonly badChannelLog = new RateLimitedLog(60_000);
+  private closing = false;
+
+  constructor(
+    readonly options: NodeOptions,
+    readonly engine: Engine,
+    readonly registry: HandlerRegistry,
+    readonly log: Logger,
+  ) {
+    super();
+    this.keepalive = new KeepaliveScheduler(Math.max(50, Math.min(1000, Math.floor(options.pingIntervalMs / 4))));
+  }
+
+  async start(): Promise<void> {
+    this.keepalive.start();
+    await this.engine.start(this, () => this.stats());
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  // ---- engine events -------------------------------------------------------------------------
+
+  onPublication(channel: string, publication: Publication): void {
+    this.hub.broadcast(channel, publication);
+  }
+
+  onJoin(channel: string, info: ClientInfo): void {
+    this.hub.broadcastJoin(channel, info);
+  }
+
+  onLeave(channel: string, info: ClientInfo): void {
+    this.hub.broadcastLeave(channel, info);
+  }
+
+  // ---- clients -------------------------------------------------------------------------------
+
+  /** Registers a connection; false when max_connections is exceeded (the caller closes 3504). */
+  addClient(client: NodeClient): boolean {
+    const limit = this.options.maxConnections;
+    if (this.closing || (limit >= 0 && this.clients.size + 1 > limit)) return false;
+    this.clients.add(client);
+    return true;
+  }
+
+  /** Counts a connection's user once it connected (for num_users in heartbeats). */
+  addUser(userId: string): void {
+    this.users.set(userId, (this.users.get(userId) ?? 0) + 1);
+  }
+
+  removeClient(client: NodeClient): void {
+    if (!this.clients.delete(client)) return;
+    const user = client.userId;
+    if (user === undefined) return;
+    const n = (this.users.get(user) ?? 0) - 1;
+    if (n <= 0) this.users.delete(user);
+    else this.users.set(user, n);
+  }
+
+  get numClients(): number {
+    return this.clients.size;
+  }
+
+  stats(): NodeStats {
+    return {
+      numClients: this.clients.size,
+      numUsers: this.users.size,
+      numSubscriptions: this.hub.numSubscriptions,
+      numChannels: this.hub.numChannels,
+    };
+  }
+
+  // ---- channels ------------------------------------------------------------------------------
+
+  fullChannel(tenant: Tenant, channel: string): string {
+    return `${formatTenant(tenant, this.options.tenantForm)}/${channel}`;
+  }
+
+  /** Resolves a client's prefixed channel and checks its tenant against the caller's org. */
+  resolve(identity: Identity, prefixed: string): Resolution {
+    if (Buffer.byteLength(prefixed) > MAX_FULL_CHANNEL_BYTES) return { ok: false, error: Errors.badRequest };
+    const split = splitPrefixed(prefixed);
+    if (split === undefined) {
+      if (this.badChannelLog.shouldLog(prefixed)) {
+        this.log.error('Error parsing channel', { channel: prefixed, error: 'expected "<tenant>/<scope>/<namespace>/<path>" with tenant an org id or namespace' });
+      }
+      return { ok: false, error: Errors.invalidChannel };
+    }
+    if (split.tenant.orgId !== identity.orgId) {
+      this.log.info('Error subscribing: wrong orgId', { channel: prefixed });
+      return { ok: false, error: Errors.permissionDenied };
+    }
+    return this.resolveInTenant(split.tenant, split.channel);
+  }
+
+  /** Resolves an unprefixed channel within a tenant already known to be the caller's. */
+  resolveInTenant(tenant: Tenant, channel: string): Resolution {
+    const address = parseChannel(channel);
+    if (address === undefined) {
+      if (this.badChannelLog.shouldLog(channel)) this.log.info('Invalid channel ID', { channel });
+      return { ok: false, error: Errors.invalidChannel };
+    }
+    const handler = this.registry.resolve(address);
+    if (handler === undefined) return { ok: false, error: Errors.notFound };
+    return { ok: true, tenant, address, channel, fullChannel: this.fullChannel(tenant, channel), handler };
+  }
+
+  // ---- publishing ----------------------------------------------------------------------------
+
+  historyEnabled(): boolean {
+    return this.options.historySize > 0 && this.options.historyTtlSeconds > 0;
+  }
+
+  /** Publishes cluster-wide. Throws EngineUnavailableError when the engine cannot take it now. */
+  async publish(fullChannel: string, data: string, options: { info?: ClientInfo; history?: boolean } = {}): Promise<StreamPosition | undefined> {
+    const history = options.history === true && this.historyEnabled()
+      ? { size: this.options.historySize, ttlSeconds: this.options.historyTtlSeconds }
+      : undefined;
+    return this.engine.broker.publish(fullChannel, data, options.info, history === undefined ? {} : { history });
+  }
+
+  /** Delivers to this node's subscribers only (plugin RunStream output). */
+  publishLocal(fullChannel: string, data: string): void {
+    this.hub.broadcast(fullChannel, { data });
+  }
+
+  /** Cluster-wide presence count for a channel. */
+  async clientCount(fullChannel: string): Promise<number> {
+    return (await this.engine.presence.stats(fullChannel)).numClients;
+  }
+
+  // ---- subscriptions -------------------------------------------------------------------------
+
+  /** Adds to the hub and, for the first local subscriber, subscribes the engine. */
+  async addSubscription(subscription: Subscription): Promise<void> {
+    const first = this.hub.add(subscription);
+    const pending = this.pendingUnsubscribes.get(subscription.fullChannel);
+    if (pending !== undefined) {
+      // The engine subscription is still there: cancel its delayed removal.
+      clearTimeout(pending);
+      this.pendingUnsubscribes.delete(subscription.fullChannel);
+      return;
+    }
+    if (!first) return;
+    try {
+      await this.engine.broker.subscribe([subscription.fullChannel]);
+    } catch (err) {
+      this.hub.remove(subscription);
+      throw err;
+    }
+  }
+
+  removeSubscription(subscription: Subscription): void {
+    if (!this.hub.remove(subscription)) return;
+    const full = subscription.fullChannel;
+    subscription.handler.onLastLocalUnsubscribe?.(full);
+    // Delay the engine unsubscribe a little so churn on a channel does not churn Redis.
+    const timer = setTimeout(() => {
+      this.pendingUnsubscribes.delete(full);
+      if (this.hub.has(full)) return;
+      this.engine.broker.unsubscribe([full]).catch((err: unknown) => {
+        this.log.warn('engine unsubscribe failed', { channel: full, error: err });
+      });
+    }, UNSUBSCRIBE_DELAY_MS);
+    timer.unref();
+    this.pendingUnsubscribes.set(full, timer);
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  /** Closes every client with 3001 "shutdown" (they reconnect elsewhere) and stops the engine. */
+  async shutdown(code: number, reason: string): Promise<void> {
+    this.closing = true;
+    for (const client of [...this.clients]) client.disconnect(code, reason);
+    this.keepalive.stop();
+    for (const timer of this.pendingUnsubscribes.values()) clearTimeout(timer);
+    this.pendingUnsubscribes.clear();
+    await this.engine.close();
+  }
+}
+
+/** Maps an engine failure to the protocol error a client sees (temporary: it retries). */
+export function engineError(err: unknown): ProtocolError {
+  if (err instanceof EngineUnavailableError) return temporaryError(err.message);
+  return Errors.internal;
+}

@@ -1,0 +1,105 @@
+// One client's subscription to one channel. Until its subscribe reply is written it buffers live
+// publications (the reply must precede every push, and recovery merges the buffer by offset); after
+// that it delivers, enforcing offsets for positioned subscriptions.
+
+import type { ClientInfo, Publication } from '../engine/engine.js';
+import { Unsubscribes } from '../protocol/codes.js';
+import type { OutboundMessage } from '../transport/frame.js';
+import type { ChannelHandler } from './handlers.js';
+
+/** Live publications buffered during one subscribe before the session gives up as "slow". */
+const MAX_PENDING = 10_000;
+
+export interface SubscriptionOwner {
+  readonly clientId: string;
+  readonly info: ClientInfo;
+  /** Writes a frame to the socket (queue limits are enforced there). */
+  send(message: OutboundMessage): void;
+  /** The subscription can no longer be kept consistent: push unsubscribe(code) and drop it. */
+  dropSubscription(subscription: Subscription, code: number, reason: string): void;
+  /** Too much buffered while subscribing: the session is closed as slow. */
+  overflow(): void;
+}
+
+export interface SubscriptionOptions {
+  readonly presence: boolean;
+  readonly joinLeave: boolean;
+  /** The handler keeps history for this channel (history command allowed). */
+  readonly history: boolean;
+  /** History on and the client asked for positioning/recovery. */
+  readonly positioned: boolean;
+}
+
+interface Pending {
+  readonly publication: Publication;
+  readonly message: OutboundMessage;
+}
+
+export class Subscription {
+  private pending: Pending[] | undefined = [];
+  /** Last delivered offset for positioned subscriptions. */
+  lastOffset = 0;
+  epoch = '';
+
+  constructor(
+    readonly owner: SubscriptionOwner,
+    /** The channel exactly as the client wrote it (pushes must use this string). */
+    readonly channel: string,
+    /** The canonical prefixed channel the engine and hub use. */
+    readonly fullChannel: string,
+    readonly handler: ChannelHandler,
+    readonly options: SubscriptionOptions,
+  ) {}
+
+  get active(): boolean {
+    return this.pending === undefined;
+  }
+
+  deliver(publication: Publication, message: OutboundMessage): void {
+    if (this.pending !== undefined) {
+      if (this.pending.length >= MAX_PENDING) {
+        this.owner.overflow();
+        return;
+      }
+      this.pending.push({ publication, message });
+      return;
+    }
+    this.write(publication, message);
+  }
+
+  /** Pushes that are not publications (join/leave) are dropped while subscribing. */
+  deliverEvent(message: OutboundMessage): void {
+    if (this.pending === undefined) this.owner.send(message);
+  }
+
+  /** Buffered publications so far (for recovery merging). */
+  buffered(): readonly Publication[] {
+    return (this.pending ?? []).map((p) => p.publication);
+  }
+
+  /** Called right after the subscribe reply was written: flush what arrived meanwhile. */
+  activate(): void {
+    const pending = this.pending ?? [];
+    this.pending = undefined;
+    for (const p of pending) this.write(p.publication, p.message);
+  }
+
+  private write(publication: Publication, message: OutboundMessage): void {
+    if (this.options.positioned && publication.offset !== undefined) {
+      const epoch = publication.epoch ?? '';
+      if (this.epoch === '') this.epoch = epoch;
+      if (epoch !== this.epoch) {
+        this.owner.dropSubscription(this, Unsubscribes.insufficientState.code, Unsubscribes.insufficientState.reason);
+        return;
+      }
+      if (publication.offset <= this.lastOffset) return; // already delivered (recovery overlap)
+      if (publication.offset > this.lastOffset + 1) {
+        // A gap: something was lost between nodes. The client resubscribes and recovers.
+        this.owner.dropSubscription(this, Unsubscribes.insufficientState.code, Unsubscribes.insufficientState.reason);
+        return;
+      }
+      this.lastOffset = publication.offset;
+    }
+    this.owner.send(message);
+  }
+}

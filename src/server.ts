@@ -1,0 +1,132 @@
+// Composition root: builds the engine, the node, the handler registry and features, the HTTP routes
+// and the WebSocket endpoints from a resolved config, and runs them until stopped.
+
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { Authenticator } from './auth/authenticator.js';
+import type { LiveHubConfig } from './config/types.js';
+import type { Engine } from './engine/engine.js';
+import { MemoryEngine } from './engine/memory/memory-engine.js';
+import { registerBroadcast } from './features/broadcast.js';
+import { GrafanaScope } from './features/grafana-scope.js';
+import { sendMessage } from './http/respond.js';
+import { Router } from './http/router.js';
+import { healthRoute } from './http/routes/health.js';
+import { landingRoute } from './http/routes/landing.js';
+import { publishRoute } from './http/routes/publish.js';
+import { HandlerRegistry } from './live/handlers.js';
+import { LiveNode } from './live/node.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { Disconnects } from './protocol/codes.js';
+import { LiveWebSocketEndpoint } from './transport/live-ws.js';
+import { OriginChecker } from './transport/origin.js';
+import { rejectUpgrade } from './transport/reject.js';
+import { VERSION } from './version.js';
+
+export interface LiveHubOptions {
+  readonly config: LiveHubConfig;
+  readonly logger?: Logger;
+  /** Node id; random by default. */
+  readonly nodeId?: string;
+}
+
+export interface LiveHub {
+  readonly node: LiveNode;
+  readonly registry: HandlerRegistry;
+  readonly grafanaScope: GrafanaScope;
+  readonly authenticator: Authenticator;
+  readonly logger: Logger;
+  /** Listens; resolves with the bound port. */
+  start(): Promise<number>;
+  /** Graceful shutdown: clients get 3001 "shutdown", then the listener and engine close. */
+  stop(): Promise<void>;
+}
+
+export function createLiveHub(options: LiveHubOptions): LiveHub {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config.log.level);
+  const nodeId = options.nodeId ?? randomUUID();
+  const engine: Engine = new MemoryEngine({ id: nodeId, name: hostname(), version: VERSION });
+  const registry = new HandlerRegistry();
+  const node = new LiveNode(
+    {
+      nodeId,
+      version: VERSION,
+      maxConnections: config.live.maxConnections,
+      clientQueueMaxSize: config.live.clientQueueMaxSize,
+      historySize: config.live.historySize,
+      historyTtlSeconds: config.live.historyTtlSeconds,
+      pingIntervalMs: config.live.pingIntervalSeconds * 1000,
+      pongTimeoutMs: config.live.pongTimeoutSeconds * 1000,
+      connectTimeoutMs: 15_000,
+      tenantForm: config.live.namespaced ? 'namespace' : 'numeric',
+    },
+    engine,
+    registry,
+    logger.child('node'),
+  );
+  const grafanaScope = new GrafanaScope(registry);
+  registerBroadcast(grafanaScope, engine.store);
+
+  const authenticator = new Authenticator(config);
+  const origins = new OriginChecker({ rootUrl: config.server.rootUrl, allowedOrigins: config.live.allowedOrigins });
+  const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, { messageSizeLimit: config.live.messageSizeLimit });
+
+  const router = new Router(logger.child('http'));
+  router.add('GET', '/', landingRoute(node));
+  router.add('GET', '/api/health', healthRoute(node));
+  router.add('POST', '/api/live/publish', publishRoute(node, authenticator));
+  router.add('GET', '/api/live/ws', ({ res }) =>
+    sendMessage(res, 400, "WebSocket endpoint: the request has no 'Upgrade: websocket' header (check the reverse proxy forwards Upgrade and Connection headers)"),
+  );
+
+  const readTimeoutMs = config.server.readTimeoutMs;
+  const server: Server = createServer({ requestTimeout: readTimeoutMs, headersTimeout: Math.min(readTimeoutMs, 60_000) }, (req, res) => {
+    void router.handle(req, res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/api/live/ws') return liveWs.handleUpgrade(req, socket, head);
+    rejectUpgrade(socket, 404, 'Not Found');
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  let started = false;
+  return {
+    node,
+    registry,
+    grafanaScope,
+    authenticator,
+    logger,
+    async start(): Promise<number> {
+      await node.start();
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.server.httpPort, config.server.httpAddr === '' ? undefined : config.server.httpAddr, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      started = true;
+      const port = (server.address() as AddressInfo).port;
+      if (config.live.maxConnections === 0) logger.warn('Live is disabled ([live] max_connections = 0)');
+      logger.info('HTTP Server Listen', { address: `${config.server.httpAddr || '0.0.0.0'}:${port}`, engine: engine.kind, nodeId, version: VERSION });
+      return port;
+    },
+    async stop(): Promise<void> {
+      await node.shutdown(Disconnects.shutdown.code, Disconnects.shutdown.reason);
+      liveWs.close();
+      if (!started) return;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

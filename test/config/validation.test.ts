@@ -1,0 +1,116 @@
+// Every invalid value is a ConfigError naming section, key, source and value; Grafana's own
+// messages are kept for [live] keys. A meta-test makes sure no validated key is left out.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/errors.js';
+import { CONFIG_KEYS } from '../../src/config/schema.js';
+import { configError, iniFile } from './helpers.js';
+
+// env var, invalid value, fragments the message must contain (besides section/key and source).
+const INVALID: [string, string, string[]][] = [
+  ['GF_SERVER_HTTP_PORT', '70000', ['"70000"', 'port']],
+  ['GF_SERVER_HTTP_PORT', 'abc', ['"abc"', 'integer']],
+  ['GF_SERVER_ROOT_URL', 'not a url', ['"not a url"', 'absolute URL']],
+  ['GF_SERVER_ROOT_URL', 'ftp://x/', ['http']],
+  ['GF_SERVER_READ_TIMEOUT', '10 parsecs', ['"10 parsecs"', 'duration']],
+  ['GF_LIVE_MAX_CONNECTIONS', '-2', ['unexpected value -2 for [live] max_connections']],
+  ['GF_LIVE_MAX_CONNECTIONS', '1.5', ['"1.5"', 'integer']],
+  ['GF_LIVE_ALLOWED_ORIGINS', 'https://ok.example, https://[bad', ['https://[bad', 'glob']],
+  ['GF_LIVE_MESSAGE_SIZE_LIMIT', '-5', ['unexpected value -5 for [live] message_size_limit']],
+  ['GF_LIVE_MESSAGE_SIZE_LIMIT', '12 parsecs', ['"12 parsecs"', 'bytes']],
+  ['GF_LIVE_CLIENT_QUEUE_MAX_SIZE', '0', ['unexpected value 0 for [live] client_queue_max_size']],
+  ['GF_LIVE_HA_ENGINE', 'memcached', ['unsupported live HA engine type: memcached', '[live] ha_engine']],
+  ['GF_LIVE_HA_ENGINE_ADDRESS', '', ['must not be empty']],
+  ['GF_LIVE_HISTORY_SIZE', '-1', ['"-1"', 'at least 0']],
+  ['GF_LIVE_HISTORY_TTL', '1500ms', ['"1500ms"', 'whole number of seconds']],
+  ['GF_LIVE_PING_INTERVAL', '0', ['"0"', 'at least 1']],
+  ['GF_LIVE_PONG_TIMEOUT', 'soon', ['"soon"', 'duration']],
+  ['GF_LIVE_PUSH_BODY_LIMIT', '0', ['"0"', 'at least 1']],
+  ['GF_LIVE_NAMESPACED', 'maybe', ['"maybe"', 'boolean']],
+  ['GF_AUTH_ANONYMOUS_ENABLED', 'yesplease', ['"yesplease"', 'boolean']],
+  ['GF_AUTH_ANONYMOUS_ORG_ID', '0', ['"0"', 'at least 1']],
+  ['GF_AUTH_ANONYMOUS_ORG_ROLE', 'Owner', ['"Owner"', 'Viewer, Editor, Admin']],
+  ['GF_AUTH_JWT_ENABLED', 'nah', ['"nah"', 'boolean']],
+  ['GF_AUTH_JWT_HEADER_NAME', 'X Bad Header', ['"X Bad Header"', 'header name']],
+  ['GF_AUTH_JWT_URL_LOGIN', '2', ['"2"', 'boolean']],
+  ['GF_AUTH_JWT_HMAC_SECRET', 'short', ['<redacted>', '32 bytes']],
+  ['GF_AUTH_JWT_LOGIN_CLAIM', '', ['must not be empty']],
+  ['GF_AUTH_JWT_ORG_ID_CLAIM', '', ['must not be empty']],
+  ['GF_AUTH_JWT_DEFAULT_ORG_ID', '-3', ['"-3"', 'at least 1']],
+  ['GF_AUTH_JWT_ROLE_CLAIM', '', ['must not be empty']],
+  ['GF_AUTH_JWT_EXPECT_CLAIMS', '["iss"]', ['JSON object']],
+  ['GF_AUTH_JWT_EXPECT_CLAIMS', '{iss:', ['JSON object']],
+  ['GF_PATHS_DATA', '', ['must not be empty']],
+  ['GF_LOG_LEVEL', 'loud', ['"loud"', 'debug, info, warn, error']],
+];
+
+for (const [envVar, value, fragments] of INVALID) {
+  test(`${envVar}=${JSON.stringify(value)} is rejected with section, key and source`, () => {
+    const def = CONFIG_KEYS.find((k) => k.envVar === envVar);
+    assert.ok(def, `no schema key for ${envVar}`);
+    assert.throws(
+      () => loadConfig({ env: { [envVar]: value } }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.equal(err.section, def.section);
+        assert.equal(err.key, def.key);
+        assert.deepEqual(err.origin, { kind: 'env', name: envVar });
+        return configError(`[${def.section}] ${def.key}`, `from ${envVar}`, ...fragments)(err);
+      },
+    );
+  });
+}
+
+test('every key with validation has an invalid-value case above', () => {
+  // Plain strings that accept anything (including "") need no case.
+  const freeText = new Set(['http_addr', 'ha_engine_password', 'ha_prefix', 'key_file', 'jwk_set_file', 'file']);
+  for (const def of CONFIG_KEYS) {
+    if (def.type === 'string' && freeText.has(def.key)) continue;
+    assert.ok(INVALID.some(([envVar]) => envVar === def.envVar), `no invalid-value test for [${def.section}] ${def.key}`);
+  }
+});
+
+test('file errors name the file and line', () => {
+  const file = iniFile('[live]', '; comment', 'max_connections = -7');
+  assert.throws(() => loadConfig({ file, env: {} }), configError('unexpected value -7 for [live] max_connections', `at ${file}:3`));
+  const file2 = iniFile('[auth.anonymous]', 'org_role = Superuser');
+  assert.throws(() => loadConfig({ file: file2, env: {} }), configError('"Superuser"', '[auth.anonymous] org_role', `${file2}:2`));
+});
+
+test('secret values are never echoed', () => {
+  assert.throws(
+    () => loadConfig({ env: { GF_AUTH_JWT_HMAC_SECRET: 'hunter2' } }),
+    (err: unknown) => err instanceof ConfigError && !err.message.includes('hunter2') && err.value === undefined,
+  );
+});
+
+test('accepted edge values', () => {
+  const { config } = loadConfig({
+    env: {
+      GF_SERVER_HTTP_PORT: '0',
+      GF_LIVE_MAX_CONNECTIONS: '0',
+      GF_LIVE_MESSAGE_SIZE_LIMIT: '-1',
+      GF_LIVE_CLIENT_QUEUE_MAX_SIZE: '64KiB',
+      GF_LIVE_PUSH_BODY_LIMIT: '1MB',
+      GF_LIVE_HISTORY_SIZE: '0',
+      GF_LIVE_NAMESPACED: 'YES',
+      GF_SERVER_READ_TIMEOUT: '1m30s',
+      GF_LIVE_ALLOWED_ORIGINS: '*',
+      GF_AUTH_ANONYMOUS_ORG_ROLE: 'ADMIN',
+      GF_LIVE_HA_ENGINE_ADDRESS: 'rediss://user:pw@redis:6380/2',
+    },
+  });
+  assert.equal(config.server.httpPort, 0);
+  assert.equal(config.live.maxConnections, 0);
+  assert.equal(config.live.messageSizeLimit, -1);
+  assert.equal(config.live.clientQueueMaxSize, 65536);
+  assert.equal(config.live.pushBodyLimit, 1_000_000);
+  assert.equal(config.live.historySize, 0);
+  assert.equal(config.live.namespaced, true);
+  assert.equal(config.server.readTimeoutMs, 90_000);
+  assert.deepEqual(config.live.allowedOrigins, ['*']);
+  assert.equal(config.anonymous.orgRole, 'Admin');
+  assert.equal(config.live.haEngineAddress, 'rediss://user:pw@redis:6380/2');
+});

@@ -1,0 +1,173 @@
+// The engine contract: one suite every adapter must pass (memory now; each Redis mode later). A
+// behaviour that differs between adapters is a bug in one of them.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  UnrecoverablePositionError,
+  type ClientInfo,
+  type Engine,
+  type EngineEventHandler,
+  type Publication,
+} from '../../src/engine/engine.js';
+
+export interface EngineFactory {
+  /** A fresh engine; `channelPrefix` keeps runs sharing one backend apart. */
+  create(): Promise<Engine>;
+}
+
+class Recorder implements EngineEventHandler {
+  readonly publications: Array<{ channel: string; publication: Publication }> = [];
+  readonly joins: Array<{ channel: string; info: ClientInfo }> = [];
+  readonly leaves: Array<{ channel: string; info: ClientInfo }> = [];
+  onPublication(channel: string, publication: Publication): void {
+    this.publications.push({ channel, publication });
+  }
+  onJoin(channel: string, info: ClientInfo): void {
+    this.joins.push({ channel, info });
+  }
+  onLeave(channel: string, info: ClientInfo): void {
+    this.leaves.push({ channel, info });
+  }
+}
+
+async function eventually(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const STATS = () => ({ numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 });
+const HISTORY = { size: 3, ttlSeconds: 60 };
+let unique = 0;
+const channel = (name: string): string => `1/grafana/broadcast/contract-${process.pid}-${Date.now()}-${unique++}-${name}`;
+
+export function engineContract(name: string, factory: EngineFactory): void {
+  describe(`engine contract: ${name}`, () => {
+    let engine: Engine;
+    const events = new Recorder();
+
+    before(async () => {
+      engine = await factory.create();
+      await engine.start(events, STATS);
+    });
+    after(() => engine.close());
+
+    test('delivers publications of subscribed channels in order, with publisher info', async () => {
+      const ch = channel('order');
+      await engine.broker.subscribe([ch]);
+      const info = { user: '5', client: 'c-1' };
+      for (let i = 0; i < 20; i++) await engine.broker.publish(ch, JSON.stringify({ i }), i === 0 ? info : undefined, {});
+      await eventually(() => events.publications.filter((p) => p.channel === ch).length === 20, 'publications');
+      const got = events.publications.filter((p) => p.channel === ch).map((p) => p.publication);
+      assert.deepEqual(got.map((p) => JSON.parse(p.data) as unknown), Array.from({ length: 20 }, (_, i) => ({ i })));
+      assert.deepEqual(got[0]!.info, info);
+      assert.equal(got[1]!.info, undefined);
+      assert.equal(got[0]!.offset, undefined, 'no offsets without history');
+    });
+
+    test('publishes with history get increasing offsets within one epoch', async () => {
+      const ch = channel('offsets');
+      await engine.broker.subscribe([ch]);
+      const positions = [];
+      for (let i = 1; i <= 5; i++) positions.push(await engine.broker.publish(ch, `{"n":${i}}`, undefined, { history: HISTORY }));
+      assert.deepEqual(positions.map((p) => p?.offset), [1, 2, 3, 4, 5]);
+      const epochs = new Set(positions.map((p) => p?.epoch));
+      assert.equal(epochs.size, 1);
+      await eventually(() => events.publications.filter((p) => p.channel === ch).length === 5, 'history publications');
+      const delivered = events.publications.filter((p) => p.channel === ch).map((p) => p.publication);
+      assert.deepEqual(delivered.map((p) => p.offset), [1, 2, 3, 4, 5]);
+      assert.deepEqual(delivered.map((p) => p.epoch), positions.map((p) => p?.epoch));
+    });
+
+    test('history: bounded size, limit, since, reverse, epoch check', async () => {
+      const ch = channel('history');
+      for (let i = 1; i <= 5; i++) await engine.broker.publish(ch, `{"n":${i}}`, { user: '1', client: 'x' }, { history: HISTORY });
+      const top = await engine.broker.history(ch, { limit: 0 }, HISTORY);
+      assert.equal(top.publications.length, 0);
+      assert.equal(top.position.offset, 5);
+      const all = await engine.broker.history(ch, { limit: -1 }, HISTORY);
+      assert.deepEqual(all.publications.map((p) => p.offset), [3, 4, 5], 'size 3 keeps the latest three');
+      assert.deepEqual(all.publications[0]!.info, { user: '1', client: 'x' });
+      assert.equal(all.publications[0]!.data, '{"n":3}');
+      const since = await engine.broker.history(ch, { limit: 10, since: { offset: 3, epoch: top.position.epoch } }, HISTORY);
+      assert.deepEqual(since.publications.map((p) => p.offset), [4, 5]);
+      const reverse = await engine.broker.history(ch, { limit: 2, reverse: true }, HISTORY);
+      assert.deepEqual(reverse.publications.map((p) => p.offset), [5, 4]);
+      const reverseSince = await engine.broker.history(ch, { limit: 10, reverse: true, since: { offset: 5, epoch: top.position.epoch } }, HISTORY);
+      assert.deepEqual(reverseSince.publications.map((p) => p.offset), [4, 3]);
+      await assert.rejects(engine.broker.history(ch, { limit: 10, since: { offset: 1, epoch: 'otherEpo' } }, HISTORY), UnrecoverablePositionError);
+    });
+
+    test('history of an unknown channel has an epoch and offset 0', async () => {
+      const ch = channel('fresh');
+      const result = await engine.broker.history(ch, { limit: -1 }, HISTORY);
+      assert.equal(result.position.offset, 0);
+      assert.match(result.position.epoch, /^[a-zA-Z]{8}$/);
+      const again = await engine.broker.history(ch, { limit: 0 }, HISTORY);
+      assert.equal(again.position.epoch, result.position.epoch, 'the epoch is stable once created');
+    });
+
+    test('history entries expire after their TTL; the offset does not go back', async () => {
+      const ch = channel('ttl');
+      const shortLived = { size: 10, ttlSeconds: 1 };
+      await engine.broker.publish(ch, '{}', undefined, { history: shortLived });
+      await new Promise((r) => setTimeout(r, 1300));
+      const result = await engine.broker.history(ch, { limit: -1 }, shortLived);
+      assert.equal(result.publications.length, 0);
+      assert.equal(result.position.offset, 1);
+    });
+
+    test('join and leave reach subscribed nodes', async () => {
+      const ch = channel('joins');
+      await engine.broker.subscribe([ch]);
+      await engine.broker.publishJoin(ch, { user: '1', client: 'a' });
+      await engine.broker.publishLeave(ch, { user: '1', client: 'a' });
+      await eventually(() => events.joins.some((j) => j.channel === ch) && events.leaves.some((l) => l.channel === ch), 'join/leave');
+    });
+
+    test('presence: add, refresh, stats with unique users, remove', async () => {
+      const ch = channel('presence');
+      await engine.presence.add(ch, { user: '1', client: 'a' });
+      await engine.presence.add(ch, { user: '1', client: 'b' });
+      await engine.presence.add(ch, { user: '2', client: 'c' });
+      await engine.presence.add(ch, { user: '2', client: 'c' });
+      assert.deepEqual(await engine.presence.stats(ch), { numClients: 3, numUsers: 2 });
+      const entries = await engine.presence.get(ch);
+      assert.deepEqual([...entries.keys()].sort(), ['a', 'b', 'c']);
+      assert.deepEqual(entries.get('c'), { user: '2', client: 'c' });
+      await engine.presence.remove(ch, 'a');
+      await engine.presence.remove(ch, 'nobody');
+      assert.deepEqual(await engine.presence.stats(ch), { numClients: 2, numUsers: 2 });
+      assert.deepEqual(await engine.presence.stats(channel('empty')), { numClients: 0, numUsers: 0 });
+    });
+
+    test('key/value store with expiry', async () => {
+      const key = `kv.${channel('kv')}`;
+      assert.equal(await engine.store.get(key), undefined);
+      await engine.store.set(key, '{"a":1}', 60);
+      assert.equal(await engine.store.get(key), '{"a":1}');
+      await engine.store.set(key, '{"a":2}', 1);
+      assert.equal(await engine.store.get(key), '{"a":2}');
+      await new Promise((r) => setTimeout(r, 1300));
+      assert.equal(await engine.store.get(key), undefined);
+    });
+
+    test('cluster: lists this node and answers its own survey', async () => {
+      const nodes = engine.cluster.nodes();
+      assert.ok(nodes.some((n) => n.id === engine.cluster.nodeId));
+      engine.cluster.onSurvey('echo', async (payload) => `{"echo":${payload}}`);
+      const result = await engine.cluster.survey('echo', '"hi"', 1000);
+      assert.deepEqual(result.replies, [{ nodeId: engine.cluster.nodeId, payload: '{"echo":"hi"}' }]);
+      assert.deepEqual(result.missing, []);
+      const unknown = await engine.cluster.survey('nosuchop', '{}', 500);
+      assert.equal(unknown.replies.length, 0);
+    });
+
+    test('health reports ok when running', () => {
+      assert.equal(engine.health().healthy, true);
+    });
+  });
+}

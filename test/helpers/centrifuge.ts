@@ -1,0 +1,83 @@
+// The real, unmodified `centrifuge` npm client running on Node with `ws` as its WebSocket, plus
+// small promise helpers. RecordingWebSocket keeps each socket so a test can stop reading from one.
+
+import { Centrifuge, type PublicationContext, type Subscription } from 'centrifuge';
+import { WebSocket } from 'ws';
+
+export class RecordingWebSocket extends WebSocket {
+  static readonly instances: RecordingWebSocket[] = [];
+
+  constructor(address: string, protocols?: string | string[]) {
+    super(address, protocols);
+    RecordingWebSocket.instances.push(this);
+  }
+
+  /** Stops reading from the TCP socket: the server's writes pile up in its queue. */
+  stopReading(): void {
+    (this as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
+  resumeReading(): void {
+    (this as unknown as { _socket: { resume(): void } })._socket.resume();
+  }
+}
+
+export interface ClientOptions {
+  readonly token?: string;
+  readonly timeout?: number;
+  readonly minReconnectDelay?: number;
+  readonly maxReconnectDelay?: number;
+  readonly websocket?: unknown;
+}
+
+export function newClient(url: string, options: ClientOptions = {}): Centrifuge {
+  return new Centrifuge(url, {
+    websocket: options.websocket ?? WebSocket,
+    timeout: options.timeout ?? 5000,
+    minReconnectDelay: options.minReconnectDelay ?? 100,
+    maxReconnectDelay: options.maxReconnectDelay ?? 500,
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  });
+}
+
+export function connected(client: Centrifuge): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.once('connected', () => resolve());
+    client.once('disconnected', (ctx) => reject(new Error(`disconnected ${ctx.code} ${ctx.reason}`)));
+    client.connect();
+  });
+}
+
+export function disconnected(client: Centrifuge): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve) => client.once('disconnected', (ctx) => resolve({ code: ctx.code, reason: ctx.reason })));
+}
+
+export interface SubscribedInfo {
+  readonly data: unknown;
+  readonly recovered: boolean;
+  readonly wasRecovering: boolean;
+  readonly recoverable: boolean;
+}
+
+export function subscribed(sub: Subscription): Promise<SubscribedInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (ctx: { error: { code: number; message: string } }): void => {
+      sub.removeAllListeners();
+      reject(Object.assign(new Error(`subscribe error ${ctx.error.code} ${ctx.error.message}`), { code: ctx.error.code }));
+    };
+    sub.once('subscribed', (ctx) => {
+      sub.off('error', onError);
+      resolve({ data: ctx.data, recovered: ctx.recovered, wasRecovering: ctx.wasRecovering, recoverable: ctx.recoverable });
+    });
+    sub.once('error', onError);
+    sub.once('unsubscribed', (ctx) => reject(Object.assign(new Error(`unsubscribed ${ctx.code} ${ctx.reason}`), { code: ctx.code })));
+    sub.subscribe();
+  });
+}
+
+/** Collects publications of a subscription. */
+export function collect(sub: Subscription): PublicationContext[] {
+  const received: PublicationContext[] = [];
+  sub.on('publication', (ctx) => received.push(ctx));
+  return received;
+}

@@ -1,0 +1,62 @@
+// Starts a real livehub (HTTP + WebSocket, in this process) on a free loopback port, configured
+// through the real config loader with GF_* variables, and captures its log lines.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/log/logger.js';
+import { createLiveHub, type LiveHub } from '../../src/server.js';
+
+export interface TestHub {
+  readonly hub: LiveHub;
+  readonly port: number;
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  readonly logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+export async function startHub(env: Record<string, string> = {}): Promise<TestHub> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'livehub-test-'));
+  const { config } = loadConfig({
+    env: { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dataDir, GF_LIVE_MAX_CONNECTIONS: '-1', ...env },
+  });
+  const logs: Record<string, unknown>[] = [];
+  const logger = createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+  const hub = createLiveHub({ config, logger });
+  const port = await hub.start();
+  return {
+    hub,
+    port,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/api/live/ws`,
+    logs,
+    stop: () => hub.stop(),
+  };
+}
+
+/** Polls until `check` is true (or fails after timeoutMs). For events, not for timing assertions. */
+export async function waitFor(check: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown; text: string }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed, text };
+}

@@ -1,0 +1,102 @@
+// The real command line as an operator runs it: a livehub process configured by INI file and GF_*
+// variables, health, a centrifuge client, SIGTERM shutdown, and start-up failures naming the key.
+
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { connected, newClient } from '../helpers/centrifuge.js';
+import { projectRoot } from '../helpers/project-root.js';
+
+const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly stdout: string[];
+  readonly stderr: string[];
+  readonly exited: Promise<number | null>;
+}
+
+function run(args: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  child.stdout!.on('data', (d: Buffer) => stdout.push(d.toString()));
+  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout, stderr, exited };
+}
+
+async function listeningPort(r: Run): Promise<number> {
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    for (const line of r.stdout.join('').split('\n')) {
+      if (!line.includes('HTTP Server Listen')) continue;
+      const address = (JSON.parse(line) as { address: string }).address;
+      return Number(address.slice(address.lastIndexOf(':') + 1));
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`livehub did not start: ${r.stdout.join('')} ${r.stderr.join('')}`);
+}
+
+test('starts from an INI file plus GF_* overrides, serves clients, stops on SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
+  const ini = join(dir, 'livehub.ini');
+  writeFileSync(ini, '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 1\n\n[live]\n; GF_ variables win over the file\nmax_connections = 5\n');
+  const r = run(['--config', ini], { GF_SERVER_HTTP_PORT: '0', GF_PATHS_DATA: dir, GF_LIVE_MAX_CONNECTIONS: '-1' });
+  try {
+    const port = await listeningPort(r);
+    const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { status: string; live: { maxConnections: number } };
+    assert.equal(health.status, 'ok');
+    assert.equal(health.live.maxConnections, -1, 'the env var overrode the file');
+    const client = newClient(`ws://127.0.0.1:${port}/api/live/ws`);
+    await connected(client);
+    client.disconnect();
+  } finally {
+    r.child.kill('SIGTERM');
+  }
+  assert.equal(await r.exited, 0);
+});
+
+test('an unknown key fails start-up naming the key', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
+  const ini = join(dir, 'bad.ini');
+  writeFileSync(ini, '[live]\nmax_conections = 5\n');
+  const r = run(['--config', ini], { GF_PATHS_DATA: dir });
+  assert.equal(await r.exited, 1);
+  assert.match(r.stderr.join(''), /max_conections/);
+});
+
+test('an invalid env value fails start-up naming the variable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
+  const r = run([], { GF_PATHS_DATA: dir, GF_LIVE_MAX_CONNECTIONS: '-7' });
+  assert.equal(await r.exited, 1);
+  const err = r.stderr.join('');
+  assert.match(err, /max_connections/);
+  assert.match(err, /GF_LIVE_MAX_CONNECTIONS/);
+});
+
+test('token create prints a token that then authenticates', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
+  const r = run(['token', 'create', '--name', 'telegraf', '--org', '1', '--role', 'Editor'], { GF_PATHS_DATA: dir });
+  assert.equal(await r.exited, 0);
+  const token = /glh_[A-Za-z0-9_-]+/.exec(r.stdout.join(''))?.[0];
+  assert.ok(token, r.stdout.join(''));
+  const server = run([], { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dir, GF_AUTH_ANONYMOUS_ENABLED: 'false' });
+  try {
+    const port = await listeningPort(server);
+    const publish = (auth?: string) => fetch(`http://127.0.0.1:${port}/api/live/publish`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) },
+      body: JSON.stringify({ channel: 'grafana/broadcast/cli', data: {} }),
+    });
+    assert.equal((await publish(`Bearer ${token}`)).status, 200);
+    assert.equal((await publish()).status, 401);
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+  assert.equal(await server.exited, 0);
+});
