@@ -1,6 +1,8 @@
 // Grafana's WebSocket origin check (grafana-live.md §3.2): no Origin, "*", same host as the request,
 // the configured root_url, or an allowed_origins glob. Pure: the caller logs and answers 403.
 
+import { compileGlob } from '../config/glob.js';
+
 export interface OriginPolicy {
   readonly rootUrl: string;
   readonly allowedOrigins: readonly string[];
@@ -8,18 +10,8 @@ export interface OriginPolicy {
   readonly requireOrigin?: boolean;
 }
 
-const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
-/** Compiles a glob where "*" is any run of characters and "?" one character; case-sensitive. */
-export function compileGlob(pattern: string): RegExp {
-  let source = '';
-  for (const ch of pattern) {
-    if (ch === '*') source += '.*';
-    else if (ch === '?') source += '.';
-    else source += ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's');
-}
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
 function portOf(url: URL): string {
   return url.port !== '' ? url.port : (DEFAULT_PORTS[url.protocol] ?? '');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compileGlob, OriginChecker } from '../../src/transport/origin.js';
+import { compileGlob } from '../../src/config/glob.js';
+import { OriginChecker } from '../../src/transport/origin.js';
 import { textFrame } from '../../src/transport/frame.js';
 
 test('Grafana origin algorithm', () => {
