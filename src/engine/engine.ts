@@ -104,6 +104,34 @@ export interface KeyValueStore {
   set(key: string, value: string, ttlSeconds: number): Promise<void>;
 }
 
+/** The managed-stream frame cache entry of one channel (Grafana's hash fields). */
+export interface CachedFrame {
+  /** `{"schema":…}` — schema-only JSON with the wrapper. */
+  readonly schema: string;
+  /** `{"schema":…,"data":…}` — the last full frame. */
+  readonly frame: string;
+}
+
+export interface FramePush {
+  /** `{"schema":…}` of the new frame. */
+  readonly schema: string;
+  /** `{"schema":…,"data":…}` of the new frame. */
+  readonly frame: string;
+  /** `{"data":…}` of the new frame, published when the schema did not change. */
+  readonly data: string;
+}
+
+/**
+ * Last frame per managed-stream channel, shared by every node. `push` compares the schema with the
+ * cached one, stores the new frame and publishes (full frame when the schema changed, data-only
+ * otherwise) as ONE atomic step, so concurrent pushes through several nodes can never reach
+ * subscribers in an order that contradicts the schema decisions (Grafana's #108807).
+ */
+export interface FrameCache {
+  push(fullChannel: string, frame: FramePush): Promise<{ readonly changed: boolean }>;
+  get(fullChannel: string): Promise<CachedFrame | undefined>;
+}
+
 export interface NodeStats {
   readonly numClients: number;
   readonly numUsers: number;
@@ -154,6 +182,7 @@ export interface Engine {
   readonly broker: Broker;
   readonly presence: PresenceManager;
   readonly store: KeyValueStore;
+  readonly frames: FrameCache;
   readonly cluster: Cluster;
   /** Connects (or keeps retrying in the background) and starts delivering events. */
   start(handler: EngineEventHandler, stats: () => NodeStats): Promise<void>;

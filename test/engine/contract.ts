@@ -155,6 +155,30 @@ export function engineContract(name: string, factory: EngineFactory): void {
       assert.equal(await engine.store.get(key), undefined);
     });
 
+    test('frame cache: full frame when the schema changes, data-only otherwise, last frame kept', async () => {
+      const ch = channel('frames');
+      await engine.broker.subscribe([ch]);
+      const schemaA = '{"schema":{"name":"cpu","fields":[]}}';
+      const schemaB = '{"schema":{"name":"cpu","fields":[{"name":"x"}]}}';
+      const push = (schema: string, n: number) => engine.frames.push(ch, {
+        schema,
+        frame: `${schema.slice(0, -1)},"data":{"values":[[${n}]]}}`,
+        data: `{"data":{"values":[[${n}]]}}`,
+      });
+      assert.equal(await engine.frames.get(ch), undefined);
+      assert.deepEqual(await push(schemaA, 1), { changed: true });
+      assert.deepEqual(await push(schemaA, 2), { changed: false });
+      assert.deepEqual(await push(schemaB, 3), { changed: true });
+      await eventually(() => events.publications.filter((p) => p.channel === ch).length === 3, 'frame publications');
+      const sent = events.publications.filter((p) => p.channel === ch).map((p) => p.publication.data);
+      assert.deepEqual(sent, [
+        '{"schema":{"name":"cpu","fields":[]},"data":{"values":[[1]]}}',
+        '{"data":{"values":[[2]]}}',
+        '{"schema":{"name":"cpu","fields":[{"name":"x"}]},"data":{"values":[[3]]}}',
+      ]);
+      assert.deepEqual(await engine.frames.get(ch), { schema: schemaB, frame: sent[2] });
+    });
+
     test('cluster: lists this node and answers its own survey', async () => {
       const nodes = engine.cluster.nodes();
       assert.ok(nodes.some((n) => n.id === engine.cluster.nodeId));

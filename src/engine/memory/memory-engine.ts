@@ -15,6 +15,7 @@ import type {
   StreamPosition,
 } from '../engine.js';
 import { SingleNodeCluster, type LocalNodeIdentity } from './cluster.js';
+import { MemoryFrameCache } from './frame-cache.js';
 import { MemoryHistory } from './history.js';
 import { MemoryPresence } from './presence.js';
 import { MemoryStore } from './store.js';
@@ -60,6 +61,7 @@ export class MemoryEngine implements Engine {
   readonly cluster: SingleNodeCluster;
   private readonly streams = new MemoryHistory();
   private readonly memoryBroker = new MemoryBroker(this.streams);
+  readonly frames = new MemoryFrameCache(this.memoryBroker);
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(self: LocalNodeIdentity) {
