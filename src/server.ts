@@ -60,7 +60,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       historyTtlSeconds: config.live.historyTtlSeconds,
       pingIntervalMs: config.live.pingIntervalSeconds * 1000,
       pongTimeoutMs: config.live.pongTimeoutSeconds * 1000,
-      connectTimeoutMs: 15_000,
+      connectTimeoutMs: config.live.connectTimeoutSeconds * 1000,
       tenantForm: config.live.namespaced ? 'namespace' : 'numeric',
     },
     engine,

@@ -212,6 +212,7 @@ function blankConfig(): LiveHubConfig {
       historyTtlSeconds: 0,
       pingIntervalSeconds: 0,
       pongTimeoutSeconds: 0,
+      connectTimeoutSeconds: 0,
       pushBodyLimit: 0,
       namespaced: false,
     },

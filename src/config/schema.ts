@@ -255,6 +255,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.pongTimeoutSeconds = v; },
   }),
   defineKey({
+    section: 'live', key: 'connect_timeout', type: 'duration', default: '15',
+    description: 'livehub: a WebSocket that has not sent `connect` within this time is closed with 3502 "stale" (whole seconds).',
+    parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.connectTimeoutSeconds = v; },
+  }),
+  defineKey({
     section: 'live', key: 'push_body_limit', type: 'bytes', default: '16777216',
     description: 'livehub: largest HTTP push body in bytes after gzip decoding; larger bodies get 413.',
     parse: (raw) => inRange(parseBytes(raw), 1), set: (c, v) => { c.live.pushBodyLimit = v; },

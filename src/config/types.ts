@@ -39,6 +39,8 @@ export interface LiveConfig {
   pingIntervalSeconds: number;
   /** livehub: how long to wait for a pong in seconds (default 10) before closing 3012. */
   pongTimeoutSeconds: number;
+  /** livehub: close connections that sent no connect within this time (3502). */
+  connectTimeoutSeconds: number;
   /** livehub: HTTP push body limit in bytes (after gzip decoding). */
   pushBodyLimit: number;
   /** livehub: emit namespace tenant prefixes ("default", "org-N") instead of numeric org ids. */

@@ -58,6 +58,15 @@ export class Hub {
     return n;
   }
 
+  /** Every local subscription of a full channel (a copy: callers may remove while iterating). */
+  subscriptionsOf(fullChannel: string): Subscription[] {
+    const aliases = this.channels.get(fullChannel);
+    if (aliases === undefined) return [];
+    const all: Subscription[] = [];
+    for (const subs of aliases.values()) all.push(...subs);
+    return all;
+  }
+
   channelNames(): string[] {
     return [...this.channels.keys()];
   }

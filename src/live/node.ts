@@ -13,7 +13,7 @@ import {
   type Publication,
   type StreamPosition,
 } from '../engine/engine.js';
-import { Errors, MAX_FULL_CHANNEL_BYTES, temporaryError, type ProtocolError } from '../protocol/codes.js';
+import { Errors, MAX_FULL_CHANNEL_BYTES, temporaryError, Unsubscribes, type ProtocolError } from '../protocol/codes.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/logger.js';
 import { parseChannel, type ChannelAddress } from './channel.js';
@@ -62,6 +62,7 @@ export type MessageHandler = (identity: Identity, clientId: string, data: unknow
 export interface NodeEvents {
   slowClient: [clientId: string, bufferedBytes: number];
   clientClosed: [clientId: string, code: number];
+  resynchronised: [channels: number, subscriptions: number];
 }
 
 const UNSUBSCRIBE_DELAY_MS = 100;
@@ -108,6 +109,24 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
 
   onLeave(channel: string, info: ClientInfo): void {
     this.hub.broadcastLeave(channel, info);
+  }
+
+  /**
+   * The engine's feed was interrupted: anything published meanwhile is lost for this node. Every local
+   * subscriber of those channels gets unsubscribe 2500 "insufficient state", so centrifuge-js
+   * resubscribes at once and either recovers from history or receives fresh initial data — a loss
+   * is always signalled, never silent.
+   */
+  onResubscribed(channels: readonly string[]): void {
+    let signalled = 0;
+    for (const channel of channels) {
+      for (const subscription of this.hub.subscriptionsOf(channel)) {
+        subscription.owner.dropSubscription(subscription, Unsubscribes.insufficientState.code, Unsubscribes.insufficientState.reason);
+        signalled++;
+      }
+    }
+    this.emit('resynchronised', channels.length, signalled);
+    this.log.info('engine feed restored: subscribers told to resubscribe', { channels: channels.length, subscriptions: signalled });
   }
 
   // ---- clients -------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ const DEFAULTS: LiveHubConfig = {
     historyTtlSeconds: 300,
     pingIntervalSeconds: 25,
     pongTimeoutSeconds: 10,
+    connectTimeoutSeconds: 15,
     pushBodyLimit: 16777216,
     namespaced: false,
   },

@@ -27,6 +27,7 @@ const INVALID: [string, string, string[]][] = [
   ['GF_LIVE_HISTORY_TTL', '1500ms', ['"1500ms"', 'whole number of seconds']],
   ['GF_LIVE_PING_INTERVAL', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_PONG_TIMEOUT', 'soon', ['"soon"', 'duration']],
+  ['GF_LIVE_CONNECT_TIMEOUT', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_PUSH_BODY_LIMIT', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_NAMESPACED', 'maybe', ['"maybe"', 'boolean']],
   ['GF_AUTH_ANONYMOUS_ENABLED', 'yesplease', ['"yesplease"', 'boolean']],

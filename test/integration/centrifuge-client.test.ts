@@ -181,6 +181,25 @@ describe('centrifuge-js against livehub', () => {
     client.disconnect();
   });
 
+  test('after an engine feed interruption subscribers are told (2500) and resubscribe with recovery', async () => {
+    const client = newClient(server.wsUrl);
+    await connected(client);
+    const sub = client.newSubscription('1/grafana/broadcast/resync', { recoverable: true });
+    const events: Array<{ wasRecovering: boolean; recovered: boolean }> = [];
+    sub.on('subscribed', (ctx) => events.push({ wasRecovering: ctx.wasRecovering, recovered: ctx.recovered }));
+    const received = collect(sub);
+    await subscribed(sub);
+    await sub.publish({ n: 1 });
+    await waitFor(() => received.length === 1, 5000, 'first publication');
+    server.hub.node.onResubscribed(['1/grafana/broadcast/resync']);
+    await waitFor(() => events.length === 2, 5000, 'resubscribe after 2500');
+    assert.deepEqual(events[1], { wasRecovering: true, recovered: true });
+    await sub.publish({ n: 2 });
+    await waitFor(() => received.length === 2, 5000, 'publication after resubscribe');
+    assert.deepEqual(received.map((p) => p.offset), [1, 2]);
+    client.disconnect();
+  });
+
   test('both tenant forms reach the same channel; each client gets its own channel string', async () => {
     const a = newClient(server.wsUrl);
     const b = newClient(server.wsUrl);

@@ -9,7 +9,7 @@ import { startHub, type TestHub } from '../helpers/hub.js';
 describe('protocol over a raw WebSocket', () => {
   let server: TestHub;
   before(async () => {
-    server = await startHub({ GF_LIVE_PING_INTERVAL: '1', GF_LIVE_PONG_TIMEOUT: '1' });
+    server = await startHub({ GF_LIVE_PING_INTERVAL: '1', GF_LIVE_PONG_TIMEOUT: '1', GF_LIVE_CONNECT_TIMEOUT: '1' });
   });
   after(() => server.stop());
 
@@ -219,6 +219,27 @@ describe('protocol over a raw WebSocket', () => {
     assert.deepEqual((await c.reply(4))['error'], { code: 403, message: 'Forbidden' });
     assert.deepEqual((await c.reply(5))['error'], { code: 403, message: 'Forbidden' });
     c.close();
+  });
+
+  test('a connection that never sends connect is closed as stale (3502)', async () => {
+    const c = await RawClient.open(server.wsUrl);
+    assert.deepEqual(await c.closed, { code: 3502, reason: 'stale' });
+  });
+
+  test('the shared-frame write path of ws is in use', async () => {
+    const { WsClientTransport } = await import('../../src/transport/ws-transport.js');
+    const { WebSocketServer, WebSocket } = await import('ws');
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await new Promise((r) => wss.once('listening', r));
+    const port = (wss.address() as { port: number }).port;
+    const accepted = new Promise<InstanceType<typeof WebSocket>>((r) => wss.once('connection', r));
+    const client = new WebSocket(`ws://127.0.0.1:${port}`);
+    await new Promise((r) => client.once('open', r));
+    const serverSide = await accepted;
+    assert.equal(new WsClientTransport(serverSide).sharesFrames, true, 'ws Sender.sendFrame is available: frames are built once and shared');
+    client.close();
+    await new Promise((r) => client.once('close', r));
+    wss.close();
   });
 
   test('a pong before connect closes with 3501', async () => {
