@@ -1,0 +1,28 @@
+// What a feature gets when it is installed by the composition root: the node's facade, the handler
+// registry (and the grafana scope), the HTTP router, authentication, config and a logger. Features
+// never see sockets or engine adapters.
+
+import type { LiveHubConfig } from '../config/types.js';
+import type { RequestAuthenticator } from '../http/auth-port.js';
+import type { Router } from '../http/router.js';
+import type { HandlerRegistry } from '../live/handlers.js';
+import type { LiveNode } from '../live/node.js';
+import type { Logger } from '../log/logger.js';
+import type { GrafanaScope } from './grafana-scope.js';
+
+export interface FeatureContext {
+  readonly config: LiveHubConfig;
+  readonly node: LiveNode;
+  readonly registry: HandlerRegistry;
+  readonly grafanaScope: GrafanaScope;
+  readonly router: Router;
+  readonly auth: RequestAuthenticator;
+  readonly log: Logger;
+}
+
+/** A feature may own resources (databases, timers) that must be released on shutdown. */
+export interface InstalledFeature {
+  /** Resolves once the feature is ready to serve (e.g. migrations ran). */
+  start?(): Promise<void>;
+  stop?(): Promise<void>;
+}
