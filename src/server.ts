@@ -37,6 +37,7 @@ export interface LiveHub {
   readonly registry: HandlerRegistry;
   readonly grafanaScope: GrafanaScope;
   readonly authenticator: Authenticator;
+  readonly router: Router;
   readonly logger: Logger;
   /** Listens; resolves with the bound port. */
   start(): Promise<number>;
@@ -103,6 +104,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     registry,
     grafanaScope,
     authenticator,
+    router,
     logger,
     async start(): Promise<number> {
       await node.start();
