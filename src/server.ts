@@ -10,6 +10,8 @@ import type { LiveHubConfig } from './config/types.js';
 import type { Engine } from './engine/engine.js';
 import { MemoryEngine } from './engine/memory/memory-engine.js';
 import { registerBroadcast } from './features/broadcast.js';
+import type { FeatureContext, InstalledFeature } from './features/context.js';
+import { installManagedStreams, type ManagedStreamsFeature } from './features/streams/index.js';
 import { GrafanaScope } from './features/grafana-scope.js';
 import { sendMessage } from './http/respond.js';
 import { Router } from './http/router.js';
@@ -22,7 +24,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { Disconnects } from './protocol/codes.js';
 import { LiveWebSocketEndpoint } from './transport/live-ws.js';
 import { OriginChecker } from './transport/origin.js';
-import { rejectUpgrade } from './transport/reject.js';
+import { UpgradeRouter } from './transport/upgrade-router.js';
 import { VERSION } from './version.js';
 
 export interface LiveHubOptions {
@@ -38,7 +40,13 @@ export interface LiveHub {
   readonly grafanaScope: GrafanaScope;
   readonly authenticator: Authenticator;
   readonly router: Router;
+  readonly upgrades: UpgradeRouter;
+  /** What features get when installed (for embedding apps and tests that add features). */
+  readonly features: FeatureContext;
+  readonly streams: ManagedStreamsFeature;
   readonly logger: Logger;
+  /** Adds a feature whose start/stop follow the hub's. */
+  install(feature: InstalledFeature): void;
   /** Listens; resolves with the bound port. */
   start(): Promise<number>;
   /** Graceful shutdown: clients get 3001 "shutdown", then the listener and engine close. */
@@ -76,6 +84,11 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, { messageSizeLimit: config.live.messageSizeLimit });
 
   const router = new Router(logger.child('http'));
+  const upgrades = new UpgradeRouter();
+  upgrades.add('/api/live/ws', (req, socket, head) => liveWs.handleUpgrade(req, socket, head));
+  const features: FeatureContext = { config, node, registry, grafanaScope, router, upgrades, origins, auth: authenticator, log: logger };
+  const streams = installManagedStreams(features);
+  const installed: InstalledFeature[] = [streams];
   router.add('GET', '/', landingRoute(node));
   router.add('GET', '/api/health', healthRoute(node));
   router.add('POST', '/api/live/publish', publishRoute(node, authenticator));
@@ -87,12 +100,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const server: Server = createServer({ requestTimeout: readTimeoutMs, headersTimeout: Math.min(readTimeoutMs, 60_000) }, (req, res) => {
     void router.handle(req, res);
   });
-  server.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/api/live/ws') return liveWs.handleUpgrade(req, socket, head);
-    rejectUpgrade(socket, 404, 'Not Found');
-  });
+  server.on('upgrade', (req, socket, head) => upgrades.handle(req, socket, head));
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
@@ -105,9 +113,14 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     grafanaScope,
     authenticator,
     router,
+    upgrades,
+    features,
+    streams,
     logger,
+    install: (feature) => installed.push(feature),
     async start(): Promise<number> {
       await node.start();
+      for (const feature of installed) await feature.start?.();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.server.httpPort, config.server.httpAddr === '' ? undefined : config.server.httpAddr, () => {
@@ -124,6 +137,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     async stop(): Promise<void> {
       await node.shutdown(Disconnects.shutdown.code, Disconnects.shutdown.reason);
       liveWs.close();
+      for (const feature of installed) await feature.stop?.();
       if (!started) return;
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

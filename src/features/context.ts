@@ -1,6 +1,6 @@
 // What a feature gets when it is installed by the composition root: the node's facade, the handler
-// registry (and the grafana scope), the HTTP router, authentication, config and a logger. Features
-// never see sockets or engine adapters.
+// registry (and the grafana scope), the HTTP and upgrade routers, the origin policy, authentication,
+// config and a logger. Features never see sockets or engine adapters.
 
 import type { LiveHubConfig } from '../config/types.js';
 import type { RequestAuthenticator } from '../http/auth-port.js';
@@ -8,6 +8,8 @@ import type { Router } from '../http/router.js';
 import type { HandlerRegistry } from '../live/handlers.js';
 import type { LiveNode } from '../live/node.js';
 import type { Logger } from '../log/logger.js';
+import type { OriginChecker } from '../transport/origin.js';
+import type { UpgradeRouter } from '../transport/upgrade-router.js';
 import type { GrafanaScope } from './grafana-scope.js';
 
 export interface FeatureContext {
@@ -16,6 +18,9 @@ export interface FeatureContext {
   readonly registry: HandlerRegistry;
   readonly grafanaScope: GrafanaScope;
   readonly router: Router;
+  /** WebSocket endpoints by path. */
+  readonly upgrades: UpgradeRouter;
+  readonly origins: OriginChecker;
   readonly auth: RequestAuthenticator;
   readonly log: Logger;
 }

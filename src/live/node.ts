@@ -6,9 +6,11 @@ import { EventEmitter } from 'node:events';
 import type { Identity } from '../auth/identity.js';
 import {
   EngineUnavailableError,
+  type CachedFrame,
   type ClientInfo,
   type Engine,
   type EngineEventHandler,
+  type FramePush,
   type NodeStats,
   type Publication,
   type StreamPosition,
@@ -218,6 +220,19 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   /** Delivers to this node's subscribers only (plugin RunStream output). */
   publishLocal(fullChannel: string, data: string): void {
     this.hub.broadcast(fullChannel, { data });
+  }
+
+  /**
+   * Managed-stream push: compare the schema with the cached one, store the frame and publish the
+   * full frame (schema changed) or data only, atomically in the engine.
+   */
+  async pushFrame(fullChannel: string, frame: FramePush): Promise<boolean> {
+    return (await this.engine.frames.push(fullChannel, frame)).changed;
+  }
+
+  /** The last full frame pushed to a managed-stream channel (any node), if any. */
+  async cachedFrame(fullChannel: string): Promise<CachedFrame | undefined> {
+    return this.engine.frames.get(fullChannel);
   }
 
   /** Cluster-wide presence count for a channel. */

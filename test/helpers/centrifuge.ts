@@ -30,14 +30,24 @@ export interface ClientOptions {
   readonly websocket?: unknown;
 }
 
+const liveClients = new Set<Centrifuge>();
+
+/** Disconnects every client a test created, so a failed test cannot leave a reconnect loop running. */
+export function disconnectAllClients(): void {
+  for (const client of liveClients) client.disconnect();
+  liveClients.clear();
+}
+
 export function newClient(url: string, options: ClientOptions = {}): Centrifuge {
-  return new Centrifuge(url, {
+  const client = new Centrifuge(url, {
     websocket: options.websocket ?? WebSocket,
     timeout: options.timeout ?? 5000,
     minReconnectDelay: options.minReconnectDelay ?? 100,
     maxReconnectDelay: options.maxReconnectDelay ?? 500,
     ...(options.token !== undefined ? { token: options.token } : {}),
   });
+  liveClients.add(client);
+  return client;
 }
 
 export function connected(client: Centrifuge): Promise<void> {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createLiveHub, type LiveHub } from '../../src/server.js';
+import { disconnectAllClients } from './centrifuge.js';
 
 export interface TestHub {
   readonly hub: LiveHub;
@@ -32,7 +33,10 @@ export async function startHub(env: Record<string, string> = {}): Promise<TestHu
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/api/live/ws`,
     logs,
-    stop: () => hub.stop(),
+    stop: async () => {
+      await hub.stop();
+      disconnectAllClients();
+    },
   };
 }
 

@@ -1,0 +1,19 @@
+// The one error type the parser throws. The HTTP push endpoint turns it into
+// `400 {"message": err.message}`, so the message names line and column for the sender.
+
+export class LineProtocolError extends Error {
+  /** 1-based line of the offending byte (lines inside multi-line string values count). */
+  readonly line: number;
+  /** 1-based column, counted in bytes of the line, like the reference parser. */
+  readonly column: number;
+  /** The message without the position prefix. */
+  readonly reason: string;
+
+  constructor(line: number, column: number, reason: string) {
+    super(`line ${line}, column ${column}: ${reason}`);
+    this.name = 'LineProtocolError';
+    this.line = line;
+    this.column = column;
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,676 @@
+// InfluxDB line-protocol parser with the semantics of the v2 reference decoder
+// (github.com/influxdata/line-protocol/v2 `lineprotocol`, which produced the conformance corpus).
+// It walks char codes of one decoded string, slices tokens (unescaping only when a backslash
+// escape was seen) and fills a columnar LineBatch. The first bad line throws LineProtocolError,
+// so nothing of a bad batch is ever published.
+
+import { Buffer, isUtf8 } from 'node:buffer';
+
+import { compareUtf8 } from './compare.js';
+import { LineProtocolError } from './errors.js';
+import { EscapeSet, unescapeRange } from './escape.js';
+import { parseGoBool, parseGoFloat, parseGoInt, parseGoUint } from './numbers.js';
+import { defaultTimestamp, scaleTimestamp } from './precision.js';
+import { decodeByteToken, positionOf, prepareSource } from './source.js';
+import { FieldKind, type LineBatch, type ParseOptions, type Precision, type Timestamp } from './types.js';
+
+// Side results of the scanners, kept in module variables so the hot path allocates no tuples.
+/** The last scanned token contained a backslash escape. */
+let scanEscaped = false;
+/** OR of the last scanned token's char codes: > 0x7f means non-ASCII. */
+let scanBits = 0;
+/** Timestamp produced by parseTimestamp. */
+let tsMs = 0;
+let tsNanos = 0;
+
+/** Exact powers of ten as doubles (10^22 is the largest exactly representable one). */
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20,
+  1e21, 1e22,
+];
+
+function fail(s: string, bytes: boolean, pos: number, reason: string): never {
+  const { line, column } = positionOf(s, bytes, pos);
+  throw new LineProtocolError(line, column, reason);
+}
+
+/** Human-readable name of the character at `pos` (or end of input) for error messages. */
+function describeAt(s: string, pos: number): string {
+  if (pos >= s.length) return 'end of input';
+  const c = s.codePointAt(pos) ?? 0;
+  if (c === 32) return 'white space';
+  if (c === 10) return "'\\n'";
+  if (c === 13) return "'\\r'";
+  if (c === 9) return "'\\t'";
+  if (c < 32 || c === 127) return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  return `'${String.fromCodePoint(c)}'`;
+}
+
+/** Quotes a token for an error message. */
+function q(token: string): string {
+  return JSON.stringify(token);
+}
+
+/** Measurement: anything but `,`, space and control characters (so `=` is allowed). */
+function scanMeasurement(s: string, p: number, n: number): number {
+  let esc = false;
+  let bits = 0;
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    if (c === 92) {
+      if (p + 1 >= n) {
+        p = n; // a trailing backslash is kept literally
+        break;
+      }
+      const d = s.charCodeAt(p + 1);
+      if (d === 32 || d === 44) {
+        esc = true;
+        bits |= d;
+        p += 2;
+        continue;
+      }
+      p++;
+      continue;
+    }
+    if (c <= 32 || c === 44 || c === 127) break;
+    bits |= c;
+    p++;
+  }
+  scanEscaped = esc;
+  scanBits = bits;
+  return p;
+}
+
+/**
+ * Per ASCII code: 1 = ends a tag key, tag value or field key (`,`, `=`, space, controls, DEL),
+ * 2 = backslash. Codes ≥ 128 never end a token.
+ */
+const KEY_CLASS = new Uint8Array(128);
+for (let c = 0; c <= 32; c++) KEY_CLASS[c] = 1;
+KEY_CLASS[44] = 1;
+KEY_CLASS[61] = 1;
+KEY_CLASS[127] = 1;
+KEY_CLASS[92] = 2;
+
+/** Tag keys and field keys: anything but `,`, `=`, space and control characters. */
+function scanKey(s: string, p: number, n: number): number {
+  let esc = false;
+  let bits = 0;
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    const cls = c < 128 ? KEY_CLASS[c]! : 0;
+    if (cls === 0) {
+      bits |= c;
+      p++;
+      continue;
+    }
+    if (cls === 2) {
+      if (p + 1 >= n) {
+        p = n;
+        break;
+      }
+      const d = s.charCodeAt(p + 1);
+      if (d === 44 || d === 61 || d === 32) {
+        esc = true;
+        bits |= d;
+        p += 2;
+        continue;
+      }
+      p++;
+      continue;
+    }
+    break;
+  }
+  scanEscaped = esc;
+  scanBits = bits;
+  return p;
+}
+
+/**
+ * Tag values: like keys, except that control characters other than CR and LF are allowed (the
+ * reference parser version behind the corpus accepts `m,k=x\x01y v=1`).
+ */
+function scanTagValue(s: string, p: number, n: number): number {
+  let esc = false;
+  let bits = 0;
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    if (c === 92) {
+      if (p + 1 >= n) {
+        p = n;
+        break;
+      }
+      const d = s.charCodeAt(p + 1);
+      if (d === 44 || d === 61 || d === 32) {
+        esc = true;
+        bits |= d;
+        p += 2;
+        continue;
+      }
+      p++;
+      continue;
+    }
+    if (c === 44 || c === 61 || c === 32 || c === 10 || c === 13) break;
+    bits |= c;
+    p++;
+  }
+  scanEscaped = esc;
+  scanBits = bits;
+  return p;
+}
+
+/** Body of a quoted string starting after the opening quote; returns the closing quote's index or n. */
+function scanString(s: string, p: number, n: number): number {
+  let esc = false;
+  let bits = 0;
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    if (c === 34) break;
+    if (c === 92 && p + 1 < n) {
+      const d = s.charCodeAt(p + 1);
+      if (d === 34 || d === 92) {
+        esc = true;
+        p += 2;
+        continue;
+      }
+    }
+    bits |= c;
+    p++;
+  }
+  scanEscaped = esc;
+  scanBits = bits;
+  return p;
+}
+
+/** Unquoted field values run to `,`, space, CR or LF (tabs included, which later fail to parse). */
+function scanValue(s: string, p: number, n: number): number {
+  while (p < n) {
+    const c = s.charCodeAt(p);
+    if (c === 44 || c === 32 || c === 10 || c === 13) break;
+    p++;
+  }
+  return p;
+}
+
+/** Index just past the last number scanned by scanNumber, and its kind. */
+let numEnd = 0;
+let numKind: FieldKind = FieldKind.Float;
+
+/**
+ * One pass over a numeric field value starting at `start`, for the common spellings: plain
+ * decimals (→ Float) and `-?digits` with an `i` / `u` suffix (→ Int / Uint, ≤ 15 significant
+ * digits). Sets numEnd / numKind. NaN = anything else (exponents, long integers, junk): the caller
+ * then takes the Go-compatible slow path.
+ */
+function scanNumber(s: string, start: number, n: number): number {
+  let p = start;
+  let neg = false;
+  if (s.charCodeAt(p) === 45) {
+    neg = true;
+    p++;
+  }
+  let m = 0;
+  let sig = 0;
+  let frac = -1;
+  let digits = 0;
+  let c = 0;
+  for (; p < n; p++) {
+    c = s.charCodeAt(p);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      if (frac >= 0) frac++;
+      if (m === 0 && c === 48) continue; // leading zeros add no significant digits
+      sig++;
+      m = m * 10 + (c - 48);
+    } else if (c === 46 && frac < 0) {
+      frac = 0;
+    } else {
+      break;
+    }
+  }
+  if (p < n && c !== 44 && c !== 32 && c !== 10 && c !== 13) {
+    if (c !== 105 && c !== 117) return NaN;
+    // `i` / `u` must end the value.
+    const q = p + 1;
+    if (q < n) {
+      const d = s.charCodeAt(q);
+      if (d !== 44 && d !== 32 && d !== 10 && d !== 13) return NaN;
+    }
+    if (frac >= 0 || digits === 0 || sig > 15 || (neg && c === 117)) return NaN;
+    numEnd = q;
+    numKind = c === 105 ? FieldKind.Int : FieldKind.Uint;
+    return neg ? 0 - m : m; // 0 - m: never -0
+  }
+  numEnd = p;
+  numKind = FieldKind.Float;
+  if (digits === 0) return NaN;
+  if (sig > 15 || frac > 22) {
+    // Telegraf writes full float64 precision (17 digits); Number() rounds like Go.
+    const v = Number(s.slice(start, p));
+    return v - v === 0 ? v : NaN; // overflow to ±Inf: the slow path reports the range error
+  }
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return neg ? -v : v;
+}
+
+/**
+ * Numeric value `s[start, end)` that scanNumber did not take: Go strconv rules decide (`i` →
+ * ParseInt, `u` → ParseUint, else ParseFloat). Sets numKind; throws on bad syntax or range.
+ */
+function slowNumber(s: string, bytes: boolean, start: number, end: number, key: string): number | bigint {
+  const last = s.charCodeAt(end - 1);
+  if (last === 105 || last === 117) {
+    const signed = last === 105;
+    const v = signed ? parseGoInt(s.slice(start, end - 1)) : parseGoUint(s.slice(start, end - 1));
+    if (typeof v === 'string') {
+      const what = signed ? 'integer' : 'unsigned integer';
+      fail(
+        s,
+        bytes,
+        start,
+        v === 'range'
+          ? `${what} value ${s.slice(start, end)} out of range for field ${q(key)}`
+          : `invalid ${what} value ${q(s.slice(start, end))} for field ${q(key)}`,
+      );
+    }
+    numKind = signed ? FieldKind.Int : FieldKind.Uint;
+    return v;
+  }
+  const v = parseGoFloat(s.slice(start, end));
+  if (typeof v === 'string') {
+    fail(
+      s,
+      bytes,
+      start,
+      v === 'range'
+        ? `float value ${s.slice(start, end)} out of range for field ${q(key)}`
+        : `invalid float value ${q(s.slice(start, end))} for field ${q(key)}`,
+    );
+  }
+  numKind = FieldKind.Float;
+  return v;
+}
+
+/**
+ * Timestamp `s[a, b)` (chars already limited to `-` and digits) → tsMs / tsNanos.
+ * Returns 0 on success, 1 for bad syntax, 2 when outside the int64 nanosecond range.
+ */
+function parseTimestamp(s: string, a: number, b: number, precision: Precision): number {
+  let i = a;
+  const neg = s.charCodeAt(i) === 45;
+  if (neg) i++;
+  if (i >= b) return 1;
+  for (let j = i; j < b; j++) {
+    const c = s.charCodeAt(j);
+    if (c < 48 || c > 57) return 1;
+  }
+  if (precision !== 'ns') {
+    const t = scaleTimestamp(s.slice(a, b), precision);
+    if (t === undefined) return 2;
+    tsMs = t.ms;
+    tsNanos = t.nanos;
+    return 0;
+  }
+  while (i < b && s.charCodeAt(i) === 48) i++;
+  const digits = b - i;
+  if (digits > 19) return 2;
+  // Split into milliseconds (all but the last six digits) and the nanosecond remainder.
+  const split = b - 6 > i ? b - 6 : i;
+  let hi = 0;
+  for (let j = i; j < split; j++) hi = hi * 10 + (s.charCodeAt(j) - 48);
+  let lo = 0;
+  for (let j = split; j < b; j++) lo = lo * 10 + (s.charCodeAt(j) - 48);
+  if (digits === 19 && hi >= 9223372036854) {
+    // int64 is −9223372036854775808 … 9223372036854775807
+    if (hi > 9223372036854 || lo > (neg ? 775808 : 775807)) return 2;
+  }
+  if (!neg) {
+    tsMs = hi;
+    tsNanos = lo;
+  } else if (lo === 0) {
+    tsMs = 0 - hi;
+    tsNanos = 0;
+  } else {
+    tsMs = -hi - 1;
+    tsNanos = 1_000_000 - lo;
+  }
+  return 0;
+}
+
+/** Slices (and if needed unescapes / validates) a token; undefined = invalid UTF-8 (byte mode). */
+function takeToken(
+  s: string,
+  start: number,
+  end: number,
+  set: EscapeSet,
+  escaped: boolean,
+  bits: number,
+  bytes: boolean,
+): string | undefined {
+  const t = escaped ? unescapeRange(s, start, end, set) : s.slice(start, end);
+  return bytes && bits > 0x7f ? decodeByteToken(t) : t;
+}
+
+/** Sorts the tags of one point in place (insertion sort: Telegraf already sends them sorted). */
+function sortTags(keys: string[], values: string[], pos: number[], from: number, to: number, exact: boolean): void {
+  for (let i = from + 1; i < to; i++) {
+    const k = keys[i]!;
+    const v = values[i]!;
+    const kp = pos[i - from]!;
+    let j = i - 1;
+    while (j >= from && (exact ? compareUtf8(keys[j]!, k) > 0 : keys[j]! > k)) {
+      keys[j + 1] = keys[j]!;
+      values[j + 1] = values[j]!;
+      pos[j + 1 - from] = pos[j - from]!;
+      j--;
+    }
+    keys[j + 1] = k;
+    values[j + 1] = v;
+    pos[j + 1 - from] = kp;
+  }
+}
+
+/** Creates an empty, open batch (offset arrays not yet closed; see finish). */
+function emptyBatch(): LineBatch {
+  return {
+    length: 0,
+    measurements: [],
+    tagStart: [],
+    tagKeys: [],
+    tagValues: [],
+    fieldStart: [],
+    fieldKeys: [],
+    fieldKinds: [],
+    fieldValues: [],
+    timeMs: [],
+    timeNanos: [],
+  };
+}
+
+/** Bodies above this are decoded and parsed in line-aligned chunks (see parseLineProtocol). */
+const CHUNK_BYTES = 32 * 1024;
+
+/**
+ * Parses a whole line-protocol body. Accepts the raw request body (Buffer / Uint8Array: UTF-8
+ * checked like the reference parser) or an already decoded string. Throws LineProtocolError
+ * for the first malformed line; otherwise every line's point is in the returned batch.
+ */
+export function parseLineProtocol(input: Buffer | Uint8Array | string, options: ParseOptions = {}): LineBatch {
+  const precision: Precision = options.precision ?? 'ns';
+  const def = defaultTimestamp(options.defaultTime, precision);
+  if (typeof input !== 'string' && input.length > 2 * CHUNK_BYTES) {
+    const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    if (isUtf8(buf)) {
+      // Strings over ~128 KiB live in V8's large-object space, where creating one costs far more
+      // than decoding the same bytes as small strings. Chunks end after a '\n', which never
+      // splits a UTF-8 sequence and, outside quoted strings, always ends an entry; a quoted
+      // string that does span a boundary makes its chunk fail, and the error path below
+      // re-parses the whole body as one string (which also gives exact error positions).
+      const out = emptyBatch();
+      try {
+        let start = 0;
+        while (start < buf.length) {
+          const nl = buf.indexOf(10, start + CHUNK_BYTES);
+          const end = nl === -1 ? buf.length : nl + 1;
+          parseText(buf.toString('utf8', start, end), false, precision, def, out);
+          start = end;
+        }
+        return finish(out);
+      } catch (err) {
+        if (!(err instanceof LineProtocolError)) throw err;
+      }
+    }
+  }
+  const { text, bytes } = prepareSource(input);
+  const out = emptyBatch();
+  parseText(text, bytes, precision, def, out);
+  return finish(out);
+}
+
+/** Closes the offset arrays (each gets its `length + 1`-th entry). */
+function finish(out: LineBatch): LineBatch {
+  out.tagStart.push(out.tagKeys.length);
+  out.fieldStart.push(out.fieldKeys.length);
+  out.length = out.measurements.length;
+  return out;
+}
+
+/** Parses the entries of `s`, appending them to `out`. */
+function parseText(s: string, bytes: boolean, precision: Precision, def: Timestamp, out: LineBatch): void {
+  const n = s.length;
+  const { measurements, tagStart, tagKeys, tagValues, fieldStart, fieldKeys, fieldKinds, fieldValues } = out;
+  const { timeMs, timeNanos } = out;
+  /** Input positions of the current point's tag keys, for the duplicate-key error. */
+  const tagPos: number[] = [];
+
+  let p = 0;
+  for (;;) {
+    // Blank lines, leading spaces and `#` comments (printable bytes only) between entries.
+    let c = 0;
+    for (;;) {
+      while (p < n && s.charCodeAt(p) === 32) p++;
+      if (p >= n) break;
+      c = s.charCodeAt(p);
+      if (c === 35) {
+        p++;
+        while (p < n) {
+          const d = s.charCodeAt(p);
+          if (d < 32 || d === 127) break;
+          p++;
+        }
+        if (p >= n) break;
+        c = s.charCodeAt(p);
+        const lineEnd = c === 10 || (c === 13 && (p + 1 >= n || s.charCodeAt(p + 1) === 10));
+        if (!lineEnd) fail(s, bytes, p, `invalid character ${describeAt(s, p)} in comment`);
+      }
+      if (c === 10) {
+        p++;
+        continue;
+      }
+      if (c === 13) {
+        if (p + 1 >= n) {
+          p++;
+          break;
+        }
+        if (s.charCodeAt(p + 1) === 10) {
+          p += 2;
+          continue;
+        }
+        // A lone CR is no line end: the measurement scan below reports it.
+      }
+      break;
+    }
+    if (p >= n) break;
+
+    // Measurement.
+    const mStart = p;
+    p = scanMeasurement(s, p, n);
+    if (p === mStart) fail(s, bytes, p, `expected measurement name, found ${describeAt(s, p)}`);
+    const measurement = takeToken(s, mStart, p, EscapeSet.Measurement, scanEscaped, scanBits, bytes);
+    if (measurement === undefined) fail(s, bytes, mStart, 'invalid UTF-8 in measurement name');
+
+    // Tags.
+    const t0 = tagKeys.length;
+    let tagsNeedExactOrder = false;
+    if (p < n && s.charCodeAt(p) === 44) {
+      p++;
+      for (;;) {
+        if (p >= n) fail(s, bytes, p, "expected tag key after ',', found end of input");
+        c = s.charCodeAt(p);
+        if (c === 32 || c === 10 || c === 13) fail(s, bytes, p, "expected tag key after ',', found white space");
+        const kStart = p;
+        p = scanKey(s, p, n);
+        if (p === kStart) fail(s, bytes, p, `expected tag key, found ${describeAt(s, p)}`);
+        const key = takeToken(s, kStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
+        if (key === undefined) fail(s, bytes, kStart, 'invalid UTF-8 in tag key');
+        if (scanBits >= 0xd800) tagsNeedExactOrder = true;
+        if (p >= n || s.charCodeAt(p) !== 61) {
+          fail(s, bytes, p, `expected '=' after tag key ${q(key)}, found ${describeAt(s, p)}`);
+        }
+        p++;
+        const vStart = p;
+        p = scanTagValue(s, p, n);
+        if (p === vStart) fail(s, bytes, p, `expected tag value after tag key ${q(key)}, found ${describeAt(s, p)}`);
+        const value = takeToken(s, vStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
+        if (value === undefined) fail(s, bytes, vStart, `invalid UTF-8 in value of tag ${q(key)}`);
+        tagPos[tagKeys.length - t0] = kStart;
+        tagKeys.push(key);
+        tagValues.push(value);
+        if (p < n && s.charCodeAt(p) === 44) {
+          p++;
+          continue;
+        }
+        break;
+      }
+    }
+
+    // The space before the fields.
+    if (p >= n) fail(s, bytes, p, 'expected fields, found end of input');
+    c = s.charCodeAt(p);
+    if (c !== 32) fail(s, bytes, p, `expected tag key or fields, found ${describeAt(s, p)}`);
+    while (p < n && s.charCodeAt(p) === 32) p++;
+
+    // Tags sorted by key; a repeated key is an error (checked once all tags are read, like the
+    // reference, so a syntax error later in the tag list wins).
+    const t1 = tagKeys.length;
+    if (t1 - t0 > 1) {
+      sortTags(tagKeys, tagValues, tagPos, t0, t1, tagsNeedExactOrder);
+      for (let i = t0 + 1; i < t1; i++) {
+        if (tagKeys[i] === tagKeys[i - 1]) {
+          const at = Math.max(tagPos[i - t0]!, tagPos[i - 1 - t0]!);
+          fail(s, bytes, at, `duplicate tag key ${q(tagKeys[i]!)}`);
+        }
+      }
+    }
+
+    // Fields.
+    const f0 = fieldKeys.length;
+    let ended = false; // line (or input) ended right after the last field: no timestamp
+    for (;;) {
+      const kStart = p;
+      p = scanKey(s, p, n);
+      if (p === kStart) fail(s, bytes, p, `expected field key, found ${describeAt(s, p)}`);
+      const key = takeToken(s, kStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
+      if (key === undefined) fail(s, bytes, kStart, 'invalid UTF-8 in field key');
+      if (p >= n || s.charCodeAt(p) !== 61) {
+        fail(s, bytes, p, `expected '=' after field key ${q(key)}, found ${describeAt(s, p)}`);
+      }
+      p++;
+      if (p >= n) fail(s, bytes, p, `expected value for field ${q(key)}, found end of input`);
+      const vStart = p;
+      c = s.charCodeAt(p);
+      if (c === 34) {
+        const e = scanString(s, p + 1, n);
+        if (e >= n) fail(s, bytes, vStart, `missing closing quote of string value for field ${q(key)}`);
+        const str = takeToken(s, p + 1, e, EscapeSet.String, scanEscaped, scanBits, bytes);
+        if (str === undefined) fail(s, bytes, vStart, `invalid UTF-8 in string value of field ${q(key)}`);
+        fieldKinds.push(FieldKind.String);
+        fieldValues.push(str);
+        p = e + 1;
+      } else if (c === 116 || c === 84 || c === 102 || c === 70) {
+        // t T f F
+        p = scanValue(s, p, n);
+        let b: boolean | undefined;
+        if (p - vStart === 1) b = c === 116 || c === 84;
+        else b = parseGoBool(s.slice(vStart, p));
+        if (b === undefined) {
+          fail(s, bytes, vStart, `invalid boolean ${q(s.slice(vStart, p))} for field ${q(key)}`);
+        }
+        fieldKinds.push(FieldKind.Bool);
+        fieldValues.push(b);
+      } else if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
+        const fast = scanNumber(s, p, n);
+        if (fast === fast) {
+          fieldKinds.push(numKind);
+          fieldValues.push(fast);
+          p = numEnd;
+        } else {
+          p = scanValue(s, p, n);
+          const v = slowNumber(s, bytes, vStart, p, key);
+          fieldKinds.push(numKind);
+          fieldValues.push(v);
+        }
+      } else {
+        fail(s, bytes, p, `invalid value for field ${q(key)}: found ${describeAt(s, p)}`);
+      }
+      fieldKeys.push(key);
+      if (p >= n) {
+        ended = true;
+        break;
+      }
+      c = s.charCodeAt(p);
+      if (c === 44) {
+        p++;
+        continue;
+      }
+      if (c !== 32 && c !== 10 && c !== 13) {
+        fail(s, bytes, p, `unexpected character ${describeAt(s, p)} after value of field ${q(key)}`);
+      }
+      break;
+    }
+
+    // Optional timestamp, then end of line.
+    let hasTime = false;
+    if (!ended) {
+      while (p < n && s.charCodeAt(p) === 32) p++;
+      if (p < n) {
+        c = s.charCodeAt(p);
+        if (c === 10) {
+          p++;
+        } else if (c === 13 && (p + 1 >= n || s.charCodeAt(p + 1) === 10)) {
+          p += p + 1 >= n ? 1 : 2;
+        } else {
+          const tStart = p;
+          while (p < n) {
+            c = s.charCodeAt(p);
+            if ((c < 48 || c > 57) && c !== 45) break;
+            p++;
+          }
+          const tEnd = p;
+          if (p < n) {
+            c = s.charCodeAt(p);
+            if (c !== 32 && c !== 10 && c !== 13) {
+              let e = p;
+              while (e < n && s.charCodeAt(e) !== 10 && s.charCodeAt(e) !== 13) e++;
+              fail(s, bytes, tStart, `invalid timestamp ${q(s.slice(tStart, e))}`);
+            }
+            while (p < n && s.charCodeAt(p) === 32) p++;
+            if (p < n) {
+              c = s.charCodeAt(p);
+              if (c === 10) p++;
+              else if (c === 13 && p + 1 >= n) p++;
+              else if (c === 13 && s.charCodeAt(p + 1) === 10) p += 2;
+              else fail(s, bytes, p, `unexpected text after timestamp, found ${describeAt(s, p)}`);
+            }
+          }
+          if (tEnd > tStart) {
+            const r = parseTimestamp(s, tStart, tEnd, precision);
+            if (r !== 0) {
+              fail(
+                s,
+                bytes,
+                tStart,
+                r === 2
+                  ? `timestamp ${s.slice(tStart, tEnd)} out of range`
+                  : `invalid timestamp ${q(s.slice(tStart, tEnd))}`,
+              );
+            }
+            hasTime = true;
+          }
+        }
+      }
+    }
+
+    measurements.push(measurement);
+    tagStart.push(t0);
+    fieldStart.push(f0);
+    if (hasTime) {
+      timeMs.push(tsMs);
+      timeNanos.push(tsNanos);
+    } else {
+      timeMs.push(def.ms);
+      timeNanos.push(def.nanos);
+    }
+  }
+
+}
