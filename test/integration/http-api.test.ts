@@ -75,7 +75,7 @@ describe('graceful shutdown', () => {
     await connected(client);
     const codes: Array<{ code: number; reason: string }> = [];
     client.on('connecting', (ctx) => codes.push({ code: ctx.code, reason: ctx.reason }));
-    await server.stop();
+    await server.hub.stop(); // (TestHub.stop would also disconnect the test's clients)
     await waitFor(() => codes.length > 0, 5000, 'the client to notice the shutdown');
     assert.deepEqual(codes[0], { code: 3001, reason: 'shutdown' });
     client.disconnect();
