@@ -115,8 +115,8 @@ export async function runIngestBench(opts: { quick: boolean }): Promise<IngestRe
     },
   ];
 
-  const rounds = opts.quick ? 3 : 7;
-  const sliceMs = opts.quick ? 12 : 250;
+  const rounds = opts.quick ? 3 : 15;
+  const sliceMs = opts.quick ? 12 : 100;
   const rates = new Map<string, number[]>(variants.map((v) => [v.name, []]));
   let sink = 0;
   // Warm-up lets the JIT settle before anything counts.

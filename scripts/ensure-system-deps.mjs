@@ -4,13 +4,37 @@
 // Set LIVEHUB_SKIP_SYSTEM_DEPS=1 to skip (tests needing a missing tool then fail with a clear message).
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 
-/** command that must exist -> Debian package providing it */
-const REQUIRED = [];
+/** command that must exist -> Debian package providing it ("*" in an absolute path matches one folder name) */
+const REQUIRED = [
+  // The PostgreSQL tests run initdb/postgres from the versioned Debian folder (any major version).
+  ['/usr/lib/postgresql/*/bin/initdb', 'postgresql'],
+  // The Redis HA engine tests run real servers, Sentinels and (scripts/ha-cluster.mjs) HAProxy.
+  ['redis-server', 'redis-server'],
+  ['redis-sentinel', 'redis-sentinel'],
+  ['haproxy', 'haproxy'],
+];
+
+/** Absolute path with "*" segments (e.g. a version folder): true when some match exists. */
+function existsGlob(path) {
+  const star = path.indexOf('*');
+  if (star < 0) return existsSync(path);
+  const dir = path.slice(0, path.lastIndexOf('/', star));
+  const rest = path.slice(dir.length + 1);
+  const [pattern, ...tail] = rest.split('/');
+  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return false;
+  }
+  return names.some((name) => re.test(name) && existsGlob([dir, name, ...tail].join('/')));
+}
 
 function has(command) {
-  if (command.startsWith('/')) return existsSync(command);
+  if (command.startsWith('/')) return existsGlob(command);
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 

@@ -8,9 +8,11 @@ import { hostname } from 'node:os';
 import { Authenticator } from './auth/authenticator.js';
 import type { LiveHubConfig } from './config/types.js';
 import type { Engine } from './engine/engine.js';
-import { MemoryEngine } from './engine/memory/memory-engine.js';
+import { createEngine } from './engine/create-engine.js';
 import { registerBroadcast } from './features/broadcast.js';
 import type { FeatureContext, InstalledFeature } from './features/context.js';
+import { installDashboards, type DashboardsFeature } from './features/dashboards/index.js';
+import { installPlugins, testDataChannels, type PluginsFeature } from './features/plugins/index.js';
 import { installManagedStreams, type ManagedStreamsFeature } from './features/streams/index.js';
 import { GrafanaScope } from './features/grafana-scope.js';
 import { sendMessage } from './http/respond.js';
@@ -32,6 +34,8 @@ export interface LiveHubOptions {
   readonly logger?: Logger;
   /** Node id; random by default. */
   readonly nodeId?: string;
+  /** Install the built-in dashboards and plugin features (default true; tests install their own). */
+  readonly installBuiltins?: boolean;
 }
 
 export interface LiveHub {
@@ -44,6 +48,8 @@ export interface LiveHub {
   /** What features get when installed (for embedding apps and tests that add features). */
   readonly features: FeatureContext;
   readonly streams: ManagedStreamsFeature;
+  readonly dashboards: DashboardsFeature | undefined;
+  readonly plugins: PluginsFeature | undefined;
   readonly logger: Logger;
   /** Adds a feature whose start/stop follow the hub's. */
   install(feature: InstalledFeature): void;
@@ -57,7 +63,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.log.level);
   const nodeId = options.nodeId ?? randomUUID();
-  const engine: Engine = new MemoryEngine({ id: nodeId, name: hostname(), version: VERSION });
+  const engine: Engine = createEngine(config, { id: nodeId, name: hostname(), version: VERSION }, logger.child('engine'));
   const registry = new HandlerRegistry();
   const node = new LiveNode(
     {
@@ -88,7 +94,13 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   upgrades.add('/api/live/ws', (req, socket, head) => liveWs.handleUpgrade(req, socket, head));
   const features: FeatureContext = { config, node, registry, grafanaScope, router, upgrades, origins, auth: authenticator, log: logger };
   const streams = installManagedStreams(features);
+  const builtins = options.installBuiltins ?? true;
+  const dashboards = builtins ? installDashboards(features) : undefined;
+  const plugins = builtins ? installPlugins(features) : undefined;
+  if (plugins !== undefined) streams.addListProvider(() => testDataChannels());
   const installed: InstalledFeature[] = [streams];
+  if (dashboards !== undefined) installed.push(dashboards);
+  if (plugins !== undefined) installed.push(plugins);
   router.add('GET', '/', landingRoute(node));
   router.add('GET', '/api/health', healthRoute(node));
   router.add('POST', '/api/live/publish', publishRoute(node, authenticator));
@@ -116,6 +128,8 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     upgrades,
     features,
     streams,
+    dashboards,
+    plugins,
     logger,
     install: (feature) => installed.push(feature),
     async start(): Promise<number> {

@@ -19,6 +19,12 @@ export const IGNORED_GRAFANA_KEYS: Readonly<Record<string, readonly string[]>> =
   ],
   paths: ['home', 'config', 'logs', 'plugins', 'provisioning', 'temp_data_lifetime'],
   log: ['mode', 'filters', 'user_facing_default_error'],
+  database: [
+    'url', 'max_open_conn', 'max_idle_conn', 'conn_max_lifetime', 'log_queries', 'cache_mode', 'wal',
+    'ca_cert_path', 'client_key_path', 'client_cert_path', 'server_cert_name', 'isolation_level',
+    'locking_attempt_timeout_sec', 'query_retries', 'transaction_retries', 'instrument_queries',
+    'high_availability', 'migration_locking', 'skip_migrations', 'ensure_default_org_and_user',
+  ],
 };
 
 /**

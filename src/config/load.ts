@@ -208,6 +208,9 @@ function blankConfig(): LiveHubConfig {
       haEngineAddress: '',
       haEnginePassword: '',
       haPrefix: '',
+      haEngineRequired: false,
+      haSentinelMasterName: '',
+      haSentinelPassword: '',
       historySize: 0,
       historyTtlSeconds: 0,
       pingIntervalSeconds: 0,
@@ -215,6 +218,8 @@ function blankConfig(): LiveHubConfig {
       connectTimeoutSeconds: 0,
       pushBodyLimit: 0,
       namespaced: false,
+      pluginPaths: [],
+      datasourceProvisioning: [],
     },
     anonymous: { enabled: false, orgId: 0, orgRole: 'Viewer' },
     jwt: {
@@ -232,6 +237,7 @@ function blankConfig(): LiveHubConfig {
     },
     apiTokens: { file: '' },
     paths: { data: '' },
+    database: { type: 'sqlite3', host: '', name: '', user: '', password: '', sslMode: 'disable', path: '' },
     log: { level: 'info' },
   };
 }

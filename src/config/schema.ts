@@ -168,6 +168,54 @@ function hmacSecret(text: string): string {
 
 const identity = (text: string): string => text;
 
+function pluginModules(text: string): string[] {
+  const items = parseList(text);
+  for (const item of items) {
+    if (!/\.(?:js|mjs|cjs)$/.test(item)) throw new ValueProblem(`plugin module ${JSON.stringify(item)} must be a JavaScript file (.js, .mjs or .cjs)`);
+  }
+  return items;
+}
+
+function provisioningPaths(text: string): string[] {
+  const items = parseList(text);
+  for (const item of items) {
+    // A directory (no extension) or a provisioning file; anything else is almost always a wrong path.
+    const base = item.split(/[\\/]/).pop() ?? '';
+    if (base.includes('.') && !/\.(?:ya?ml|json)$/i.test(base)) {
+      throw new ValueProblem(`${JSON.stringify(item)} must be a directory or a .yaml, .yml or .json provisioning file`);
+    }
+  }
+  return items;
+}
+
+const DATABASE_TYPES = ['sqlite3', 'postgres'] as const;
+
+function databaseType(text: string): (typeof DATABASE_TYPES)[number] {
+  const found = DATABASE_TYPES.find((t) => t === text);
+  if (found === undefined) throw new ValueProblem(`must be sqlite3 or postgres (livehub supports no other database type)`);
+  return found;
+}
+
+/** PostgreSQL "host", "host:port", "[v6]:port" or a Unix socket directory, as Grafana accepts. */
+function databaseHost(text: string): string {
+  if (text === '') throw new ValueProblem('must not be empty');
+  if (text.startsWith('/')) return text;
+  const m = /^(\[[^\]]+\]|[^:\s]+)(?::([^:]*))?$/.exec(text);
+  if (m === null) throw new ValueProblem('must be host or host:port');
+  if (m[2] !== undefined && (!/^[0-9]{1,5}$/.test(m[2]) || Number(m[2]) < 1 || Number(m[2]) > 65535)) {
+    throw new ValueProblem('port must be a number between 1 and 65535');
+  }
+  return text;
+}
+
+const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+
+function sslMode(text: string): (typeof SSL_MODES)[number] {
+  const found = SSL_MODES.find((m) => m === text);
+  if (found === undefined) throw new ValueProblem(`must be one of ${SSL_MODES.join(', ')}`);
+  return found;
+}
+
 // ---- the table ----------------------------------------------------------------------------------
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
@@ -221,7 +269,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   }),
   defineKey({
     section: 'live', key: 'ha_engine_address', type: 'string', default: '127.0.0.1:6379',
-    description: 'Redis address: `host:port`, `redis://`, `rediss://`, `redis+sentinel://…` or `redis+cluster://…`.',
+    description: 'Redis address: `host:port`, `redis://`, `rediss://`, `redis+sentinel://…`, or a comma-separated list of addresses sharded by channel (see docs/ha.md).',
     parse: nonEmpty, set: (c, v) => { c.live.haEngineAddress = v; },
   }),
   defineKey({
@@ -233,6 +281,21 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'live', key: 'ha_prefix', type: 'string', default: '',
     description: 'Prefix of Redis keys and channels: they become `<ha_prefix>.gf_live…` (or `gf_live…` when empty).',
     parse: identity, set: (c, v) => { c.live.haPrefix = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_engine_required', type: 'bool', default: 'false',
+    description: 'livehub: fail start-up when Redis cannot be reached. Off: the node starts, reports not ready and keeps retrying.',
+    parse: parseBoolean, set: (c, v) => { c.live.haEngineRequired = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_sentinel_master_name', type: 'string', default: '',
+    description: 'livehub: Sentinel master group name; with it, a plain `host:port` list in `ha_engine_address` names the Sentinels (same as `redis+sentinel://…?sentinel_master_name=`).',
+    parse: identity, set: (c, v) => { c.live.haSentinelMasterName = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_sentinel_password', type: 'string', default: '', secret: true,
+    description: 'livehub: AUTH password of the Sentinels (the `sentinel_password` URL parameter wins).',
+    parse: identity, set: (c, v) => { c.live.haSentinelPassword = v; },
   }),
   defineKey({
     section: 'live', key: 'history_size', type: 'int', default: '100',
@@ -268,6 +331,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'live', key: 'namespaced', type: 'bool', default: 'false',
     description: 'livehub: emit namespace tenant prefixes (`default`, `org-<N>`) instead of numeric org ids (Grafana 12.4+ frontends). Both forms are always accepted.',
     parse: parseBoolean, set: (c, v) => { c.live.namespaced = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'plugin_paths', type: 'list', default: '',
+    description: 'livehub: comma-separated JavaScript module files whose default export is a stream plugin or an array of stream plugins (channels `plugin/<id>/…` and `ds/<uid>/…`).',
+    parse: pluginModules, set: (c, v) => { c.live.pluginPaths = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'datasource_provisioning', type: 'list', default: '',
+    description: 'livehub: comma-separated Grafana data-source provisioning files (`.yaml`, `.yml`, `.json`) or directories of them; they define the data sources behind `ds/<uid>/…` channels.',
+    parse: provisioningPaths, set: (c, v) => { c.live.datasourceProvisioning = v; },
   }),
 
   // [auth.anonymous]
@@ -356,6 +429,43 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'paths', key: 'data', type: 'string', default: 'data',
     description: 'Data directory (API token file by default). Relative paths are relative to the working directory.',
     parse: nonEmpty, set: (c, v) => { c.paths.data = v; },
+  }),
+
+  // [database]
+  defineKey({
+    section: 'database', key: 'type', type: 'enum', default: 'sqlite3', choices: DATABASE_TYPES,
+    description: 'Where dashboards are stored: `sqlite3` (a file under the data directory) or `postgres`.',
+    parse: databaseType, set: (c, v) => { c.database.type = v; },
+  }),
+  defineKey({
+    section: 'database', key: 'host', type: 'string', default: '127.0.0.1:5432',
+    description: 'PostgreSQL server as `host:port` (or a Unix socket directory such as `/var/run/postgresql`).',
+    parse: databaseHost, set: (c, v) => { c.database.host = v; },
+  }),
+  defineKey({
+    section: 'database', key: 'name', type: 'string', default: 'livehub',
+    description: 'PostgreSQL database name.',
+    parse: nonEmpty, set: (c, v) => { c.database.name = v; },
+  }),
+  defineKey({
+    section: 'database', key: 'user', type: 'string', default: 'livehub',
+    description: 'PostgreSQL user.',
+    parse: nonEmpty, set: (c, v) => { c.database.user = v; },
+  }),
+  defineKey({
+    section: 'database', key: 'password', type: 'string', default: '', secret: true,
+    description: 'PostgreSQL password. Use `$__file{/run/secrets/…}` to keep it out of the file.',
+    parse: identity, set: (c, v) => { c.database.password = v; },
+  }),
+  defineKey({
+    section: 'database', key: 'ssl_mode', type: 'enum', default: 'disable', choices: SSL_MODES,
+    description: 'TLS to PostgreSQL: `disable`, `require` (encrypted, certificate not checked), `verify-ca` or `verify-full` (certificate checked against the system CAs; `verify-full` also checks the host name).',
+    parse: sslMode, set: (c, v) => { c.database.sslMode = v; },
+  }),
+  defineKey({
+    section: 'database', key: 'path', type: 'string', default: 'livehub.db',
+    description: 'SQLite database file; a relative path is inside `[paths] data`.',
+    parse: nonEmpty, set: (c, v) => { c.database.path = v; },
   }),
 
   // [log]

@@ -31,6 +31,12 @@ export interface LiveConfig {
   haEnginePassword: string;
   /** [live] ha_prefix: Redis names live under "<ha_prefix>.gf_live" (or "gf_live"). */
   haPrefix: string;
+  /** livehub: [live] ha_engine_required: fail start-up when Redis is unreachable (default: start and retry). */
+  haEngineRequired: boolean;
+  /** livehub: [live] ha_sentinel_master_name: treat a plain host list in ha_engine_address as Sentinels of this master. */
+  haSentinelMasterName: string;
+  /** livehub: [live] ha_sentinel_password: AUTH password of the Sentinels. */
+  haSentinelPassword: string;
   /** livehub: history entries kept per recoverable channel (0 disables history and recovery). */
   historySize: number;
   /** livehub: history retention in seconds. */
@@ -45,6 +51,10 @@ export interface LiveConfig {
   pushBodyLimit: number;
   /** livehub: emit namespace tenant prefixes ("default", "org-N") instead of numeric org ids. */
   namespaced: boolean;
+  /** livehub: stream-plugin module files (default export: a plugin or an array of plugins). */
+  pluginPaths: string[];
+  /** livehub: Grafana data-source provisioning files or directories (YAML subset or JSON). */
+  datasourceProvisioning: string[];
 }
 
 export interface AnonymousAuthConfig {
@@ -91,6 +101,23 @@ export interface PathsConfig {
   data: string;
 }
 
+export interface DatabaseConfig {
+  /** [database] type: sqlite3 (embedded file) or postgres. */
+  type: 'sqlite3' | 'postgres';
+  /** [database] host: PostgreSQL "host:port" (or a Unix socket directory). */
+  host: string;
+  /** [database] name: PostgreSQL database name. */
+  name: string;
+  /** [database] user. */
+  user: string;
+  /** [database] password. */
+  password: string;
+  /** [database] ssl_mode: disable | require | verify-ca | verify-full. */
+  sslMode: 'disable' | 'require' | 'verify-ca' | 'verify-full';
+  /** [database] path: SQLite file; relative paths are inside [paths] data. */
+  path: string;
+}
+
 export interface LogConfig {
   /** [log] level: debug | info | warn | error. */
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -103,5 +130,6 @@ export interface LiveHubConfig {
   jwt: JwtAuthConfig;
   apiTokens: ApiTokenConfig;
   paths: PathsConfig;
+  database: DatabaseConfig;
   log: LogConfig;
 }

@@ -204,29 +204,29 @@ let numKind: FieldKind = FieldKind.Float;
  */
 function scanNumber(s: string, start: number, n: number): number {
   let p = start;
-  let neg = false;
-  if (s.charCodeAt(p) === 45) {
-    neg = true;
-    p++;
-  }
+  const neg = s.charCodeAt(p) === 45;
+  if (neg) p++;
+  // Integer part, then an optional fraction. `m` stays exact while it is below 2^53 (digits only
+  // add), which is all the fast path needs; larger mantissas take Number() or the slow path.
   let m = 0;
-  let sig = 0;
-  let frac = -1;
-  let digits = 0;
   let c = 0;
+  const intStart = p;
   for (; p < n; p++) {
     c = s.charCodeAt(p);
-    if (c >= 48 && c <= 57) {
-      digits++;
-      if (frac >= 0) frac++;
-      if (m === 0 && c === 48) continue; // leading zeros add no significant digits
-      sig++;
+    if (c < 48 || c > 57) break;
+    m = m * 10 + (c - 48);
+  }
+  let digits = p - intStart;
+  let frac = -1;
+  if (c === 46 && p < n) {
+    const fracStart = ++p;
+    for (; p < n; p++) {
+      c = s.charCodeAt(p);
+      if (c < 48 || c > 57) break;
       m = m * 10 + (c - 48);
-    } else if (c === 46 && frac < 0) {
-      frac = 0;
-    } else {
-      break;
     }
+    frac = p - fracStart;
+    digits += frac;
   }
   if (p < n && c !== 44 && c !== 32 && c !== 10 && c !== 13) {
     if (c !== 105 && c !== 117) return NaN;
@@ -236,7 +236,7 @@ function scanNumber(s: string, start: number, n: number): number {
       const d = s.charCodeAt(q);
       if (d !== 44 && d !== 32 && d !== 10 && d !== 13) return NaN;
     }
-    if (frac >= 0 || digits === 0 || sig > 15 || (neg && c === 117)) return NaN;
+    if (frac >= 0 || digits === 0 || m > 9007199254740991 || (neg && c === 117)) return NaN;
     numEnd = q;
     numKind = c === 105 ? FieldKind.Int : FieldKind.Uint;
     return neg ? 0 - m : m; // 0 - m: never -0
@@ -244,7 +244,7 @@ function scanNumber(s: string, start: number, n: number): number {
   numEnd = p;
   numKind = FieldKind.Float;
   if (digits === 0) return NaN;
-  if (sig > 15 || frac > 22) {
+  if (m > 9007199254740991 || frac > 22) {
     // Telegraf writes full float64 precision (17 digits); Number() rounds like Go.
     const v = Number(s.slice(start, p));
     return v - v === 0 ? v : NaN; // overflow to ±Inf: the slow path reports the range error
@@ -492,6 +492,7 @@ function parseText(s: string, bytes: boolean, precision: Precision, def: Timesta
     // Tags.
     const t0 = tagKeys.length;
     let tagsNeedExactOrder = false;
+    let tagsInOrder = true;
     if (p < n && s.charCodeAt(p) === 44) {
       p++;
       for (;;) {
@@ -503,7 +504,9 @@ function parseText(s: string, bytes: boolean, precision: Precision, def: Timesta
         if (p === kStart) fail(s, bytes, p, `expected tag key, found ${describeAt(s, p)}`);
         const key = takeToken(s, kStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
         if (key === undefined) fail(s, bytes, kStart, 'invalid UTF-8 in tag key');
-        if (scanBits >= 0xd800) tagsNeedExactOrder = true;
+        // UTF-16 order equals UTF-8 byte order unless surrogates meet U+E000…U+FFFF (in byte mode
+        // the decoded key may hold any character).
+        if (scanBits >= 0xd800 || (bytes && scanBits > 0x7f)) tagsNeedExactOrder = true;
         if (p >= n || s.charCodeAt(p) !== 61) {
           fail(s, bytes, p, `expected '=' after tag key ${q(key)}, found ${describeAt(s, p)}`);
         }
@@ -514,6 +517,8 @@ function parseText(s: string, bytes: boolean, precision: Precision, def: Timesta
         const value = takeToken(s, vStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
         if (value === undefined) fail(s, bytes, vStart, `invalid UTF-8 in value of tag ${q(key)}`);
         tagPos[tagKeys.length - t0] = kStart;
+        // Telegraf sends tags sorted: track it, so sorting and the duplicate check can be skipped.
+        if (tagKeys.length > t0 && !(tagKeys[tagKeys.length - 1]! < key)) tagsInOrder = false;
         tagKeys.push(key);
         tagValues.push(value);
         if (p < n && s.charCodeAt(p) === 44) {
@@ -533,7 +538,7 @@ function parseText(s: string, bytes: boolean, precision: Precision, def: Timesta
     // Tags sorted by key; a repeated key is an error (checked once all tags are read, like the
     // reference, so a syntax error later in the tag list wins).
     const t1 = tagKeys.length;
-    if (t1 - t0 > 1) {
+    if (t1 - t0 > 1 && (!tagsInOrder || tagsNeedExactOrder)) {
       sortTags(tagKeys, tagValues, tagPos, t0, t1, tagsNeedExactOrder);
       for (let i = t0 + 1; i < t1; i++) {
         if (tagKeys[i] === tagKeys[i - 1]) {

@@ -12,7 +12,7 @@ import { OutboundMessage } from '../transport/frame.js';
 import type { KeepaliveTarget } from './keepalive.js';
 import { engineError, type LiveNode, type NodeClient } from './node.js';
 import { handleHistory, handlePresence, handlePresenceStats } from './queries.js';
-import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions } from './subscribe.js';
+import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions, removeSubscription } from './subscribe.js';
 import type { Subscription, SubscriptionOwner } from './subscription.js';
 
 /** What the session needs from the socket. */
@@ -292,6 +292,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     this.transport.write(message);
     const buffered = this.transport.bufferedBytes;
     if (buffered > this.node.options.clientQueueMaxSize) {
+      this.node.counters.slowClientCloses++;
       this.node.emit('slowClient', this.clientId, buffered);
       this.node.log.warn('closing slow client', { client: this.clientId, queued: buffered, limit: this.node.options.clientQueueMaxSize });
       this.disconnect(Disconnects.slow.code, Disconnects.slow.reason);
@@ -303,6 +304,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   }
 
   replyError(id: number, error: ProtocolError): void {
+    this.node.counters.countReplyError(error.code);
     this.send(new OutboundMessage(encodeError(id, error)));
   }
 
@@ -312,8 +314,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   dropSubscription(subscription: Subscription, code: number, reason: string): void {
     if (this.subscriptions.get(subscription.channel) !== subscription) return;
-    this.subscriptions.delete(subscription.channel);
-    this.node.removeSubscription(subscription);
+    removeSubscription(this, subscription);
     this.send(new OutboundMessage(encodeUnsubscribePush(subscription.channel, code, reason)));
   }
 
@@ -334,6 +335,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   private closeWith(code: number, reason: string, registered: boolean): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.node.counters.countDisconnect(code);
     this.transport.close(code, reason);
     if (registered) this.release(code);
   }

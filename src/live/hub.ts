@@ -79,13 +79,17 @@ export class Hub {
     return this.subscriptionCount;
   }
 
-  broadcast(fullChannel: string, publication: Publication): void {
+  /** Delivers to every local subscriber; returns how many subscriptions it reached. */
+  broadcast(fullChannel: string, publication: Publication): number {
     const aliases = this.channels.get(fullChannel);
-    if (aliases === undefined) return;
+    if (aliases === undefined) return 0;
+    let reached = 0;
     for (const [channel, subs] of aliases) {
       const message = new OutboundMessage(encodePubPush(channel, publication));
       for (const sub of subs) sub.deliver(publication, message);
+      reached += subs.size;
     }
+    return reached;
   }
 
   broadcastJoin(fullChannel: string, info: ClientInfo): void {

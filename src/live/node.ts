@@ -20,6 +20,7 @@ import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/logger.js';
 import { parseChannel, type ChannelAddress } from './channel.js';
 import type { ChannelHandler, HandlerRegistry } from './handlers.js';
+import { NodeCounters } from './counters.js';
 import { Hub } from './hub.js';
 import { KeepaliveScheduler } from './keepalive.js';
 import type { Subscription } from './subscription.js';
@@ -65,6 +66,8 @@ export interface NodeEvents {
   slowClient: [clientId: string, bufferedBytes: number];
   clientClosed: [clientId: string, code: number];
   resynchronised: [channels: number, subscriptions: number];
+  /** Seconds from handing a publication to the engine until it acknowledged it. */
+  publishRoundTrip: [seconds: number];
 }
 
 const UNSUBSCRIBE_DELAY_MS = 100;
@@ -73,6 +76,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   readonly hub = new Hub();
   readonly keepalive: KeepaliveScheduler;
   readonly rpcMethods = new Map<string, RpcMethod>();
+  readonly counters = new NodeCounters();
   messageHandler: MessageHandler | undefined;
   private readonly clients = new Set<NodeClient>();
   private readonly users = new Map<string, number>();
@@ -102,7 +106,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   // ---- engine events -------------------------------------------------------------------------
 
   onPublication(channel: string, publication: Publication): void {
-    this.hub.broadcast(channel, publication);
+    this.counters.countReceived(channel, this.hub.broadcast(channel, publication));
   }
 
   onJoin(channel: string, info: ClientInfo): void {
@@ -127,6 +131,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
         signalled++;
       }
     }
+    this.counters.resynchronisedSubscriptions += signalled;
     this.emit('resynchronised', channels.length, signalled);
     this.log.info('engine feed restored: subscribers told to resubscribe', { channels: channels.length, subscriptions: signalled });
   }
@@ -136,8 +141,12 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   /** Registers a connection; false when max_connections is exceeded (the caller closes 3504). */
   addClient(client: NodeClient): boolean {
     const limit = this.options.maxConnections;
-    if (this.closing || (limit >= 0 && this.clients.size + 1 > limit)) return false;
+    if (this.closing || (limit >= 0 && this.clients.size + 1 > limit)) {
+      this.counters.connectionLimitRejections++;
+      return false;
+    }
     this.clients.add(client);
+    this.counters.connectionsAccepted++;
     return true;
   }
 
@@ -214,12 +223,22 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     const history = options.history === true && this.historyEnabled()
       ? { size: this.options.historySize, ttlSeconds: this.options.historyTtlSeconds }
       : undefined;
-    return this.engine.broker.publish(fullChannel, data, options.info, history === undefined ? {} : { history });
+    this.counters.countPublished(fullChannel);
+    const started = performance.now();
+    try {
+      const position = await this.engine.broker.publish(fullChannel, data, options.info, history === undefined ? {} : { history });
+      this.emit('publishRoundTrip', (performance.now() - started) / 1000);
+      return position;
+    } catch (err) {
+      this.counters.publishFailures++;
+      throw err;
+    }
   }
 
   /** Delivers to this node's subscribers only (plugin RunStream output). */
   publishLocal(fullChannel: string, data: string): void {
-    this.hub.broadcast(fullChannel, { data });
+    this.counters.countPublished(fullChannel);
+    this.counters.countReceived(fullChannel, this.hub.broadcast(fullChannel, { data }));
   }
 
   /**
@@ -227,7 +246,16 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
    * full frame (schema changed) or data only, atomically in the engine.
    */
   async pushFrame(fullChannel: string, frame: FramePush): Promise<boolean> {
-    return (await this.engine.frames.push(fullChannel, frame)).changed;
+    this.counters.countPublished(fullChannel);
+    const started = performance.now();
+    try {
+      const { changed } = await this.engine.frames.push(fullChannel, frame);
+      this.emit('publishRoundTrip', (performance.now() - started) / 1000);
+      return changed;
+    } catch (err) {
+      this.counters.publishFailures++;
+      throw err;
+    }
   }
 
   /** The last full frame pushed to a managed-stream channel (any node), if any. */

@@ -147,7 +147,8 @@ export function handleUnsubscribe(session: ClientSession, id: number, channel: s
   session.reply(id, 'unsubscribe');
 }
 
-function removeSubscription(session: ClientSession, subscription: Subscription): void {
+/** Removes a subscription from the session, the hub, presence, and tells the channel (leave). */
+export function removeSubscription(session: ClientSession, subscription: Subscription): void {
   const { node } = session;
   session.subscriptions.delete(subscription.channel);
   node.removeSubscription(subscription);

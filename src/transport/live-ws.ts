@@ -48,6 +48,7 @@ export class LiveWebSocketEndpoint {
         appUrl: this.origins.policy.rootUrl,
         allowedOrigins: this.origins.policy.allowedOrigins.join(','),
       });
+      this.node.counters.originRejections++;
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }
     const identity = outcome.ok ? outcome.identity : undefined;

@@ -19,6 +19,9 @@ const DEFAULTS: LiveHubConfig = {
     haEngineAddress: '127.0.0.1:6379',
     haEnginePassword: '',
     haPrefix: '',
+    haEngineRequired: false,
+    haSentinelMasterName: '',
+    haSentinelPassword: '',
     historySize: 100,
     historyTtlSeconds: 300,
     pingIntervalSeconds: 25,
@@ -26,6 +29,8 @@ const DEFAULTS: LiveHubConfig = {
     connectTimeoutSeconds: 15,
     pushBodyLimit: 16777216,
     namespaced: false,
+    pluginPaths: [],
+    datasourceProvisioning: [],
   },
   anonymous: { enabled: true, orgId: 1, orgRole: 'Viewer' },
   jwt: {
@@ -43,6 +48,7 @@ const DEFAULTS: LiveHubConfig = {
   },
   apiTokens: { file: join('data', 'api-tokens.json') },
   paths: { data: 'data' },
+  database: { type: 'sqlite3', host: '127.0.0.1:5432', name: 'livehub', user: 'livehub', password: '', sslMode: 'disable', path: 'livehub.db' },
   log: { level: 'info' },
 };
 

@@ -28,6 +28,7 @@ const INVALID: [string, string, string[]][] = [
   ['GF_LIVE_PING_INTERVAL', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_PONG_TIMEOUT', 'soon', ['"soon"', 'duration']],
   ['GF_LIVE_CONNECT_TIMEOUT', '0', ['"0"', 'at least 1']],
+  ['GF_LIVE_HA_ENGINE_REQUIRED', 'maybe', ['"maybe"', 'boolean']],
   ['GF_LIVE_PUSH_BODY_LIMIT', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_NAMESPACED', 'maybe', ['"maybe"', 'boolean']],
   ['GF_AUTH_ANONYMOUS_ENABLED', 'yesplease', ['"yesplease"', 'boolean']],
@@ -44,6 +45,14 @@ const INVALID: [string, string, string[]][] = [
   ['GF_AUTH_JWT_EXPECT_CLAIMS', '["iss"]', ['JSON object']],
   ['GF_AUTH_JWT_EXPECT_CLAIMS', '{iss:', ['JSON object']],
   ['GF_PATHS_DATA', '', ['must not be empty']],
+  ['GF_LIVE_PLUGIN_PATHS', 'plugins/streams.ts', ['"plugins/streams.ts"', 'JavaScript']],
+  ['GF_LIVE_DATASOURCE_PROVISIONING', 'conf/datasources.txt', ['"conf/datasources.txt"', '.yaml']],
+  ['GF_DATABASE_TYPE', 'mysql', ['"mysql"', 'sqlite3 or postgres']],
+  ['GF_DATABASE_HOST', 'db.example:port', ['"db.example:port"', 'port']],
+  ['GF_DATABASE_NAME', '', ['must not be empty']],
+  ['GF_DATABASE_USER', '', ['must not be empty']],
+  ['GF_DATABASE_SSL_MODE', 'prefer', ['"prefer"', 'disable, require, verify-ca, verify-full']],
+  ['GF_DATABASE_PATH', '', ['must not be empty']],
   ['GF_LOG_LEVEL', 'loud', ['"loud"', 'debug, info, warn, error']],
 ];
 
@@ -66,7 +75,7 @@ for (const [envVar, value, fragments] of INVALID) {
 
 test('every key with validation has an invalid-value case above', () => {
   // Plain strings that accept anything (including "") need no case.
-  const freeText = new Set(['http_addr', 'ha_engine_password', 'ha_prefix', 'key_file', 'jwk_set_file', 'file']);
+  const freeText = new Set(['http_addr', 'ha_engine_password', 'ha_prefix', 'ha_sentinel_master_name', 'ha_sentinel_password', 'key_file', 'jwk_set_file', 'file', 'password']);
   for (const def of CONFIG_KEYS) {
     if (def.type === 'string' && freeText.has(def.key)) continue;
     assert.ok(INVALID.some(([envVar]) => envVar === def.envVar), `no invalid-value test for [${def.section}] ${def.key}`);

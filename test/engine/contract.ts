@@ -190,6 +190,57 @@ export function engineContract(name: string, factory: EngineFactory): void {
       assert.equal(unknown.replies.length, 0);
     });
 
+    test('publication data and publisher info arrive byte for byte', async () => {
+      const ch = channel('bytes');
+      await engine.broker.subscribe([ch]);
+      const odd = ['{ "a" : 1.0 ,"b":[1e2, -0] }', '"é ✓ 漢字 \\"q\\" ,\\"d\\":"', '{"big":123456789012345678901234567890}', '[]'];
+      const info = { user: 'user "one"', client: 'c,"d":1' };
+      for (const data of odd) await engine.broker.publish(ch, data, info, {});
+      await eventually(() => events.publications.filter((p) => p.channel === ch).length === odd.length, 'odd publications');
+      const got = events.publications.filter((p) => p.channel === ch).map((p) => p.publication);
+      assert.deepEqual(got.map((p) => p.data), odd);
+      for (const p of got) assert.deepEqual(p.info, info);
+    });
+
+    test('history offsets are per channel; since the top returns nothing', async () => {
+      const a = channel('per-a');
+      const b = channel('per-b');
+      const pa1 = await engine.broker.publish(a, '1', undefined, { history: HISTORY });
+      const pa2 = await engine.broker.publish(a, '2', undefined, { history: HISTORY });
+      const pb1 = await engine.broker.publish(b, '1', undefined, { history: HISTORY });
+      assert.deepEqual([pa1?.offset, pa2?.offset, pb1?.offset], [1, 2, 1]);
+      const atTop = await engine.broker.history(a, { limit: -1, since: { offset: 2, epoch: pa2!.epoch } }, HISTORY);
+      assert.deepEqual(atTop.publications, []);
+      assert.deepEqual(atTop.position, { offset: 2, epoch: pa2!.epoch });
+      const many = await engine.broker.history(a, { limit: 50 }, HISTORY);
+      assert.deepEqual(many.publications.map((p) => [p.offset, p.data]), [[1, '1'], [2, '2']]);
+    });
+
+    test('join and leave carry the client info', async () => {
+      const ch = channel('join-info');
+      await engine.broker.subscribe([ch]);
+      const info = { user: '42', client: 'client-xyz' };
+      await engine.broker.publishJoin(ch, info);
+      await engine.broker.publishLeave(ch, info);
+      await eventually(() => events.leaves.some((l) => l.channel === ch), 'leave');
+      assert.deepEqual(events.joins.filter((j) => j.channel === ch).map((j) => j.info), [info]);
+      assert.deepEqual(events.leaves.filter((l) => l.channel === ch).map((l) => l.info), [info]);
+    });
+
+    test('presence of a channel nobody joined is empty', async () => {
+      const entries = await engine.presence.get(channel('nobody'));
+      assert.equal(entries.size, 0);
+    });
+
+    test('survey: a failing handler reports this node missing', async () => {
+      engine.cluster.onSurvey('fails', async () => {
+        throw new Error('boom');
+      });
+      const result = await engine.cluster.survey('fails', '{}', 500);
+      assert.deepEqual(result.replies, []);
+      assert.ok(result.missing.includes(engine.cluster.nodeId));
+    });
+
     test('health reports ok when running', () => {
       assert.equal(engine.health().healthy, true);
     });

@@ -264,6 +264,12 @@ test('bytes: invalid UTF-8 is rejected in tokens but allowed in comments', () =>
   rejects(body('ok v=1\nm v="', bad, '"'), 2, 5, /UTF-8/);
   const points = parse(body('# ', bad, '\nm v=1'));
   assert.equal(points.length, 1);
+  // Such a body is read byte by byte; decoded tokens still sort by UTF-8 bytes.
+  const sorted = parse(body('# ', bad, '\nm,\u{1F600}=a,\uFF5E=b,z=c v=1'))[0]!;
+  assert.deepEqual(
+    sorted.tags.map((t) => t.key),
+    ['z', '\uFF5E', '\u{1F600}'],
+  );
   // Valid multi-byte text decodes, from a Buffer and from a plain Uint8Array.
   const utf8 = Buffer.from('mé,ключ=值 f🙂="ü" 1');
   const p = pointsOf(parseLineProtocol(new Uint8Array(utf8)))[0]!;

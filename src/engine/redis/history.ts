@@ -1,0 +1,88 @@
+// History streams in Redis (centrifuge-protocol.md §8, §12.4): a STREAM per channel whose entry ids
+// are `<offset>-0`, plus a meta HASH (`e` epoch, `s` top offset) that outlives the entries, so a
+// returning client learns exactly whether it can recover. Both steps are single Lua scripts.
+
+import type { Redis } from 'ioredis';
+import {
+  HISTORY_MAX_PAGE,
+  UnrecoverablePositionError,
+  type HistoryQuery,
+  type HistoryResult,
+  type HistorySettings,
+  type Publication,
+  type StreamPosition,
+} from '../engine.js';
+import { newEpoch } from '../epoch.js';
+import { decodePublication } from './envelope.js';
+import type { RedisKeys } from './keys.js';
+import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './lua.js';
+
+export class RedisHistory {
+  constructor(
+    private readonly keys: RedisKeys,
+    /** Meta TTL in seconds: much longer than any history TTL (Centrifuge: 30 days). */
+    private readonly metaTtlSeconds: number,
+    /** Called for each stored entry that does not decode (dropped). */
+    private readonly onUndecodable: () => void,
+  ) {}
+
+  /** Appends and publishes atomically; returns the new top position. */
+  async publish(client: Redis, channel: string, head: string, tail: string, settings: HistorySettings): Promise<StreamPosition> {
+    const reply = await PUBLISH_WITH_HISTORY.run(
+      client,
+      [this.keys.stream(channel), this.keys.streamMeta(channel)],
+      [head, tail, settings.size, settings.ttlSeconds, Math.max(this.metaTtlSeconds, settings.ttlSeconds), newEpoch(), this.keys.client(channel)],
+    );
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string') {
+      throw new Error(`unexpected reply of ${PUBLISH_WITH_HISTORY.name}`);
+    }
+    return { offset: reply[0], epoch: reply[1] };
+  }
+
+  async read(client: Redis, channel: string, query: HistoryQuery, settings: HistorySettings): Promise<HistoryResult> {
+    const since = query.since;
+    const count = query.limit < 0 ? HISTORY_MAX_PAGE : Math.min(query.limit, HISTORY_MAX_PAGE);
+    let mode: 'top' | 'fwd' | 'rev' = query.reverse === true ? 'rev' : 'fwd';
+    let start = '-';
+    let end = '+';
+    if (mode === 'fwd') {
+      if (since !== undefined) start = String(since.offset + 1);
+    } else {
+      start = since === undefined ? '+' : String(since.offset - 1);
+      end = '-';
+      // Nothing lies below offset 1; and "-1" would not be a valid stream id.
+      if (since !== undefined && since.offset <= 1) mode = 'top';
+    }
+    if (count === 0) mode = 'top';
+    const reply = await READ_HISTORY.run(
+      client,
+      [this.keys.stream(channel), this.keys.streamMeta(channel)],
+      [newEpoch(), Math.max(this.metaTtlSeconds, settings.ttlSeconds), since?.epoch ?? '', mode, start, end, Math.max(count, 1)],
+    );
+    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string' || !Array.isArray(reply[2])) {
+      throw new Error(`unexpected reply of ${READ_HISTORY.name}`);
+    }
+    const position: StreamPosition = { offset: reply[0], epoch: reply[1] };
+    if (since !== undefined && since.epoch !== position.epoch) throw new UnrecoverablePositionError(channel);
+    const publications: Publication[] = [];
+    for (const entry of reply[2] as unknown[]) {
+      const publication = decodeEntry(entry);
+      if (publication === undefined) this.onUndecodable();
+      else publications.push(publication);
+    }
+    return { publications, position };
+  }
+}
+
+/** A stream entry `[id, [field, value, …]]` → the publication stored in field `d`. */
+function decodeEntry(entry: unknown): Publication | undefined {
+  if (!Array.isArray(entry) || typeof entry[0] !== 'string' || !Array.isArray(entry[1])) return undefined;
+  const offset = Number(entry[0].slice(0, entry[0].indexOf('-')));
+  if (!Number.isSafeInteger(offset) || offset <= 0) return undefined;
+  const fields = entry[1] as unknown[];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const value = fields[i + 1];
+    if (fields[i] === 'd' && typeof value === 'string') return decodePublication(value, offset);
+  }
+  return undefined;
+}

@@ -1,0 +1,132 @@
+// The Lua scripts that make each multi-key step atomic inside Redis (one round trip, and per
+// channel the order of effects is Redis's order): publish with history, history read, frame-cache
+// push, presence add/remove/read. Run with EVALSHA, falling back to EVAL after NOSCRIPT (restart).
+
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+export type ScriptArg = string | number;
+
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(readonly name: string, readonly source: string, readonly numberOfKeys: number) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: Redis, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+    if (keys.length !== this.numberOfKeys) throw new Error(`script ${this.name} takes ${this.numberOfKeys} keys`);
+    try {
+      return await client.evalsha(this.sha, this.numberOfKeys, ...keys, ...args);
+    } catch (err) {
+      // After a Redis restart or SCRIPT FLUSH the cache is empty; EVAL also caches the script again.
+      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return client.eval(this.source, this.numberOfKeys, ...keys, ...args);
+      throw err;
+    }
+  }
+}
+
+/**
+ * Publish with history (centrifuge-protocol.md §12.4).
+ * KEYS: stream, meta. ARGV: head, tail, size, ttl, metaTtl, newEpoch, pubsubChannel.
+ * The published payload is head + `,"o":<top>,"e":"<epoch>"` + tail (envelope.ts), so every
+ * node's subscribers see the same offset; the stream stores head + tail (the entry id is the offset).
+ * Returns {top, epoch}.
+ */
+export const PUBLISH_WITH_HISTORY = new LuaScript('publish_with_history', `
+local epoch = redis.call('hget', KEYS[2], 'e')
+if not epoch then
+  epoch = ARGV[6]
+  redis.call('hset', KEYS[2], 'e', epoch)
+end
+local top = redis.call('hincrby', KEYS[2], 's', 1)
+redis.call('expire', KEYS[2], ARGV[5])
+if top == 1 then
+  -- a new epoch (or lost meta): drop old entries, or XADD would refuse the smaller id
+  redis.call('del', KEYS[1])
+end
+redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[3], top .. '-0', 'd', ARGV[1] .. ARGV[2])
+redis.call('expire', KEYS[1], ARGV[4])
+redis.call('publish', ARGV[7], ARGV[1] .. ',"o":' .. top .. ',"e":"' .. epoch .. '"' .. ARGV[2])
+return {top, epoch}
+`, 2);
+
+/**
+ * History read (centrifuge-protocol.md §12.4): creates the epoch when missing (so every read returns
+ * one), refreshes the meta TTL, and reads a range unless only the position was asked for or the
+ * caller's epoch is not the current one.
+ * KEYS: stream, meta. ARGV: newEpoch, metaTtl, sinceEpoch ('' = none), mode ('top' | 'fwd' | 'rev'),
+ * start, end, count. Returns {top, epoch, entries}.
+ */
+export const READ_HISTORY = new LuaScript('read_history', `
+local meta = redis.call('hmget', KEYS[2], 'e', 's')
+local epoch = meta[1]
+local top = tonumber(meta[2]) or 0
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('hset', KEYS[2], 'e', epoch)
+end
+redis.call('expire', KEYS[2], ARGV[2])
+if ARGV[4] == 'top' or (ARGV[3] ~= '' and ARGV[3] ~= epoch) then
+  return {top, epoch, {}}
+end
+local entries
+if ARGV[4] == 'fwd' then
+  entries = redis.call('xrange', KEYS[1], ARGV[5], ARGV[6], 'COUNT', ARGV[7])
+else
+  entries = redis.call('xrevrange', KEYS[1], ARGV[5], ARGV[6], 'COUNT', ARGV[7])
+end
+return {top, epoch, entries}
+`, 2);
+
+/**
+ * Managed-stream push (grafana-live.md §6.6): compare schema, store, refresh TTL and publish in one
+ * step. KEYS: managed_stream hash. ARGV: schema, frame, data, head, ttl, pubsubChannel, force.
+ * Publishes head + `,"d":<frame or data>}` (envelope.ts). Returns 1 when the schema changed.
+ */
+export const FRAME_PUSH = new LuaScript('frame_push', `
+local old = redis.call('hget', KEYS[1], 'schema')
+local changed = ARGV[7] == '1' or (not old) or old ~= ARGV[1]
+redis.call('hset', KEYS[1], 'schema', ARGV[1], 'frame', ARGV[2])
+redis.call('expire', KEYS[1], ARGV[5])
+if changed then
+  redis.call('publish', ARGV[6], ARGV[4] .. ',"d":' .. ARGV[2] .. '}')
+  return 1
+end
+redis.call('publish', ARGV[6], ARGV[4] .. ',"d":' .. ARGV[3] .. '}')
+return 0
+`, 1);
+
+/** Presence add/refresh (§12.5). KEYS: data, expire. ARGV: clientId, info, expireAt, ttl. */
+export const PRESENCE_ADD = new LuaScript('presence_add', `
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('expire', KEYS[1], ARGV[4])
+redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
+redis.call('expire', KEYS[2], ARGV[4])
+return 1
+`, 2);
+
+/** Presence remove. KEYS: data, expire. ARGV: clientId. */
+export const PRESENCE_REMOVE = new LuaScript('presence_remove', `
+redis.call('hdel', KEYS[1], ARGV[1])
+redis.call('zrem', KEYS[2], ARGV[1])
+return 1
+`, 2);
+
+/**
+ * Presence read: prunes members whose expire-at <= now, then returns HGETALL (mode 'all') or HVALS
+ * (mode 'values', enough for stats). KEYS: data, expire. ARGV: now, mode.
+ */
+export const PRESENCE_READ = new LuaScript('presence_read', `
+local expired = redis.call('zrangebyscore', KEYS[2], '-inf', ARGV[1])
+if #expired > 0 then
+  for i = 1, #expired, 1000 do
+    redis.call('hdel', KEYS[1], unpack(expired, i, math.min(i + 999, #expired)))
+  end
+  redis.call('zremrangebyscore', KEYS[2], '-inf', ARGV[1])
+end
+if ARGV[2] == 'values' then
+  return redis.call('hvals', KEYS[1])
+end
+return redis.call('hgetall', KEYS[1])
+`, 2);
