@@ -9,6 +9,10 @@ import { Authenticator } from './auth/authenticator.js';
 import type { LiveHubConfig } from './config/types.js';
 import type { Engine } from './engine/engine.js';
 import { createEngine } from './engine/create-engine.js';
+import { RedisEngine } from './engine/redis/redis-engine.js';
+import { createMetricsRegistry } from './metrics/prometheus.js';
+import { metricsRoute } from './http/routes/metrics.js';
+import { clusterRoute } from './http/routes/cluster.js';
 import { registerBroadcast } from './features/broadcast.js';
 import type { FeatureContext, InstalledFeature } from './features/context.js';
 import { installDashboards, type DashboardsFeature } from './features/dashboards/index.js';
@@ -99,6 +103,14 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const plugins = builtins ? installPlugins(features) : undefined;
   if (plugins !== undefined) streams.addListProvider(() => testDataChannels());
   const installed: InstalledFeature[] = [streams];
+  const metrics = createMetricsRegistry({
+    node,
+    push: () => streams.service.counters,
+    ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
+    ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
+  });
+  router.add('GET', '/metrics', metricsRoute(metrics));
+  router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));
   if (dashboards !== undefined) installed.push(dashboards);
   if (plugins !== undefined) installed.push(plugins);
   router.add('GET', '/', landingRoute(node));

@@ -92,7 +92,28 @@ function labelsJsonUncached(labels: Labels): string {
   return out + '}';
 }
 
+/**
+ * Schema text of labelled fields, by label set and name: wide frames repeat the same series
+ * (field × label set) in every frame of a batch.
+ */
+const fieldJsonMemo = new WeakMap<Labels, Map<string, { type: string; nullable: boolean; json: string }>>();
+
 function fieldSchemaJson(f: FrameField): string {
+  const labels = f.labels;
+  if (labels === undefined) return fieldSchemaJsonUncached(f);
+  let byName = fieldJsonMemo.get(labels);
+  if (byName === undefined) {
+    byName = new Map();
+    fieldJsonMemo.set(labels, byName);
+  }
+  const hit = byName.get(f.name);
+  if (hit !== undefined && hit.type === f.type && hit.nullable === f.nullable) return hit.json;
+  const json = fieldSchemaJsonUncached(f);
+  byName.set(f.name, { type: f.type, nullable: f.nullable, json });
+  return json;
+}
+
+function fieldSchemaJsonUncached(f: FrameField): string {
   let out = '{';
   if (f.name.length > 0) out += '"name":' + jsonString(f.name) + ',';
   out += '"type":"' + f.type + '","typeInfo":{"frame":"' + FRAME_ITEM_TYPE[f.type] + '"';

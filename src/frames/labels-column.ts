@@ -10,6 +10,9 @@ import { TagSetCache } from './tag-sets.js';
 
 interface Builder {
   measurement: string;
+  /** Rows of this measurement in the batch (first pass), then the next row to fill. */
+  rows: number;
+  row: number;
   labels: Cell[];
   times: Cell[];
   nanos: number[];
@@ -21,23 +24,30 @@ interface Builder {
   planColumns: FrameField[];
 }
 
-function padTo(values: Cell[], length: number): void {
-  for (let n = values.length; n < length; n++) values.push(null);
+/** A column of `rows` nulls: cells are then written by row, so missing values need no padding. */
+function nulls(rows: number): Cell[] {
+  return new Array<Cell>(rows).fill(null);
 }
 
 export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
   const builders = new Map<string, Builder>();
   const order: Builder[] = [];
   const tagSets = new TagSetCache();
-  let last: Builder | undefined;
+  const n = batch.length;
 
-  for (let i = 0; i < batch.length; i++) {
+  // First pass: one builder per measurement with its row count, so every column is allocated
+  // once at its final length (growing columns by push was a large share of the allocation).
+  const lineBuilder: Builder[] = new Array<Builder>(n);
+  let last: Builder | undefined;
+  for (let i = 0; i < n; i++) {
     const measurement = batch.measurements[i]!;
     // Lines of one measurement usually come together: try the previous line's builder first.
     let b = last !== undefined && last.measurement === measurement ? last : builders.get(measurement);
     if (b === undefined) {
       b = {
         measurement,
+        rows: 0,
+        row: 0,
         labels: [],
         times: [],
         nanos: [],
@@ -49,11 +59,22 @@ export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
       builders.set(measurement, b);
       order.push(b);
     }
+    b.rows++;
+    lineBuilder[i] = b;
     last = b;
-    const row = b.labels.length;
-    b.labels.push(tagSets.get(batch, i).text);
-    b.times.push(batch.timeMs[i]!);
-    b.nanos.push(batch.timeNanos[i]!);
+  }
+  for (const b of order) {
+    b.labels = new Array<Cell>(b.rows);
+    b.times = new Array<Cell>(b.rows);
+    b.nanos = new Array<number>(b.rows);
+  }
+
+  for (let i = 0; i < n; i++) {
+    const b = lineBuilder[i]!;
+    const row = b.row++;
+    b.labels[row] = tagSets.get(batch, i).text;
+    b.times[row] = batch.timeMs[i]!;
+    b.nanos[row] = batch.timeNanos[i]!;
 
     const f0 = batch.fieldStart[i]!;
     const planned = b.fieldOrder.update(batch, f0, batch.fieldStart[i + 1]!);
@@ -68,7 +89,7 @@ export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
       let column = planned ? b.planColumns[k] : b.byName.get(batch.fieldKeys[f]!);
       if (column === undefined) {
         const name = batch.fieldKeys[f]!;
-        column = { name, type, nullable: true, values: [] };
+        column = { name, type, nullable: true, values: nulls(b.rows) };
         b.byName.set(name, column);
         b.columns.push(column);
       } else if (column.type !== type) {
@@ -76,23 +97,17 @@ export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
         cell = column.type === 'string' && cell !== null ? goFormatValue(kind, value) : null;
       }
       if (!planned) b.planColumns.push(column);
-      const values = column.values;
-      if (values.length < row) padTo(values, row);
-      values.push(cell);
+      column.values[row] = cell;
     }
   }
 
   const frames: MeasurementFrame[] = [];
   for (const b of order) {
-    const rows = b.labels.length;
     const fields: FrameField[] = [
       { name: 'labels', type: 'string', nullable: false, values: b.labels },
       { name: 'time', type: 'time', nullable: false, values: b.times, nanos: b.nanos },
     ];
-    for (const column of b.columns) {
-      padTo(column.values, rows);
-      fields.push(column);
-    }
+    for (const column of b.columns) fields.push(column);
     frames.push({ measurement: b.measurement, frame: { name: b.measurement, fields } });
   }
   return frames;

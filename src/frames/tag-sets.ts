@@ -18,12 +18,16 @@ interface Entry extends TagSet {
 }
 
 /**
- * Cheap content hash of a tag value: its length and last character (where `cpu0`/`cpu1`,
- * `web-01`/`web-02` differ). Collisions only cost a longer bucket scan: entries are verified.
+ * Cheap content hash of a tag value: length, last and middle character (where `cpu0`/`cpu1`,
+ * `web-01`/`web-02`, `us-east-1`/`us-west-1` differ). Collisions only cost a longer bucket scan:
+ * entries are verified.
  */
 function mix(h: number, s: string): number {
   const n = s.length;
-  return (Math.imul((Math.imul(h, 31) + n) | 0, 31) + (n > 0 ? s.charCodeAt(n - 1) : 0)) | 0;
+  h = (Math.imul(h, 31) + n) | 0;
+  if (n === 0) return h;
+  h = (Math.imul(h, 31) + s.charCodeAt(n - 1)) | 0;
+  return (Math.imul(h, 31) + s.charCodeAt(n >> 1)) | 0;
 }
 
 function same(e: Entry, keys: string[], values: string[], t0: number, t1: number): boolean {

@@ -3,7 +3,7 @@
 // one-row column carrying the line's tags as labels. Tag values therefore live in the schema.
 
 import type { LineBatch } from '../influx/types.js';
-import type { FrameField, MeasurementFrame } from './frame.js';
+import type { FrameField, Labels, MeasurementFrame } from './frame.js';
 import { cellOf, FieldOrder, frameTypeOf } from './line-fields.js';
 import { TagSetCache } from './tag-sets.js';
 
@@ -11,18 +11,28 @@ interface Group {
   ms: number;
   nanos: number;
   out: MeasurementFrame;
+  /** Field count, then (second pass) the next free slot of `out.frame.fields`. */
+  size: number;
 }
 
 export function toWideFrames(batch: LineBatch): MeasurementFrame[] {
   // Groups by epoch ms, then measurement and sub-ms remainder (few groups share one ms).
   const groups = new Map<number, Group[]>();
   const frames: MeasurementFrame[] = [];
+  const ordered: Group[] = [];
   const orders = new Map<string, FieldOrder>();
   const tagSets = new TagSetCache();
   let last: Group | undefined;
   let lastOrder: FieldOrder | undefined;
 
-  for (let i = 0; i < batch.length; i++) {
+  // First pass: group every line and remember its field order and labels, so each frame's field
+  // list can be allocated at its final size (wide frames are many and long; growing them by push
+  // was a large share of the allocation).
+  const n = batch.length;
+  const lineGroup: Group[] = new Array<Group>(n);
+  const lineOrder: number[][] = new Array<number[]>(n);
+  const lineLabels: Labels[] = new Array<Labels>(n);
+  for (let i = 0; i < n; i++) {
     const measurement = batch.measurements[i]!;
     const ms = batch.timeMs[i]!;
     const nanos = batch.timeNanos[i]!;
@@ -44,10 +54,10 @@ export function toWideFrames(batch: LineBatch): MeasurementFrame[] {
         }
       }
       if (group === undefined) {
-        const time: FrameField = { name: 'time', type: 'time', nullable: false, values: [ms], nanos: [nanos] };
-        group = { ms, nanos, out: { measurement, frame: { name: measurement, fields: [time] } } };
+        group = { ms, nanos, out: { measurement, frame: { name: measurement, fields: [] } }, size: 1 };
         sameMs.push(group);
         frames.push(group.out);
+        ordered.push(group);
       }
       last = group;
       lastOrder = orders.get(measurement);
@@ -56,23 +66,42 @@ export function toWideFrames(batch: LineBatch): MeasurementFrame[] {
         orders.set(measurement, lastOrder);
       }
     }
-    const labels = tagSets.get(batch, i).labels;
+    lastOrder!.update(batch, batch.fieldStart[i]!, batch.fieldStart[i + 1]!);
+    const order = lastOrder!.order;
+    group.size += order.length;
+    lineGroup[i] = group;
+    lineOrder[i] = order;
+    lineLabels[i] = tagSets.get(batch, i).labels;
+  }
+
+  for (const g of ordered) {
+    const fields = new Array<FrameField>(g.size);
+    fields[0] = { name: 'time', type: 'time', nullable: false, values: [g.ms], nanos: [g.nanos] };
+    g.out.frame.fields = fields;
+    g.size = 1;
+  }
+
+  // Second pass: one single-row column per field, in line order within each frame.
+  for (let i = 0; i < n; i++) {
+    const group = lineGroup[i]!;
     const fields = group.out.frame.fields;
+    const labels = lineLabels[i]!;
+    const order = lineOrder[i]!;
     const f0 = batch.fieldStart[i]!;
-    lastOrder!.update(batch, f0, batch.fieldStart[i + 1]!);
-    const fieldOrder = lastOrder!.order;
-    for (let k = 0; k < fieldOrder.length; k++) {
-      const f = f0 + fieldOrder[k]!;
+    let slot = group.size;
+    for (let k = 0; k < order.length; k++) {
+      const f = f0 + order[k]!;
       const kind = batch.fieldKinds[f]!;
       const value = batch.fieldValues[f]!;
-      fields.push({
+      fields[slot++] = {
         name: batch.fieldKeys[f]!,
         type: frameTypeOf(kind, value),
         nullable: true,
         labels,
         values: [cellOf(kind, value)],
-      });
+      };
     }
+    group.size = slot;
   }
   return frames;
 }

@@ -54,6 +54,15 @@ describe('HTTP API', () => {
     assert.deepEqual(body['engine'], { kind: 'memory', healthy: true, state: 'ok' });
   });
 
+  test('GET /api/live/cluster lists this node with its counts', async () => {
+    const res = await fetch(`${server.httpUrl}/api/live/cluster`);
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { self: string; nodes: Array<{ id: string; self: boolean; numClients: number }> };
+    assert.equal(body.nodes.length, 1);
+    assert.equal(body.nodes[0]!.id, body.self);
+    assert.equal(body.nodes[0]!.self, true);
+  });
+
   test('a plain GET on the WebSocket path explains the missing Upgrade header', async () => {
     const res = await fetch(`${server.httpUrl}/api/live/ws`);
     assert.equal(res.status, 400);

@@ -1,0 +1,20 @@
+// GET /api/live/cluster: the nodes this node knows (itself plus every node whose heartbeat it saw),
+// with their connection counts and uptime, and this node's engine health. For the console and operators.
+
+import type { LiveNode } from '../../live/node.js';
+import type { RequestAuthenticator } from '../auth-port.js';
+import { sendJson } from '../respond.js';
+import type { RouteContext } from '../router.js';
+import { authenticateOrAnswer } from './authenticate.js';
+
+export function clusterRoute(node: LiveNode, auth: RequestAuthenticator) {
+  return ({ req, res }: RouteContext): void => {
+    if (authenticateOrAnswer(auth, req, res) === undefined) return;
+    const engine = node.engine.health();
+    sendJson(res, 200, {
+      self: node.options.nodeId,
+      engine: { kind: node.engine.kind, ...engine },
+      nodes: node.engine.cluster.nodes().map((n) => ({ ...n, self: n.id === node.options.nodeId })),
+    });
+  };
+}
