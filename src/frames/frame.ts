@@ -16,7 +16,8 @@ export const FRAME_ITEM_TYPE: Readonly<Record<FieldType, string>> = {
 /**
  * Field labels as `[key, value]` pairs, sorted by key in UTF-8 byte order with unique keys (the
  * order Go writes a label map in). An array keeps that order explicit and has none of the
- * prototype pitfalls an object keyed by user data has (`__proto__`).
+ * prototype pitfalls an object keyed by user data has (`__proto__`). Treat a labels array as
+ * immutable: converters share one per tag set and the encoder memoises its JSON by identity.
  */
 export type Labels = ReadonlyArray<readonly [key: string, value: string]>;
 

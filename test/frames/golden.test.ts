@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { convertToFrames } from '../../src/frames/convert.js';
+import { convertToFrames, lineProtocolToFrames } from '../../src/frames/convert.js';
 import type { FrameFormat } from '../../src/frames/format.js';
 import { encodeFrame } from '../../src/frames/json.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
@@ -161,4 +161,14 @@ test('worked example of spec §6.4, byte for byte', () => {
       ['usage_iowait', { cpu: 'cpu0', host: 'h' }],
     ],
   );
+});
+
+test('lineProtocolToFrames: one bad line yields an error and no frames', () => {
+  const good = 'cpu,host=a v=1 1616403090000000000\nmem,host=a v=2 1616403090000000000';
+  assert.equal(lineProtocolToFrames(good, 'labels_column').length, 2);
+  assert.equal(lineProtocolToFrames(Buffer.from(good), 'wide', { precision: 'ns' }).length, 2);
+  assert.throws(() => lineProtocolToFrames(`${good}\ncpu,host=b v=oops`, 'labels_column'), {
+    name: 'LineProtocolError',
+    message: /^line 3, column 14: /,
+  });
 });
