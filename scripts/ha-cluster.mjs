@@ -3,8 +3,9 @@
 // HAProxy in front of the master, and livehub nodes on ports 3001-3003 sharing Live state through
 // Redis. Prints the URLs; Ctrl-C stops everything. Build first (`npm run build`).
 //
-//   node scripts/ha-cluster.mjs [--nodes 3] [--via haproxy|sentinel] [--keep]
+//   node scripts/ha-cluster.mjs [--nodes 3] [--port 3001] [--via haproxy|sentinel] [--keep]
 //
+// --port sets the HTTP port of the first node (the others follow: 3001, 3002, ...).
 // --via sentinel points the nodes at the Sentinels (redis+sentinel://) instead of HAProxy.
 // --keep leaves the temp directory (configs and logs) behind.
 
@@ -20,18 +21,20 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'src', 'cli.js');
 
 function parseArgs(argv) {
-  const options = { nodes: 3, via: 'haproxy', keep: false };
+  const options = { nodes: 3, port: 3001, via: 'haproxy', keep: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--nodes') options.nodes = Number(argv[++i]);
+    else if (arg === '--port') options.port = Number(argv[++i]);
     else if (arg === '--via') options.via = argv[++i];
     else if (arg === '--keep') options.keep = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: node scripts/ha-cluster.mjs [--nodes N] [--via haproxy|sentinel] [--keep]');
+      console.log('usage: node scripts/ha-cluster.mjs [--nodes N] [--port FIRST_HTTP_PORT] [--via haproxy|sentinel] [--keep]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg}`);
   }
   if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > 9) throw new Error('--nodes must be 1..9');
+  if (!Number.isInteger(options.port) || options.port < 1 || options.port + options.nodes - 1 > 65535) throw new Error('--port must be a port number');
   if (options.via !== 'haproxy' && options.via !== 'sentinel') throw new Error('--via must be haproxy or sentinel');
   return options;
 }
@@ -84,17 +87,55 @@ function httpStatus(port) {
   });
 }
 
+/** Thrown from a waitUntil check to stop waiting at once. */
+class Fatal extends Error {}
+
 async function waitUntil(check, what, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       if (await check()) return;
-    } catch {
+    } catch (err) {
+      if (err instanceof Fatal) throw err;
       // not yet
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** examples/ha/haproxy.cfg with the fixed example addresses replaced by this cluster's ports. */
+function haproxyConfig(ports) {
+  const file = join(root, 'examples', 'ha', 'haproxy.cfg');
+  let config = readFileSync(file, 'utf8');
+  for (const [address, port] of [['127.0.0.1:6390', ports.haproxy], ['127.0.0.1:6379', ports.master], ['127.0.0.1:6380', ports.replica], ['127.0.0.1:8404', ports.stats]]) {
+    if (config.split(address).length !== 2) throw new Error(`${file}: expected ${address} exactly once`);
+    config = config.replace(address, `127.0.0.1:${port}`);
+  }
+  return config;
+}
+
+/** Server name -> status ("UP", "DOWN", "UP 1/3", ...) of HAProxy's redis_master backend. */
+function haproxyStates(statsPort) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: statsPort, path: '/;csv', timeout: 1000 }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => {
+        const lines = body.split('\n');
+        const header = (lines[0] ?? '').replace(/^# /, '').split(',');
+        const states = {};
+        for (const line of lines.slice(1)) {
+          const cells = line.split(',');
+          if (cells[0] === 'redis_master' && cells[1] !== 'BACKEND') states[cells[header.indexOf('svname')]] = cells[header.indexOf('status')];
+        }
+        resolve(states);
+      });
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.end();
+  });
 }
 
 const children = [];
@@ -185,40 +226,20 @@ async function main() {
       await waitUntil(async () => (await redisReply(port, 'PING')).startsWith('+PONG'), `sentinel ${i + 1} on ${port}`);
     }
 
-    writeFileSync(join(dir, 'haproxy.cfg'), [
-      'global',
-      '    maxconn 4096',
-      'defaults',
-      '    mode tcp',
-      '    timeout connect 3s',
-      '    timeout client 1m',
-      '    timeout server 1m',
-      'frontend redis_frontend',
-      `    bind 127.0.0.1:${ports.haproxy}`,
-      '    default_backend redis_master',
-      'backend redis_master',
-      '    option tcp-check',
-      '    tcp-check send PING\\r\\n',
-      '    tcp-check expect string +PONG',
-      '    tcp-check send info\\ replication\\r\\n',
-      '    tcp-check expect string role:master',
-      '    tcp-check send QUIT\\r\\n',
-      '    tcp-check expect string +OK',
-      `    server redis_01 127.0.0.1:${ports.master} check inter 1s on-marked-down shutdown-sessions`,
-      `    server redis_02 127.0.0.1:${ports.replica} check inter 1s on-marked-down shutdown-sessions`,
-      'listen stats',
-      '    mode http',
-      `    bind 127.0.0.1:${ports.stats}`,
-      '    stats enable',
-      '    stats uri /',
-      '',
-    ].join('\n'));
+    // The repository's example configuration (examples/ha/haproxy.cfg) with this cluster's ports.
+    writeFileSync(join(dir, 'haproxy.cfg'), haproxyConfig(ports));
     start('haproxy', 'haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], dir);
     await waitUntil(async () => (await redisReply(ports.haproxy, 'PING')).startsWith('+PONG'), `HAProxy on ${ports.haproxy}`);
+    // HAProxy starts with every server UP and marks the replica DOWN only after its failed checks
+    // (about 3 s): nodes connecting before that could be sent to the read-only replica.
+    await waitUntil(async () => {
+      const states = await haproxyStates(ports.stats);
+      return states.redis_01 === 'UP' && String(states.redis_02).startsWith('DOWN');
+    }, 'HAProxy to route to the master only');
 
     const sentinelAddress = `redis+sentinel://${ports.sentinels.map((p) => `127.0.0.1:${p}`).join(',')}?sentinel_master_name=mymaster`;
     const address = options.via === 'sentinel' ? sentinelAddress : `127.0.0.1:${ports.haproxy}`;
-    const httpPorts = Array.from({ length: options.nodes }, (_, i) => 3001 + i);
+    const httpPorts = Array.from({ length: options.nodes }, (_, i) => options.port + i);
     for (const [i, port] of httpPorts.entries()) {
       const data = join(dir, `node-${i + 1}`);
       mkdirSync(data);
@@ -231,7 +252,13 @@ async function main() {
         GF_PATHS_DATA: data,
       });
     }
-    for (const port of httpPorts) await waitUntil(async () => (await httpStatus(port)).status !== undefined, `livehub on ${port}`, 20_000);
+    for (const [i, port] of httpPorts.entries()) {
+      await waitUntil(async () => {
+        const child = children.find((c) => c.name === `livehub-${i + 1}`)?.child;
+        if (child !== undefined && (child.exitCode !== null || child.signalCode !== null)) throw new Fatal(`livehub-${i + 1} exited (is port ${port} free?)`);
+        return (await httpStatus(port)).status !== undefined;
+      }, `livehub on ${port}`, 20_000);
+    }
     // Health turns 200 once the node's engine is connected to Redis.
     await waitUntil(async () => {
       for (const port of httpPorts) if ((await httpStatus(port)).status !== 200) return false;

@@ -67,14 +67,30 @@ export function ioredisOptions(address: ShardAddress, role: ConnectionRole, timi
   };
 }
 
-/** One ioredis client with its last error remembered for health details. */
+/**
+ * One ioredis client with its last error remembered for health details. A command connection is
+ * usable only once the server said (ROLE) it is a master: a replica accepts PUBLISH without error
+ * but delivers it to nobody on the master, so a node talking to one — through a proxy that still
+ * routes to it, or a master demoted under an open connection — would report healthy and lose every
+ * publication without history. Such a connection fails fast instead and reconnects with back-off.
+ */
 export class Connection {
   readonly client: Redis;
   lastError: string | undefined;
   private closed = false;
   private watchdog: NodeJS.Timeout | undefined;
+  private usable = false;
+  private readonly usableListeners: Array<() => void> = [];
+  /** Consecutive connects that reached a replica (back-off of the next attempt). */
+  private replicaStrikes = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly role: ConnectionRole, options: RedisOptions) {
+  constructor(
+    readonly role: ConnectionRole,
+    options: RedisOptions,
+    /** Ceiling of the back-off after reaching a replica (the reconnect back-off's). */
+    private readonly maxRetryDelayMs = 5000,
+  ) {
     this.client = new Redis(options);
     // Without an 'error' listener an EventEmitter error would crash the process.
     this.client.on('error', (err: unknown) => {
@@ -82,15 +98,28 @@ export class Connection {
     });
     this.client.on('ready', () => {
       this.lastError = undefined;
+      // A subscriber may listen on a replica: PUBLISH is replicated to replicas' subscribers.
+      if (role === 'sub') this.markUsable();
+      else void this.checkMaster();
+    });
+    this.client.on('close', () => {
+      this.usable = false;
+      clearTimeout(this.retryTimer);
     });
   }
 
+  /** Connected, and (command connection) to a master. */
   get ready(): boolean {
-    return this.client.status === 'ready';
+    return this.client.status === 'ready' && this.usable;
   }
 
   get status(): string {
     return this.client.status;
+  }
+
+  /** Called every time the connection becomes usable (after each reconnect). */
+  onUsable(listener: () => void): void {
+    this.usableListeners.push(listener);
   }
 
   connect(): void {
@@ -98,23 +127,61 @@ export class Connection {
     this.client.connect().catch(() => undefined);
   }
 
+  private markUsable(): void {
+    this.usable = true;
+    this.replicaStrikes = 0;
+    for (const listener of this.usableListeners) listener();
+  }
+
+  /** Reads the server's role; a replica (or anything but a master) is left and retried later. */
+  private async checkMaster(): Promise<void> {
+    let reply: unknown;
+    try {
+      reply = await this.client.call('ROLE');
+    } catch (err) {
+      if (this.closed || this.client.status !== 'ready') return;
+      // A server that refuses ROLE (e.g. an ACL without it) cannot be checked: trust it as before.
+      if (err instanceof Error && err.name === 'ReplyError') return this.markUsable();
+      this.lastError = `ROLE check failed: ${errorMessage(err)}`;
+      this.restart();
+      return;
+    }
+    if (this.closed || this.client.status !== 'ready') return;
+    const serverRole = Array.isArray(reply) ? String(reply[0]) : 'master';
+    if (serverRole === 'master') return this.markUsable();
+    this.notMaster(serverRole);
+  }
+
+  private notMaster(serverRole: string): void {
+    this.usable = false;
+    this.replicaStrikes++;
+    this.lastError = `connected to a read-only replica (ROLE ${serverRole}), not the master; a proxy or DNS name still points at it: reconnecting`;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.restart(), reconnectDelay(this.replicaStrikes, this.maxRetryDelayMs));
+    this.retryTimer.unref();
+  }
+
   /**
-   * For the command connection: PING every interval and restart when it times out. ioredis does not
-   * reconnect on timeouts, so a half-open TCP connection would otherwise fail every call for hours.
+   * For the command connection: every interval ask ROLE (as a PING) and restart when it times out
+   * or the server is no longer a master. ioredis does not reconnect on timeouts, so a half-open
+   * TCP connection would otherwise fail every call for hours.
    */
   startWatchdog(intervalMs: number): void {
     let inFlight = false;
     this.watchdog = setInterval(() => {
       if (inFlight || this.closed || !this.ready) return;
       inFlight = true;
-      this.client.ping().then(
-        () => {
+      this.client.call('ROLE').then(
+        (reply: unknown) => {
           inFlight = false;
+          if (this.closed || !this.ready || !Array.isArray(reply)) return;
+          const serverRole = String(reply[0]);
+          if (serverRole !== 'master') this.notMaster(serverRole);
         },
         (err: unknown) => {
           inFlight = false;
           if (!this.closed && errorMessage(err).includes('timed out')) {
-            this.lastError = 'PING timed out, reconnecting';
+            this.lastError = 'ROLE (liveness check) timed out, reconnecting';
             this.restart();
           }
         },
@@ -136,7 +203,8 @@ export class Connection {
   }
 
   describe(): string {
-    return this.lastError === undefined ? this.client.status : `${this.client.status}: ${this.lastError}`;
+    const status = this.client.status === 'ready' && !this.usable ? 'not usable' : this.client.status;
+    return this.lastError === undefined ? status : `${status}: ${this.lastError}`;
   }
 
   /** QUIT (waits for pending replies) bounded by `timeoutMs`, then a hard disconnect. */
@@ -144,6 +212,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     if (this.watchdog !== undefined) clearInterval(this.watchdog);
+    clearTimeout(this.retryTimer);
     if (this.client.status === 'ready') {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([

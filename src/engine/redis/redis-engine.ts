@@ -117,8 +117,8 @@ export class RedisEngine implements Engine {
     const connections = options.shards.map((address, index) => ({
       address,
       index,
-      cmd: new Connection('cmd', ioredisOptions(address, 'cmd', t, `livehub:${id}:cmd:${index}`)),
-      sub: new Connection('sub', ioredisOptions(address, 'sub', t, `livehub:${id}:sub:${index}`)),
+      cmd: new Connection('cmd', ioredisOptions(address, 'cmd', t, `livehub:${id}:cmd:${index}`), t.maxReconnectDelayMs),
+      sub: new Connection('sub', ioredisOptions(address, 'sub', t, `livehub:${id}:sub:${index}`), t.maxReconnectDelayMs),
     }));
     if (connections.length === 0) throw new Error('RedisEngine needs at least one Redis address');
     // Shard 0 also carries the cluster's channels (heartbeats, surveys, replies to this node).
@@ -139,7 +139,8 @@ export class RedisEngine implements Engine {
     this.store = new RedisStore(this.shards, this.keys);
 
     for (const shard of shards) {
-      shard.cmd.client.on('ready', () => {
+      // Usable = connected to a master (a replica would swallow publications): see Connection.
+      shard.cmd.onUsable(() => {
         this.frames.invalidate(shard.index);
         void this.presence.refresh(shard);
         if (shard.index === 0) this.cluster.heartbeat();

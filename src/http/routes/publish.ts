@@ -37,17 +37,17 @@ export function publishRoute(node: LiveNode, auth: RequestAuthenticator) {
     const resolved = node.resolveInTenant(tenantForOrg(identity.orgId), channel);
     if (!resolved.ok) return sendMessage(res, errorStatus(resolved.error.code), resolved.error.message);
     const rawData = JSON.stringify(data ?? null);
-    const result = await resolved.handler.onPublish({ ...resolved, identity, data, rawData });
-    if (result.badRequest !== undefined) return sendMessage(res, 400, result.badRequest);
-    if (result.status === 'not_found') return sendMessage(res, 404, 'Not Found');
-    if (result.status === 'permission_denied') return sendMessage(res, 403, 'Forbidden');
-    if (result.data !== undefined) {
-      try {
-        await node.publish(resolved.fullChannel, result.data, { history: result.history === true });
-      } catch (err) {
-        if (err instanceof EngineUnavailableError) return sendMessage(res, 503, err.message);
-        throw err;
-      }
+    try {
+      // Handlers may touch the engine too (the broadcast handler stores the last message), so an
+      // unavailable engine is a 503 from either step, never a 500.
+      const result = await resolved.handler.onPublish({ ...resolved, identity, data, rawData });
+      if (result.badRequest !== undefined) return sendMessage(res, 400, result.badRequest);
+      if (result.status === 'not_found') return sendMessage(res, 404, 'Not Found');
+      if (result.status === 'permission_denied') return sendMessage(res, 403, 'Forbidden');
+      if (result.data !== undefined) await node.publish(resolved.fullChannel, result.data, { history: result.history === true });
+    } catch (err) {
+      if (err instanceof EngineUnavailableError) return sendMessage(res, 503, err.message);
+      throw err;
     }
     sendJson(res, 200, {});
   };
