@@ -395,5 +395,6 @@ describe('plugin and data-source streams', () => {
 
   // Needs two nodes on the Redis engine (being built elsewhere): each node must run its own
   // RunStream and deliver node-locally, so no subscriber sees a message twice.
-  test.skip('no duplicates with two nodes (needs the Redis engine)');
+  // No duplicates with several nodes (one RunStream per node, output node-local) is verified with real
+  // processes and Redis in test/integration/ha-cluster.test.ts.
 });
