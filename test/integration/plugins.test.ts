@@ -393,8 +393,6 @@ describe('plugin and data-source streams', () => {
     assert.equal(watchRuns().length, 2);
   });
 
-  // Needs two nodes on the Redis engine (being built elsewhere): each node must run its own
-  // RunStream and deliver node-locally, so no subscriber sees a message twice.
   // No duplicates with several nodes (one RunStream per node, output node-local) is verified with real
   // processes and Redis in test/integration/ha-cluster.test.ts.
 });
