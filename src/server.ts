@@ -22,7 +22,7 @@ import { GrafanaScope } from './features/grafana-scope.js';
 import { sendMessage } from './http/respond.js';
 import { Router } from './http/router.js';
 import { healthRoute } from './http/routes/health.js';
-import { landingRoute } from './http/routes/landing.js';
+import { installConsole } from './http/routes/console.js';
 import { publishRoute } from './http/routes/publish.js';
 import { HandlerRegistry } from './live/handlers.js';
 import { LiveNode } from './live/node.js';
@@ -90,8 +90,11 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   registerBroadcast(grafanaScope, engine.store);
 
   const authenticator = new Authenticator(config);
-  const origins = new OriginChecker({ rootUrl: config.server.rootUrl, allowedOrigins: config.live.allowedOrigins });
-  const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, { messageSizeLimit: config.live.messageSizeLimit });
+  const origins = new OriginChecker({ rootUrl: config.server.rootUrl, allowedOrigins: config.live.allowedOrigins, requireOrigin: config.live.strictOrigin });
+  const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, {
+    messageSizeLimit: config.live.messageSizeLimit,
+    commandRate: { ratePerSecond: config.live.clientCommandRate, burst: config.live.clientCommandBurst },
+  });
 
   const router = new Router(logger.child('http'));
   const upgrades = new UpgradeRouter();
@@ -111,9 +114,11 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   });
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));
+  // Benchmarks only (gc + memory sampling); never enabled in normal operation.
+  if (process.env['LIVEHUB_BENCH_HOOKS'] === '1') void import('./http/routes/bench-memory.js').then((m) => m.installBenchHooks(router));
   if (dashboards !== undefined) installed.push(dashboards);
   if (plugins !== undefined) installed.push(plugins);
-  router.add('GET', '/', landingRoute(node));
+  installConsole(router, { version: VERSION });
   router.add('GET', '/api/health', healthRoute(node));
   router.add('POST', '/api/live/publish', publishRoute(node, authenticator));
   router.add('GET', '/api/live/ws', ({ res }) =>
@@ -121,13 +126,23 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   );
 
   const readTimeoutMs = config.server.readTimeoutMs;
-  const server: Server = createServer({ requestTimeout: readTimeoutMs, headersTimeout: Math.min(readTimeoutMs, 60_000) }, (req, res) => {
+  // Node wants headersTimeout <= requestTimeout; read_timeout 0 keeps Node's request timeout default.
+  const headersTimeoutMs = readTimeoutMs > 0 ? Math.min(config.server.headersTimeoutMs, readTimeoutMs) : config.server.headersTimeoutMs;
+  const server: Server = createServer({
+    requestTimeout: readTimeoutMs,
+    headersTimeout: headersTimeoutMs,
+    // How often Node looks for connections over those timeouts (its default, 30 s, lets a slowloris
+    // client hold a socket far longer than configured).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 4))),
+  }, (req, res) => {
     void router.handle(req, res);
   });
   server.on('upgrade', (req, socket, head) => upgrades.handle(req, socket, head));
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout'
+      : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
   });
 
   let started = false;

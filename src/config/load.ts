@@ -198,7 +198,7 @@ function finish(config: LiveHubConfig, raws: Map<ConfigKey, RawValue>, warnings:
 /** Placeholder shape that every schema entry overwrites (each key applies its default at least). */
 function blankConfig(): LiveHubConfig {
   return {
-    server: { httpAddr: '', httpPort: 0, rootUrl: '', readTimeoutMs: 0 },
+    server: { httpAddr: '', httpPort: 0, rootUrl: '', readTimeoutMs: 0, headersTimeoutMs: 0 },
     live: {
       maxConnections: 0,
       allowedOrigins: [],
@@ -217,6 +217,9 @@ function blankConfig(): LiveHubConfig {
       pongTimeoutSeconds: 0,
       connectTimeoutSeconds: 0,
       pushBodyLimit: 0,
+      clientCommandRate: 0,
+      clientCommandBurst: 0,
+      strictOrigin: false,
       namespaced: false,
       pluginPaths: [],
       datasourceProvisioning: [],

@@ -240,6 +240,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'Time allowed for a client to send request headers and body (seconds, or `30s`, `2m`); 0 keeps Node\'s default.',
     parse: (raw) => inRange(parseDurationMs(raw), 0), set: (c, v) => { c.server.readTimeoutMs = v; },
   }),
+  defineKey({
+    section: 'server', key: 'headers_timeout', type: 'duration', default: '10',
+    description: 'livehub: time allowed for a client to send the request headers, WebSocket upgrades included (seconds, or `500ms`, `10s`); a client that drips its headers (slowloris) is cut. Capped by `read_timeout` when that is set.',
+    parse: (raw) => inRange(parseDurationMs(raw), 1), set: (c, v) => { c.server.headersTimeoutMs = v; },
+  }),
 
   // [live]
   defineKey({
@@ -326,6 +331,21 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'live', key: 'push_body_limit', type: 'bytes', default: '16777216',
     description: 'livehub: largest HTTP push body in bytes after gzip decoding; larger bodies get 413.',
     parse: (raw) => inRange(parseBytes(raw), 1), set: (c, v) => { c.live.pushBodyLimit = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'client_command_rate', type: 'int', default: '100',
+    description: 'livehub: commands per second one WebSocket connection may send on average (a token bucket per connection); 0 disables the limit. A connection over it is closed with 3013 "too many requests" (centrifuge-js reconnects with back-off).',
+    parse: (raw) => inRange(parseInteger(raw), 0), set: (c, v) => { c.live.clientCommandRate = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'client_command_burst', type: 'int', default: '200',
+    description: 'livehub: commands a connection may send at once above `client_command_rate` (the bucket size). Keep it above the channels a page subscribes to on open (up to 128) plus a few.',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.clientCommandBurst = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'strict_origin', type: 'bool', default: 'false',
+    description: 'livehub: reject WebSocket upgrades (`/api/live/ws` and the push socket) that carry no `Origin` header with 403, unless they present an explicit credential (`Authorization` header or `auth_token`). Off: Grafana\'s rule, a missing Origin passes.',
+    parse: parseBoolean, set: (c, v) => { c.live.strictOrigin = v; },
   }),
   defineKey({
     section: 'live', key: 'namespaced', type: 'bool', default: 'false',

@@ -12,6 +12,8 @@ export interface ServerConfig {
   rootUrl: string;
   /** [server] read_timeout in ms (slow HTTP clients; 0 = Node default). livehub: header/body timeout. */
   readTimeoutMs: number;
+  /** livehub: [server] headers_timeout in ms: request headers (and WebSocket upgrades) must arrive within it. */
+  headersTimeoutMs: number;
 }
 
 export interface LiveConfig {
@@ -49,6 +51,12 @@ export interface LiveConfig {
   connectTimeoutSeconds: number;
   /** livehub: HTTP push body limit in bytes (after gzip decoding). */
   pushBodyLimit: number;
+  /** livehub: [live] client_command_rate: commands per second per connection (token bucket); 0 = unlimited. */
+  clientCommandRate: number;
+  /** livehub: [live] client_command_burst: token bucket size of the command rate limit. */
+  clientCommandBurst: number;
+  /** livehub: [live] strict_origin: reject Origin-less WebSocket upgrades without an explicit credential. */
+  strictOrigin: boolean;
   /** livehub: emit namespace tenant prefixes ("default", "org-N") instead of numeric org ids. */
   namespaced: boolean;
   /** livehub: stream-plugin module files (default export: a plugin or an array of plugins). */

@@ -26,12 +26,25 @@ export class BodyError extends Error {
 }
 
 /**
+ * Compressed bytes accepted for a gzip body with decoded limit `limit`: gzip of incompressible data
+ * is a little larger than the data, never much larger — except crafted streams of empty blocks,
+ * which decode to nothing forever. They are cut here.
+ */
+export function maxGzipBytes(limit: number): number {
+  return limit + Math.ceil(limit / 64) + 1024;
+}
+
+/**
  * Reads the whole body up to `limit` bytes (after gzip decoding when Content-Encoding is gzip).
- * Oversized → BodyError 413; bad gzip → 400; unsupported encoding → 415.
+ * Oversized → BodyError 413 (decoded bytes are counted, so a gzip bomb stops at the limit and memory
+ * stays bounded by it); bad gzip → 400; unsupported encoding → 415; aborted → 400. Never throws
+ * anything but BodyError.
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+    const declaredEncoding = (req.headers['content-encoding'] ?? '').toLowerCase().trim();
+    // An empty header lists no coding; RFC 9110 §8.4.1.3: x-gzip is gzip.
+    const encoding = declaredEncoding === '' ? 'identity' : declaredEncoding === 'x-gzip' ? 'gzip' : declaredEncoding;
     if (encoding !== 'identity' && encoding !== 'gzip') {
       reject(new BodyError(415, `unsupported Content-Encoding: ${encoding}`));
       req.resume();
@@ -46,16 +59,31 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     const source = encoding === 'gzip' ? req.pipe(createGunzip()) : req;
     const chunks: Buffer[] = [];
     let size = 0;
+    let raw = 0;
     let done = false;
     const fail = (err: BodyError): void => {
       if (done) return;
       done = true;
-      req.unpipe();
-      source.destroy();
+      // Only the gunzip stream is destroyed: destroying the request itself would reset the
+      // connection before the 413/400 answer is written. The rest of the body is drained
+      // (bounded by [server] read_timeout).
+      if (source !== req) {
+        req.unpipe();
+        source.destroy();
+      }
+      chunks.length = 0;
       req.resume();
       reject(err);
     };
+    if (encoding === 'gzip') {
+      const rawLimit = maxGzipBytes(limit);
+      req.on('data', (chunk: Buffer) => {
+        raw += chunk.length;
+        if (raw > rawLimit) fail(new BodyError(413, `request body too large: over ${rawLimit} compressed bytes`));
+      });
+    }
     source.on('data', (chunk: Buffer) => {
+      if (done) return;
       size += chunk.length;
       // Checked on decoded bytes, so a small gzip bomb stops at the limit, not at the bomb's size.
       if (size > limit) fail(new BodyError(413, `request body too large: over ${limit} bytes`));

@@ -54,7 +54,15 @@ export class Router {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      // "//" or "//[" are valid request targets for Node's parser but not relative URLs: an uncaught
+      // throw here would end the process (the caller does not await this promise).
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      req.resume();
+      return sendMessage(res, 400, 'malformed request path');
+    }
     const parts = url.pathname.split('/').slice(1);
     let pathMatched = false;
     for (const route of this.routes) {

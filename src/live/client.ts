@@ -9,9 +9,11 @@ import { Disconnects, Errors, type ProtocolError } from '../protocol/codes.js';
 import { decodeCommands, type Command } from '../protocol/commands.js';
 import { encodeError, encodeReply, encodeUnsubscribePush, PING, toRawJson } from '../protocol/replies.js';
 import { OutboundMessage } from '../transport/frame.js';
+import { RateLimitedLog } from '../log/logger.js';
 import type { KeepaliveTarget } from './keepalive.js';
 import { engineError, type LiveNode, type NodeClient } from './node.js';
 import { handleHistory, handlePresence, handlePresenceStats } from './queries.js';
+import { countCommands, tokenBucket, type RateLimit, type TokenBucket } from './rate-limit.js';
 import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions, removeSubscription } from './subscribe.js';
 import type { Subscription, SubscriptionOwner } from './subscription.js';
 
@@ -31,7 +33,21 @@ export interface TokenVerifier {
   authenticateToken(token: string): TokenCheck;
 }
 
+/** Abuse limits of one connection (configured per endpoint). */
+export interface SessionLimits {
+  /** [live] client_command_rate / client_command_burst; absent or rate 0 = unlimited. */
+  readonly commandRate?: RateLimit;
+  /** Commands decoded but not yet run; a client that piles up more is closed with 3013. */
+  readonly maxQueuedCommands?: number;
+}
+
+/** Commands may wait behind a slow handler; beyond this many the client is flooding. */
+export const DEFAULT_MAX_QUEUED_COMMANDS = 1024;
+
 type State = 'connecting' | 'connected' | 'closed';
+
+/** One "too many requests" log line per node, user and minute is enough, even under a flood. */
+const rateLogs = new WeakMap<LiveNode, RateLimitedLog>();
 
 const PING_MESSAGE = new OutboundMessage(PING);
 
@@ -47,14 +63,19 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   private awaitingPong = false;
   private pongDeadline = 0;
   private nextPingAt = 0;
+  private readonly bucket: TokenBucket | undefined;
+  private readonly maxQueued: number;
 
   constructor(
     readonly node: LiveNode,
     private readonly transport: ClientTransport,
     identity: Identity | undefined,
     private readonly tokens: TokenVerifier,
+    limits: SessionLimits = {},
   ) {
     this.currentIdentity = identity;
+    this.bucket = tokenBucket(limits.commandRate);
+    this.maxQueued = limits.maxQueuedCommands ?? DEFAULT_MAX_QUEUED_COMMANDS;
   }
 
   get userId(): string | undefined {
@@ -96,14 +117,32 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   onMessage(text: string): void {
     if (this.state === 'closed') return;
+    // Counted before decoding, so a flood costs a newline scan, not JSON parsing.
+    if (this.bucket !== undefined && !this.bucket.take(countCommands(text))) {
+      return this.tooManyRequests('command rate exceeded', { rate: this.bucket.limit.ratePerSecond, burst: this.bucket.limit.burst });
+    }
     const decoded = decodeCommands(text);
     if (!decoded.ok) {
       this.node.log.info('bad client message', { client: this.clientId, error: decoded.error });
       this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
       return;
     }
-    this.queue.push(...decoded.commands);
+    if (this.queue.length + decoded.commands.length > this.maxQueued) {
+      return this.tooManyRequests('too many commands waiting', { queued: this.queue.length + decoded.commands.length, limit: this.maxQueued });
+    }
+    // A loop, not push(...commands): an unlimited message may hold more commands than a call takes arguments.
+    for (const command of decoded.commands) this.queue.push(command);
     if (!this.processing) void this.drain();
+  }
+
+  private tooManyRequests(why: string, details: Record<string, unknown>): void {
+    const user = this.currentIdentity?.userId ?? '';
+    let rateLog = rateLogs.get(this.node);
+    if (rateLog === undefined) rateLogs.set(this.node, (rateLog = new RateLimitedLog(60_000)));
+    if (rateLog.shouldLog(`${why}:${user}`)) {
+      this.node.log.warn(`closing client: ${why}`, { client: this.clientId, user, ...details });
+    }
+    this.disconnect(Disconnects.tooManyRequests.code, Disconnects.tooManyRequests.reason);
   }
 
   /** Commands run one at a time, in arrival order, so connect always precedes what follows it. */
@@ -225,7 +264,14 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     if (channel === '') return this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
     const resolved = this.node.resolve(this.identity, channel);
     if (!resolved.ok) return this.replyError(id, resolved.error);
-    const rawData = toRawJson(data);
+    let rawData: string;
+    try {
+      rawData = toRawJson(data);
+    } catch {
+      // JSON.parse takes nesting that JSON.stringify cannot re-serialise (RangeError): a bad request,
+      // not a temporary failure the client would retry forever.
+      return this.replyError(id, Errors.badRequest);
+    }
     let result;
     try {
       result = await resolved.handler.onPublish({ ...resolved, identity: this.identity, data, rawData });

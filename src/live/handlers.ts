@@ -55,6 +55,14 @@ export interface ChannelHandler {
   onPublish(request: PublishRequestContext): Promise<PublishResult>;
   /** Called when the last subscriber of this channel on this node left (plugin streams use it). */
   onLastLocalUnsubscribe?(fullChannel: string): void;
+  /**
+   * Initial data read only once the subscription receives live publications (hub + engine
+   * subscribed), so nothing published between the read and the subscription can be missed. Used
+   * instead of SubscribeResult.data when present.
+   */
+  initialDataAfterSubscribe?(fullChannel: string): Promise<string | undefined>;
+  /** True when a publication buffered during the subscribe is already contained in the initial data. */
+  coveredByInitialData?(initialData: string, publicationData: string): boolean;
   /** Called when a subscription succeeded on this node (plugin streams start runs here). */
   onLocalSubscribe?(request: SubscribeRequestContext): void;
 }

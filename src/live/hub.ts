@@ -5,22 +5,30 @@
 import type { ClientInfo, Publication } from '../engine/engine.js';
 import { encodeJoinPush, encodeLeavePush, encodePubPush } from '../protocol/replies.js';
 import { OutboundMessage } from '../transport/frame.js';
-import type { Subscription } from './subscription.js';
+import { flattenString, type Subscription } from './subscription.js';
 
 type Aliases = Map<string, Set<Subscription>>;
 
+interface ChannelEntry {
+  /** The one copy of the full channel string shared by all its subscriptions (memory per connection). */
+  readonly fullChannel: string;
+  readonly aliases: Aliases;
+}
+
 export class Hub {
-  private readonly channels = new Map<string, Aliases>();
+  private readonly channels = new Map<string, ChannelEntry>();
   private subscriptionCount = 0;
 
   /** Adds a subscription; true when it is the first on this node for its full channel. */
   add(subscription: Subscription): boolean {
-    let aliases = this.channels.get(subscription.fullChannel);
-    const first = aliases === undefined;
-    if (aliases === undefined) {
-      aliases = new Map();
-      this.channels.set(subscription.fullChannel, aliases);
+    let entry = this.channels.get(subscription.fullChannel);
+    const first = entry === undefined;
+    if (entry === undefined) {
+      entry = { fullChannel: flattenString(subscription.fullChannel), aliases: new Map() };
+      this.channels.set(entry.fullChannel, entry);
     }
+    subscription.shareFullChannel(entry.fullChannel);
+    const aliases = entry.aliases;
     let subs = aliases.get(subscription.channel);
     if (subs === undefined) {
       subs = new Set();
@@ -35,7 +43,7 @@ export class Hub {
 
   /** Removes a subscription; true when it was the last on this node for its full channel. */
   remove(subscription: Subscription): boolean {
-    const aliases = this.channels.get(subscription.fullChannel);
+    const aliases = this.channels.get(subscription.fullChannel)?.aliases;
     if (aliases === undefined) return false;
     const subs = aliases.get(subscription.channel);
     if (subs === undefined || !subs.delete(subscription)) return false;
@@ -51,7 +59,7 @@ export class Hub {
   }
 
   localSubscribers(fullChannel: string): number {
-    const aliases = this.channels.get(fullChannel);
+    const aliases = this.channels.get(fullChannel)?.aliases;
     if (aliases === undefined) return 0;
     let n = 0;
     for (const subs of aliases.values()) n += subs.size;
@@ -60,7 +68,7 @@ export class Hub {
 
   /** Every local subscription of a full channel (a copy: callers may remove while iterating). */
   subscriptionsOf(fullChannel: string): Subscription[] {
-    const aliases = this.channels.get(fullChannel);
+    const aliases = this.channels.get(fullChannel)?.aliases;
     if (aliases === undefined) return [];
     const all: Subscription[] = [];
     for (const subs of aliases.values()) all.push(...subs);
@@ -81,7 +89,7 @@ export class Hub {
 
   /** Delivers to every local subscriber; returns how many subscriptions it reached. */
   broadcast(fullChannel: string, publication: Publication): number {
-    const aliases = this.channels.get(fullChannel);
+    const aliases = this.channels.get(fullChannel)?.aliases;
     if (aliases === undefined) return 0;
     let reached = 0;
     for (const [channel, subs] of aliases) {
@@ -101,7 +109,7 @@ export class Hub {
   }
 
   private broadcastEvent(fullChannel: string, encode: (channel: string) => string, aboutClient: string): void {
-    const aliases = this.channels.get(fullChannel);
+    const aliases = this.channels.get(fullChannel)?.aliases;
     if (aliases === undefined) return;
     for (const [channel, subs] of aliases) {
       let message: OutboundMessage | undefined;

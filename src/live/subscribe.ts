@@ -58,6 +58,13 @@ export async function handleSubscribe(session: ClientSession, id: number, reques
 
   let recovery: Recovery | undefined;
   try {
+    const lateData = resolved.handler.initialDataAfterSubscribe;
+    if (lateData !== undefined) {
+      const data = await lateData.call(resolved.handler, resolved.fullChannel);
+      result = data === undefined ? { ...result, data: undefined } : { ...result, data };
+      const covered = resolved.handler.coveredByInitialData;
+      if (data !== undefined && covered !== undefined) subscription.dropBuffered((pub) => covered.call(resolved.handler, data, pub.data));
+    }
     if (positioned) recovery = await recover(session, subscription, request);
     if (subscription.options.presence) await node.engine.presence.add(resolved.fullChannel, session.info);
   } catch (err) {

@@ -1,13 +1,15 @@
 // GET /api/live/ws: authenticate the upgrade, check its Origin, upgrade without compression or
 // subprotocol (JSON only), enforce the inbound size limit (ws closes 1009), and hand the socket to a
-// ClientSession. Identity is taken from the HTTP request; a connect token may supply or replace it.
+// ClientSession with its abuse limits (command rate → 3013). Identity is taken from the HTTP
+// request; a connect token may supply or replace it.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { RequestAuthenticator } from '../http/auth-port.js';
-import { ClientSession } from '../live/client.js';
+import { ClientSession, type SessionLimits } from '../live/client.js';
 import type { LiveNode } from '../live/node.js';
+import type { RateLimit } from '../live/rate-limit.js';
 import { Disconnects } from '../protocol/codes.js';
 import type { OriginChecker } from './origin.js';
 import { rejectUpgrade } from './reject.js';
@@ -16,10 +18,13 @@ import { WsClientTransport } from './ws-transport.js';
 export interface LiveWebSocketOptions {
   /** [live] message_size_limit; -1 = unlimited. */
   readonly messageSizeLimit: number;
+  /** [live] client_command_rate / client_command_burst (rate 0 = unlimited). */
+  readonly commandRate?: RateLimit;
 }
 
 export class LiveWebSocketEndpoint {
   private readonly wss: WebSocketServer;
+  private readonly limits: SessionLimits;
 
   constructor(
     private readonly node: LiveNode,
@@ -27,6 +32,7 @@ export class LiveWebSocketEndpoint {
     private readonly origins: OriginChecker,
     options: LiveWebSocketOptions,
   ) {
+    this.limits = options.commandRate !== undefined ? { commandRate: options.commandRate } : {};
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -41,7 +47,8 @@ export class LiveWebSocketEndpoint {
     const outcome = this.auth.authenticateRequest(req);
     if (!outcome.ok && outcome.reason !== 'missing') return rejectUpgrade(socket, 401, 'Unauthorized');
     const origin = req.headers.origin;
-    if (!this.origins.allowed(origin, req.headers.host)) {
+    const explicitCredential = outcome.ok && outcome.credential !== 'none';
+    if (!this.origins.allowed(origin, req.headers.host, explicitCredential)) {
       this.node.log.warn('Request Origin is not authorized', {
         origin: origin ?? '',
         host: req.headers.host ?? '',
@@ -56,7 +63,7 @@ export class LiveWebSocketEndpoint {
   }
 
   private accept(ws: WebSocket, identity: ClientSession['identity'] | undefined): void {
-    const session = new ClientSession(this.node, new WsClientTransport(ws), identity, this.auth);
+    const session = new ClientSession(this.node, new WsClientTransport(ws), identity, this.auth, this.limits);
     ws.on('message', (data, isBinary) => {
       if (isBinary) return session.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
       session.onMessage(data.toString());

@@ -1,15 +1,20 @@
 // Grafana's WebSocket origin check (grafana-live.md §3.2): no Origin, "*", same host as the request,
 // the configured root_url, or an allowed_origins glob. Pure: the caller logs and answers 403.
+// Strict mode ([live] strict_origin) closes Grafana's gap: an upgrade without Origin passes only
+// when it carries an explicit credential (Authorization header or auth_token), which a cross-site
+// page cannot attach — browsers always send Origin, so only proxies that strip it are affected.
 
 import { compileGlob } from '../config/glob.js';
 
 export interface OriginPolicy {
   readonly rootUrl: string;
   readonly allowedOrigins: readonly string[];
-  /** livehub: reject upgrades that carry no Origin header at all (strict mode). */
+  /**
+   * livehub ([live] strict_origin): an upgrade without an Origin header is rejected unless the
+   * caller says it carried an explicit credential.
+   */
   readonly requireOrigin?: boolean;
 }
-
 
 const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' };
 
@@ -32,8 +37,12 @@ export class OriginChecker {
     }
   }
 
-  allowed(origin: string | undefined, host: string | undefined): boolean {
-    if (origin === undefined || origin === '') return this.policy.requireOrigin !== true;
+  /**
+   * `explicitCredential`: the request was authenticated by an Authorization header or auth_token
+   * (not anonymously); only consulted in strict mode for requests without Origin.
+   */
+  allowed(origin: string | undefined, host: string | undefined, explicitCredential = false): boolean {
+    if (origin === undefined || origin === '') return this.policy.requireOrigin !== true || explicitCredential;
     if (this.any) return true;
     let parsed: URL;
     try {

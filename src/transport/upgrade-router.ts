@@ -27,7 +27,13 @@ export class UpgradeRouter {
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    let path: string;
+    try {
+      path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      // e.g. "GET //": thrown from an 'upgrade' listener this would end the process.
+      return rejectUpgrade(socket, 400, 'malformed request path');
+    }
     for (const route of this.routes) {
       if (route.param === undefined) {
         if (path === route.prefix) return route.handler(req, socket, head, {});

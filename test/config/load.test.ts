@@ -9,7 +9,7 @@ import type { LiveHubConfig } from '../../src/config/types.js';
 import { configError, iniFile, tempDir } from './helpers.js';
 
 const DEFAULTS: LiveHubConfig = {
-  server: { httpAddr: '', httpPort: 3000, rootUrl: 'http://localhost:3000/', readTimeoutMs: 30_000 },
+  server: { httpAddr: '', httpPort: 3000, rootUrl: 'http://localhost:3000/', readTimeoutMs: 30_000, headersTimeoutMs: 10_000 },
   live: {
     maxConnections: 100,
     allowedOrigins: [],
@@ -28,6 +28,9 @@ const DEFAULTS: LiveHubConfig = {
     pongTimeoutSeconds: 10,
     connectTimeoutSeconds: 15,
     pushBodyLimit: 16777216,
+    clientCommandRate: 100,
+    clientCommandBurst: 200,
+    strictOrigin: false,
     namespaced: false,
     pluginPaths: [],
     datasourceProvisioning: [],

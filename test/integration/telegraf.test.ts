@@ -28,6 +28,7 @@ describe('Telegraf push to subscribers', () => {
   let server: TestHub;
   let editor: string;
   let viewer: string;
+  let admin: string;
 
   before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'livehub-telegraf-'));
@@ -35,6 +36,7 @@ describe('Telegraf push to subscribers', () => {
     const store = new ApiTokenStore(file);
     editor = store.create({ name: 'telegraf', orgId: 1, role: 'Editor' }).token;
     viewer = store.create({ name: 'viewer', orgId: 1, role: 'Viewer' }).token;
+    admin = store.create({ name: 'telegraf-ws', orgId: 1, role: 'Admin' }).token;
     server = await startHub({ GF_AUTH_API_TOKENS_FILE: file, GF_LIVE_PUSH_BODY_LIMIT: '65536', GF_LIVE_PING_INTERVAL: '1', GF_LIVE_PONG_TIMEOUT: '1' });
   });
   after(() => server.stop());
@@ -209,7 +211,7 @@ describe('Telegraf push to subscribers', () => {
     const sub = client.newSubscription('1/stream/wspush/net');
     const got = collect(sub);
     await subscribed(sub);
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/live/push/wspush`, { headers: { Authorization: `Bearer ${editor}` }, autoPong: false });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/live/push/wspush`, { headers: { Authorization: `Bearer ${admin}` }, autoPong: false });
     await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
     const errors: string[] = [];
     ws.on('message', (m) => errors.push(m.toString()));
@@ -232,9 +234,10 @@ describe('Telegraf push to subscribers', () => {
     client.disconnect();
   });
 
-  test('WebSocket push needs Editor or Admin', async () => {
+  test('WebSocket push needs Admin (HTTP push: Editor or Admin)', async () => {
     await assert.rejects(RawClient.open(`${server.wsUrl.replace('/ws', '/push/x')}`), (err: { status: number }) => err.status === 401);
     await assert.rejects(RawClient.open(`${server.wsUrl.replace('/ws', '/push/x')}`, { headers: { Authorization: `Bearer ${viewer}` } }), (err: { status: number }) => err.status === 403);
+    await assert.rejects(RawClient.open(`${server.wsUrl.replace('/ws', '/push/x')}`, { headers: { Authorization: `Bearer ${editor}` } }), (err: { status: number }) => err.status === 403);
   });
 
   test('/api/live/list: the tenant\'s streams with minute_rate and schema, sorted', async () => {

@@ -3,15 +3,19 @@
 // answered with a text message `{"error":{"status","message"}}` and the connection stays open. The
 // server pings every ping_interval; ANY inbound message or pong extends the read deadline (Grafana
 // only counts pongs, cutting senders that never read, #60905).
+// Abuse bounds: at most PUSH_SOCKET_MAX_PENDING batches wait for processing (beyond that the socket
+// stops reading, so TCP pushes back on the sender); error answers are truncated, and a peer that
+// does not read them is closed 3008 "slow" once PUSH_SOCKET_MAX_BUFFERED bytes are queued for it.
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Identity } from '../../auth/identity.js';
+import { hasRole, type Identity } from '../../auth/identity.js';
 import type { RequestAuthenticator } from '../../http/auth-port.js';
 import type { KeepaliveTarget } from '../../live/keepalive.js';
 import type { LiveNode } from '../../live/node.js';
 import type { Logger } from '../../log/logger.js';
+import { Disconnects } from '../../protocol/codes.js';
 import type { OriginChecker } from '../../transport/origin.js';
 import { rejectUpgrade } from '../../transport/reject.js';
 import { authorizePush } from './push-auth.js';
@@ -20,11 +24,21 @@ import { validStreamId, type PushOptions, type PushService } from './push-servic
 
 /** Inbound message limit of the push socket (Grafana: 1 MiB). */
 export const PUSH_SOCKET_MAX_MESSAGE = 1024 * 1024;
+/** Batches received but not yet pushed; at this many the socket stops reading until one is done. */
+export const PUSH_SOCKET_MAX_PENDING = 4;
+/** Outbound bytes (error answers) queued for a peer that does not read; over it → close 3008. */
+export const PUSH_SOCKET_MAX_BUFFERED = 64 * 1024;
+/** Longest error message sent back (parser messages quote input). */
+export const PUSH_SOCKET_MAX_ERROR_CHARS = 1024;
+
+/** How long a closed push socket's peer gets to read the close frame before the TCP link is cut. */
+const CLOSE_GRACE_MS = 1000;
 
 class PushConnection implements KeepaliveTarget {
   keepaliveSlot = -1;
   private lastActivity = Date.now();
   private queue: Promise<void> = Promise.resolve();
+  private pending = 0;
   private closed = false;
 
   constructor(
@@ -34,6 +48,7 @@ class PushConnection implements KeepaliveTarget {
     private readonly identity: Identity,
     private readonly streamId: string,
     private readonly options: PushOptions,
+    private readonly onClosed: (connection: PushConnection) => void,
   ) {
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => this.onBatch(toBuffer(data)));
     ws.on('pong', () => this.touch());
@@ -48,13 +63,41 @@ class PushConnection implements KeepaliveTarget {
 
   private onBatch(body: Buffer): void {
     this.touch();
-    // Batches are published in arrival order, one at a time.
+    if (this.closed) return;
+    // Batches are published in arrival order, one at a time; a sender faster than the pushes is
+    // paused (bounded memory) instead of queueing without limit.
+    this.pending++;
+    if (this.pending >= PUSH_SOCKET_MAX_PENDING) this.ws.pause();
     this.queue = this.queue.then(async () => {
-      const outcome = await this.service.push(this.identity, this.streamId, body, this.options);
-      if (!outcome.ok && this.ws.readyState === 1) {
-        this.ws.send(JSON.stringify({ error: { status: outcome.status, message: outcome.message } }));
+      try {
+        if (this.closed) return;
+        const outcome = await this.service.push(this.identity, this.streamId, body, this.options);
+        this.touch();
+        if (!outcome.ok) this.answerError(outcome.status, outcome.message);
+      } catch (err) {
+        this.node.log.error('push socket batch failed', { stream: this.streamId, error: err });
+        this.answerError(500, 'Internal Server Error');
+      } finally {
+        this.pending--;
+        if (this.pending < PUSH_SOCKET_MAX_PENDING && this.ws.isPaused && !this.closed) this.ws.resume();
       }
     });
+  }
+
+  /** The only thing this socket ever sends; a peer that lets them pile up is cut. */
+  private answerError(status: number, message: string): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    const text = message.length > PUSH_SOCKET_MAX_ERROR_CHARS ? `${message.slice(0, PUSH_SOCKET_MAX_ERROR_CHARS)}…` : message;
+    this.ws.send(JSON.stringify({ error: { status, message: text } }));
+    if (this.ws.bufferedAmount > PUSH_SOCKET_MAX_BUFFERED) {
+      this.node.log.warn('closing push socket: peer does not read', { stream: this.streamId, queued: this.ws.bufferedAmount, limit: PUSH_SOCKET_MAX_BUFFERED });
+      this.node.counters.slowClientCloses++;
+      this.node.counters.countDisconnect(Disconnects.slow.code);
+      this.ws.close(Disconnects.slow.code, Disconnects.slow.reason);
+      const ws = this.ws;
+      setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+      this.close();
+    }
   }
 
   onKeepaliveDue(now: number): void {
@@ -73,6 +116,15 @@ class PushConnection implements KeepaliveTarget {
     if (this.closed) return;
     this.closed = true;
     this.node.keepalive.cancel(this);
+    this.onClosed(this);
+  }
+
+  /** Server shutdown: a close frame, then the TCP link is cut (an open socket would keep the HTTP server from closing). */
+  shutdown(code: number, reason: string): void {
+    if (this.ws.readyState === 1) this.ws.close(code, reason);
+    const ws = this.ws;
+    setTimeout(() => ws.terminate(), CLOSE_GRACE_MS).unref();
+    this.close();
   }
 }
 
@@ -89,6 +141,7 @@ export class PushWebSocketEndpoint {
     perMessageDeflate: false,
     maxPayload: PUSH_SOCKET_MAX_MESSAGE,
   });
+  private readonly connections = new Set<PushConnection>();
 
   constructor(
     private readonly node: LiveNode,
@@ -101,8 +154,17 @@ export class PushWebSocketEndpoint {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, streamId: string): void {
     const authorized = authorizePush(this.auth, req);
     if (!authorized.ok) return rejectUpgrade(socket, authorized.status, authorized.message);
-    if (!this.origins.allowed(req.headers.origin, req.headers.host)) {
-      this.log.warn('Request Origin is not authorized', { origin: req.headers.origin ?? '', host: req.headers.host ?? '' });
+    // grafana-live.md §3.1/§3.7: the push WebSocket needs org Admin (HTTP push: Editor or Admin).
+    if (!hasRole(authorized.identity, 'Admin')) return rejectUpgrade(socket, 403, 'Forbidden');
+    // authorizePush only accepts explicit credentials (header or auth_token), never anonymous.
+    if (!this.origins.allowed(req.headers.origin, req.headers.host, true)) {
+      this.log.warn('Request Origin is not authorized', {
+        origin: req.headers.origin ?? '',
+        host: req.headers.host ?? '',
+        appUrl: this.origins.policy.rootUrl,
+        allowedOrigins: this.origins.policy.allowedOrigins.join(','),
+      });
+      this.node.counters.originRejections++;
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }
     if (this.node.options.maxConnections === 0) return rejectUpgrade(socket, 503, 'Live is disabled');
@@ -111,11 +173,13 @@ export class PushWebSocketEndpoint {
     if ('error' in options) return rejectUpgrade(socket, 400, options.error);
     const identity = authorized.identity;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      new PushConnection(ws, this.node, this.service, identity, streamId, options);
+      this.connections.add(new PushConnection(ws, this.node, this.service, identity, streamId, options, (c) => this.connections.delete(c)));
     });
   }
 
+  /** Closes the endpoint and every open push socket (1001 "going away"). */
   close(): void {
+    for (const connection of [...this.connections]) connection.shutdown(1001, 'shutdown');
     this.wss.close();
   }
 }

@@ -8,9 +8,20 @@ import type { LiveNode } from '../../live/node.js';
 export class ManagedStreamHandler implements ChannelHandler {
   constructor(private readonly node: LiveNode) {}
 
-  async onSubscribe(request: { readonly fullChannel: string }): Promise<SubscribeResult> {
-    const cached = await this.node.cachedFrame(request.fullChannel);
-    return cached === undefined ? { status: 'ok' } : { status: 'ok', data: cached.frame };
+  async onSubscribe(): Promise<SubscribeResult> {
+    return { status: 'ok' };
+  }
+
+  /** Read after the subscription is live, so a push racing the subscribe is never missed. */
+  async initialDataAfterSubscribe(fullChannel: string): Promise<string | undefined> {
+    return (await this.node.cachedFrame(fullChannel))?.frame;
+  }
+
+  /** A frame pushed during the subscribe that is the cached frame itself (full, or its data-only form). */
+  coveredByInitialData(initialData: string, publicationData: string): boolean {
+    if (publicationData === initialData) return true;
+    // {"data":D} is covered when the cached {"schema":S,"data":D} ends with the same "data":D}.
+    return publicationData.startsWith('{"data":') && initialData.endsWith(publicationData.slice(1));
   }
 
   async onPublish(): Promise<PublishResult> {

@@ -1,0 +1,52 @@
+// Peer for the benchmarks: Socket.IO 4 with its recommended settings for this comparison —
+// WebSocket transport only, no compression — rooms as channels and `io.to(room).emit` to publish.
+// With REDIS_URL set it uses @socket.io/redis-adapter (classic PUB/SUB adapter, ioredis clients),
+// the multi-node setup Socket.IO documents. Events: "sub"(room, ack), "pub"(room, data, ack) →
+// emit "m"(data) to the room, "rtt"(ack). Pings every PING_MS (default 25 s, Socket.IO's default).
+// GET /api/bench/memory with LIVEHUB_BENCH_HOOKS=1 is the same measurement hook livehub has.
+
+import { createServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { Server } from 'socket.io';
+import { benchHooksEnabled, BENCH_MEMORY_PATH, settledMemorySnapshot } from '../../src/http/routes/bench-memory.js';
+
+const hooks = benchHooksEnabled();
+const http = createServer((req, res) => {
+  if (hooks && req.url === BENCH_MEMORY_PATH) {
+    void settledMemorySnapshot().then((m) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(m)));
+  }
+  // everything else belongs to engine.io (it answers /socket.io/ itself)
+});
+const io = new Server(http, {
+  transports: ['websocket'],
+  perMessageDeflate: false,
+  serveClient: false,
+  maxHttpBufferSize: 65536,
+  pingInterval: Number(process.env['PING_MS'] ?? 25_000),
+  pingTimeout: 20_000,
+});
+
+const redisUrl = process.env['REDIS_URL'];
+if (redisUrl !== undefined && redisUrl !== '') {
+  const pub = new Redis(redisUrl);
+  const sub = pub.duplicate();
+  io.adapter(createAdapter(pub, sub));
+}
+
+io.on('connection', (socket) => {
+  socket.on('sub', (room: string, ack?: () => void) => {
+    void socket.join(room);
+    ack?.();
+  });
+  socket.on('pub', (room: string, data: unknown, ack?: () => void) => {
+    io.to(room).emit('m', data);
+    ack?.();
+  });
+  socket.on('rtt', (ack?: () => void) => ack?.());
+});
+
+http.listen(Number(process.env['PORT'] ?? 0), '127.0.0.1', () => {
+  process.stdout.write(`socketio listening ${JSON.stringify(http.address())}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));

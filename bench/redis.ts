@@ -1,0 +1,286 @@
+// Scenario `redis` (performance.md G4): Redis efficiency of the HA engine.
+//  1. Subscriptions: two livehub nodes on one Redis, many clients on one hot channel plus 50 group
+//     channels on each node. `PUBSUB NUMSUB` of every channel must equal the number of nodes that
+//     have subscribers, each node's PUB/SUB connection must hold exactly one subscription per channel
+//     (CLIENT LIST sub=…, plus its 3 service channels) and no pattern subscription, whatever the
+//     client count; after the last client of a node leaves, that node's subscription goes away.
+//     Socket.IO's classic redis-adapter is shown next to it (it PSUBSCRIBEs).
+//  2. Publish throughput: the engine's broker.publish (ioredis, auto-pipelined) driven in-process
+//     with many publications in flight, against `redis-benchmark -P 64 -t publish` on the same Redis.
+
+import { spawnSync } from 'node:child_process';
+import { loadConfig } from '../src/config/load.js';
+import { createEngine } from '../src/engine/create-engine.js';
+import type { Engine } from '../src/engine/engine.js';
+import { createLogger } from '../src/log/logger.js';
+import { channelFor } from './fanout.js';
+import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
+import { sleep, waitUntil } from './lib/proc.js';
+import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
+import { redisCpu, startLivehub, startRedis, startSocketIo, type RedisHandle, type ServerHandle } from './lib/servers.js';
+import { ratio, round } from './lib/stats.js';
+import { fmt, table } from './lib/table.js';
+
+interface RedisClientInfo {
+  name: string;
+  sub: number;
+  psub: number;
+}
+
+export interface NodeSubscriptions {
+  readonly node: string;
+  readonly clients: number;
+  readonly distinctChannels: number;
+  /** Subscriptions of the node's PUB/SUB connection(s) (CLIENT LIST sub=…). */
+  readonly redisSubscriptions: number;
+  readonly redisPatternSubscriptions: number;
+}
+
+export interface RedisResult {
+  readonly scenario: 'redis';
+  readonly quick: boolean;
+  readonly run: RunInfo;
+  readonly params: { clientsPerNode: number; groupChannels: number; publishSeconds: number; inFlight: number; messageBytes: number; benchmarkRequests: number };
+  readonly subscriptions: {
+    readonly livehub: NodeSubscriptions[];
+    readonly hotChannelNumsub: number;
+    readonly groupChannelsNumsub: { min: number; max: number };
+    readonly serviceChannelsPerNode: number;
+    readonly afterNodeBLeft: { hotChannelNumsub: number };
+    readonly socketIo: NodeSubscriptions[];
+  };
+  readonly publish: {
+    readonly livehubPerSec: number;
+    readonly livehubErrors: number;
+    readonly redisCpuPerPublishUs: number;
+    readonly redisBenchmarkPerSec: number;
+    readonly ratio: number;
+  };
+  readonly goals: Goal[];
+}
+
+async function clientList(redis: RedisHandle): Promise<RedisClientInfo[]> {
+  const text = String(await redis.command('CLIENT', 'LIST'));
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((line) => {
+      const f = Object.fromEntries(line.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      return { name: f['name'] ?? '', sub: Number(f['sub'] ?? 0), psub: Number(f['psub'] ?? 0) };
+    });
+}
+
+async function numsub(redis: RedisHandle, channels: string[]): Promise<number[]> {
+  const reply = (await redis.command('PUBSUB', 'NUMSUB', ...channels)) as unknown[];
+  const out: number[] = [];
+  for (let i = 1; i < reply.length; i += 2) out.push(Number(reply[i]));
+  return out;
+}
+
+function redisBenchmark(port: number, requests: number): number {
+  // `-t publish` is not one of redis-benchmark's built-in tests: give the command itself (200-byte payload).
+  const args = ['-h', '127.0.0.1', '-p', String(port), '-P', '64', '-n', String(requests), '--csv', 'PUBLISH', 'bench-channel', 'x'.repeat(200)];
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 120_000 });
+  const line = (r.stdout ?? '').split('\n').find((l) => l.toUpperCase().includes('PUBLISH'));
+  if (line === undefined) throw new Error(`redis-benchmark: no PUBLISH line (${r.stderr ?? ''}${r.stdout ?? ''})`);
+  return Number(line.split(',')[1]!.replace(/"/g, ''));
+}
+
+async function inProcessEngine(redisPort: number): Promise<Engine> {
+  const { config } = loadConfig({ env: { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redisPort}`, GF_LOG_LEVEL: 'error' } });
+  const engine = createEngine(config, { id: 'bench-publisher', name: 'bench', version: 'bench' }, createLogger('error'));
+  await engine.start({ onPublication() {}, onJoin() {}, onLeave() {} }, () => ({ numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 }));
+  return engine;
+}
+
+async function publishThroughput(engine: Engine, seconds: number, inFlight: number, size: number): Promise<{ perSec: number; errors: number }> {
+  const data = JSON.stringify({ p: 'x'.repeat(size - 8) });
+  const end = performance.now() + seconds * 1000;
+  let done = 0;
+  let errors = 0;
+  const t0 = performance.now();
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      try {
+        await engine.broker.publish('1/stream/bench/publish-throughput', data, undefined, {});
+        done++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return { perSec: Math.round(done / ((performance.now() - t0) / 1000)), errors };
+}
+
+export async function runRedis(opts: { quick: boolean; log?: (line: string) => void }): Promise<RedisResult> {
+  const log = opts.log ?? (() => {});
+  const clientsPerNode = opts.quick ? 200 : 2000;
+  const groups = 50;
+  const publishSeconds = opts.quick ? 1 : 5;
+  const inFlight = 1000;
+  const size = 200;
+  const benchmarkRequests = opts.quick ? 200_000 : 2_000_000;
+  const redis = await startRedis();
+  const servers: ServerHandle[] = [];
+  const gens: LoadGen[] = [];
+  try {
+    // ---- 1. subscriptions ---------------------------------------------------------------------
+    const env = { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redis.port}` };
+    const a = await startLivehub({ name: 'livehub A', env });
+    const b = await startLivehub({ name: 'livehub B', env });
+    servers.push(a, b);
+    const hot = channelFor('livehub', 'redis-hot');
+    const groupPrefix = channelFor('livehub', 'redis-g');
+    const open = async (server: ServerHandle): Promise<LoadGen> => {
+      const gen = LoadGen.start(LoadGen.childrenFor(clientsPerNode));
+      gens.push(gen);
+      const t = await gen.open({
+        protocol: 'livehub',
+        host: '127.0.0.1',
+        port: server.port,
+        count: clientsPerNode,
+        channels: [hot],
+        groups: { prefix: groupPrefix, n: groups },
+        rampPerSec: 3000,
+        localAddresses: LOCAL_ADDRESSES,
+        sampleEvery: 0,
+        stallEvery: 0,
+        timeoutMs: 60_000,
+      });
+      if (t.ready !== clientsPerNode) throw new Error(`${server.name}: ${t.ready}/${clientsPerNode} ready (${t.failures.slice(0, 3).join('; ')})`);
+      return gen;
+    };
+    await open(a);
+    const genB = await open(b);
+    await sleep(300);
+    const redisName = (full: string): string => `gf_live.client.${full}`;
+    const hotNumsub = (await numsub(redis, [redisName(hot)]))[0]!;
+    const groupNumsub = await numsub(redis, Array.from({ length: groups }, (_, i) => redisName(`${groupPrefix}${i}`)));
+    const list = await clientList(redis);
+    const perNode = (server: ServerHandle, id: string): NodeSubscriptions => {
+      const subs = list.filter((c) => c.name.includes(`:sub:`) && c.name.startsWith(`livehub:${id}`));
+      return {
+        node: server.name,
+        clients: clientsPerNode,
+        distinctChannels: 1 + groups,
+        redisSubscriptions: subs.reduce((s, c) => s + c.sub, 0),
+        redisPatternSubscriptions: subs.reduce((s, c) => s + c.psub, 0),
+      };
+    };
+    // Node ids are random: find each node's sub connection by elimination (A started first).
+    const subConns = list.filter((c) => c.name.includes(':sub:'));
+    const ids = [...new Set(subConns.map((c) => c.name.split(':')[1]!))];
+    const livehubNodes = ids.map((id, i) => perNode(servers[i]!, id));
+    log(`redis: hot channel NUMSUB ${hotNumsub}; per node ${livehubNodes.map((n) => `${n.redisSubscriptions} subs/${n.redisPatternSubscriptions} psubs`).join(', ')}`);
+
+    // Node B's clients leave: its subscriptions must go (unsubscribe is debounced by 100 ms).
+    await genB.closeAll();
+    await waitUntil(async () => (await numsub(redis, [redisName(hot)]))[0] === 1, 'node B to unsubscribe the hot channel', 10_000).catch(() => undefined);
+    const afterB = (await numsub(redis, [redisName(hot)]))[0]!;
+    for (const g of gens) await g.stop();
+    gens.length = 0;
+    for (const s of servers) await s.stop();
+    servers.length = 0;
+
+    // Socket.IO classic adapter, same clients, for comparison.
+    const sa = await startSocketIo({ name: 'Socket.IO A', redisUrl: redis.url });
+    const sb = await startSocketIo({ name: 'Socket.IO B', redisUrl: redis.url });
+    servers.push(sa, sb);
+    const before = new Set((await clientList(redis)).map((c) => c.name));
+    void before;
+    for (const s of [sa, sb]) {
+      const gen = LoadGen.start(1);
+      gens.push(gen);
+      await gen.open({ protocol: 'socketio', host: '127.0.0.1', port: s.port, count: Math.min(clientsPerNode, 500), channels: ['redis-hot'], groups: { prefix: 'redis-g', n: groups }, rampPerSec: 3000, localAddresses: LOCAL_ADDRESSES, sampleEvery: 0, stallEvery: 0, timeoutMs: 60_000 });
+    }
+    const sioList = (await clientList(redis)).filter((c) => c.sub > 0 || c.psub > 0);
+    const socketIo: NodeSubscriptions[] = sioList.map((c, i) => ({
+      node: `Socket.IO connection ${i + 1}`,
+      clients: Math.min(clientsPerNode, 500),
+      distinctChannels: 1 + groups,
+      redisSubscriptions: c.sub,
+      redisPatternSubscriptions: c.psub,
+    }));
+    for (const g of gens) await g.stop();
+    gens.length = 0;
+    for (const s of servers) await s.stop();
+    servers.length = 0;
+
+    // ---- 2. publish throughput ----------------------------------------------------------------
+    const engine = await inProcessEngine(redis.port);
+    await publishThroughput(engine, Math.min(1, publishSeconds), inFlight, size); // warm-up
+    const rcpu0 = await redisCpu(redis);
+    const lh = await publishThroughput(engine, publishSeconds, inFlight, size);
+    const rcpu = (await redisCpu(redis)) - rcpu0;
+    await engine.close();
+    const bench = redisBenchmark(redis.port, benchmarkRequests);
+    log(`redis: livehub engine ${fmt(lh.perSec)} publishes/s, redis-benchmark -P 64 ${fmt(bench)}/s`);
+    const publishRatio = round(ratio(lh.perSec, bench), 3);
+    const svc = 3;
+    const exactlyOne = livehubNodes.length === 2 && livehubNodes.every((n) => n.redisSubscriptions === n.distinctChannels + svc && n.redisPatternSubscriptions === 0);
+    const goals: Goal[] = [
+      {
+        id: 'G4a',
+        description: 'one Redis subscription per channel per node, whatever the client count',
+        target: `NUMSUB = 2 nodes for every channel; each node: ${1 + groups} channels + ${svc} service = ${1 + groups + svc} subscriptions, 0 patterns; 1 after node B's clients left`,
+        measured: `hot NUMSUB ${hotNumsub}, groups NUMSUB ${Math.min(...groupNumsub)}–${Math.max(...groupNumsub)}, per node ${livehubNodes.map((n) => `${n.redisSubscriptions}/${n.redisPatternSubscriptions}p`).join(', ')} for ${clientsPerNode} clients each; after B left ${afterB}`,
+        met: exactlyOne && hotNumsub === 2 && groupNumsub.every((n) => n === 2) && afterB === 1,
+      },
+      {
+        id: 'G4b',
+        description: 'engine publish throughput vs redis-benchmark -P 64 -t publish (same Redis)',
+        target: '≥ 0.5×',
+        measured: `${publishRatio.toFixed(2)}× (${fmt(lh.perSec)} vs ${fmt(bench)} publishes/s)`,
+        met: opts.quick ? undefined : publishRatio >= 0.5,
+      },
+    ];
+    return {
+      scenario: 'redis',
+      quick: opts.quick,
+      run: runInfo(),
+      params: { clientsPerNode, groupChannels: groups, publishSeconds, inFlight, messageBytes: size, benchmarkRequests },
+      subscriptions: {
+        livehub: livehubNodes,
+        hotChannelNumsub: hotNumsub,
+        groupChannelsNumsub: { min: Math.min(...groupNumsub), max: Math.max(...groupNumsub) },
+        serviceChannelsPerNode: svc,
+        afterNodeBLeft: { hotChannelNumsub: afterB },
+        socketIo,
+      },
+      publish: {
+        livehubPerSec: lh.perSec,
+        livehubErrors: lh.errors,
+        redisCpuPerPublishUs: round((rcpu / Math.max(1, lh.perSec * publishSeconds)) * 1e6, 3),
+        redisBenchmarkPerSec: bench,
+        ratio: publishRatio,
+      },
+      goals,
+    };
+  } finally {
+    for (const g of gens) await g.stop();
+    for (const s of servers) await s.stop();
+    await redis.stop();
+  }
+}
+
+export function formatRedis(r: RedisResult): string {
+  const s = r.subscriptions;
+  const rows = [...s.livehub, ...s.socketIo].map((n) => [n.node, n.clients, n.distinctChannels, n.redisSubscriptions, n.redisPatternSubscriptions]);
+  return [
+    `redis: 2 nodes + 1 Redis, ${r.params.clientsPerNode} clients per node on 1 hot + ${r.params.groupChannels} group channels; publish ${r.params.messageBytes}-byte messages, ${r.params.inFlight} in flight; commit ${r.run.commit}${r.run.dirty ? '+dirty' : ''}${r.quick ? ', quick' : ''}`,
+    table(['node', 'clients', 'channels', 'Redis subscriptions', 'pattern subscriptions'], rows),
+    `PUBSUB NUMSUB: hot channel ${s.hotChannelNumsub}, group channels ${s.groupChannelsNumsub.min}–${s.groupChannelsNumsub.max}; after node B's clients left: ${s.afterNodeBLeft.hotChannelNumsub} (livehub nodes also hold ${s.serviceChannelsPerNode} service channels each)`,
+    '',
+    table(
+      ['publisher', 'publishes/s', 'Redis CPU µs/publish'],
+      [
+        ['livehub engine (broker.publish, auto-pipelined)', r.publish.livehubPerSec, r.publish.redisCpuPerPublishUs],
+        ['redis-benchmark -P 64 -t publish', r.publish.redisBenchmarkPerSec, undefined],
+      ],
+    ),
+    `ratio ${r.publish.ratio.toFixed(2)}×`,
+    '',
+    goalLines(r.goals),
+  ].join('\n');
+}
