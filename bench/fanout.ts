@@ -56,7 +56,7 @@ export async function runFanout(opts: { quick: boolean; log?: (line: string) => 
   const size = 200;
   const lowRate = opts.quick ? 20 : 5;
   const burstWindow = 32;
-  const phaseMs = opts.quick ? 800 : 6000;
+  const phaseMs = opts.quick ? 2000 : 6000;
   const token = pushToken();
   const peers: FanoutPeerResult[] = [];
 
