@@ -45,11 +45,17 @@ export const Disconnects = {
   shutdown: { code: 3001, reason: 'shutdown' },
   internal: { code: 3004, reason: 'internal server error' },
   expired: { code: 3005, reason: 'connection expired' },
+  /** Outbound queue over client_queue_max_size; also a push WebSocket that does not read its error answers. */
   slow: { code: 3008, reason: 'slow' },
   writeError: { code: 3009, reason: 'write error' },
   insufficientState: { code: 3010, reason: 'insufficient state' },
   forceReconnect: { code: 3011, reason: 'force reconnect' },
   noPong: { code: 3012, reason: 'no pong' },
+  /**
+   * livehub: a connection over [live] client_command_rate / client_command_burst (token bucket), or
+   * with more commands queued behind a slow handler than it may have waiting. Reconnecting (3000–3499):
+   * centrifuge-js backs off and comes back with a fresh bucket.
+   */
   tooManyRequests: { code: 3013, reason: 'too many requests' },
   invalidToken: { code: 3500, reason: 'invalid token' },
   badRequest: { code: 3501, reason: 'bad request' },

@@ -43,7 +43,7 @@ const frame = fc
   .map(([lines, trailing]) => lines.join('\n') + (trailing ? '\n' : ''));
 
 function checkDecoded(text: string): void {
-  const result = timed('decodeCommands', 1000, () => decodeCommands(text));
+  const result = timed('decodeCommands', 2000, () => decodeCommands(text));
   if (!result.ok) {
     assert.equal(typeof result.error, 'string');
     assert.ok(result.error.length > 0, 'a rejection carries a message');

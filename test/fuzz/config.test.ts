@@ -44,7 +44,7 @@ test('every key from the environment: a config or a ConfigError naming key and v
     fc.property(fc.constantFrom(...CONFIG_KEYS), value, (def, raw) => {
       const env = { [def.envVar]: raw };
       try {
-        timed('loadConfig', 1000, () => loadConfig({ env }));
+        timed('loadConfig', 2000, () => loadConfig({ env }));
       } catch (err) {
         // A JWT enabled without key material is a cross-key error on [auth.jwt] enabled.
         const label = err instanceof ConfigError && err.key === 'enabled' && def.section === 'auth.jwt' ? '[auth.jwt] enabled' : `[${def.section}] ${def.key}`;
@@ -81,7 +81,7 @@ test('parseIni: arbitrary text gives a document or a ConfigError with source and
   fc.assert(
     fc.property(iniText, (text) => {
       try {
-        const doc = timed('parseIni', 1000, () => parseIni(text, 'fuzz.ini'));
+        const doc = timed('parseIni', 2000, () => parseIni(text, 'fuzz.ini'));
         for (const entry of doc.entries) assert.ok(entry.line >= 1);
       } catch (err) {
         assert.ok(err instanceof ConfigError, String(err));
