@@ -30,6 +30,8 @@ describe('HTTP API', () => {
     assert.equal(badChars.status, 400);
     const unknownScope = await postJson(url, { channel: 'nosuch/ns/path', data: {} });
     assert.deepEqual([unknownScope.status, unknownScope.body], [404, { message: 'Not Found' }]);
+    const deep = await postJson(url, `{"channel":"grafana/broadcast/deep","data":${'['.repeat(200_000)}${']'.repeat(200_000)}}`);
+    assert.ok(deep.status === 400, `deeply nested data is the client's error, got ${deep.status}`);
     const huge = await postJson(url, JSON.stringify({ channel: 'grafana/broadcast/x', data: 'x'.repeat(1_100_000) }));
     assert.equal(huge.status, 413);
   });

@@ -36,7 +36,13 @@ export function publishRoute(node: LiveNode, auth: RequestAuthenticator) {
     if (typeof channel !== 'string') return sendMessage(res, 400, 'bad request data: "channel" must be a string');
     const resolved = node.resolveInTenant(tenantForOrg(identity.orgId), channel);
     if (!resolved.ok) return sendMessage(res, errorStatus(resolved.error.code), resolved.error.message);
-    const rawData = JSON.stringify(data ?? null);
+    let rawData: string;
+    try {
+      rawData = JSON.stringify(data ?? null);
+    } catch {
+      // Nesting deep enough to overflow the serialiser's stack: the client's input, not our fault.
+      return sendMessage(res, 400, 'bad request data: "data" is nested too deeply');
+    }
     try {
       // Handlers may touch the engine too (the broadcast handler stores the last message), so an
       // unavailable engine is a 503 from either step, never a 500.
