@@ -13,19 +13,8 @@ export const MAX_SOCKETS_PER_CHILD = 10_000;
 /** Source addresses 127.0.0.2 … so no (src, dst) pair runs short of ephemeral ports. */
 export const LOCAL_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'];
 
-export interface Totals {
-  opened: number;
-  ready: number;
-  failed: number;
-  stalled: number;
-  closes: Record<string, number>;
-  deliveries: number;
-  bytes: number;
-  latencies: number[];
-  rtts: number[];
-  rttErrors: number;
-  failures: string[];
-}
+/** Totals over all generator children: the same shape each child reports. */
+export type Totals = ChildStats;
 
 class Child {
   private nextId = 1;
