@@ -5,7 +5,7 @@
 //     (CLIENT LIST sub=…, plus its 3 service channels) and no pattern subscription, whatever the
 //     client count; after the last client of a node leaves, that node's subscription goes away.
 //     Socket.IO's classic redis-adapter is shown next to it (it PSUBSCRIBEs).
-//  2. Publish throughput: the engine's broker.publish (ioredis, auto-pipelined) driven in-process
+//  2. Publish throughput: the engine's broker.publish (batched per loop turn: publish-batcher.ts) driven in-process
 //     with many publications in flight, against `redis-benchmark -P 64 -t publish` on the same Redis.
 
 import { spawnSync } from 'node:child_process';
@@ -275,7 +275,7 @@ export function formatRedis(r: RedisResult): string {
     table(
       ['publisher', 'publishes/s', 'Redis CPU µs/publish'],
       [
-        ['livehub engine (broker.publish, auto-pipelined)', r.publish.livehubPerSec, r.publish.redisCpuPerPublishUs],
+        ['livehub engine (broker.publish, batched per loop turn)', r.publish.livehubPerSec, r.publish.redisCpuPerPublishUs],
         ['redis-benchmark -P 64 -t publish', r.publish.redisBenchmarkPerSec, undefined],
       ],
     ),

@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { EngineUnavailableError, type ClientInfo, type EngineEventHandler, type NodeStats, type Publication } from '../../src/engine/engine.js';
 import { parseAddresses } from '../../src/engine/redis/address.js';
 import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
+import { SEGMENT_PUBLICATIONS } from '../../src/engine/redis/publish-batcher.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createRedisServer, parseInfoCalls, startRedisServer, startTcpProxy, waitFor, type RedisServer, type TcpProxy } from '../helpers/redis-server.js';
 
@@ -115,6 +116,66 @@ describe('two nodes on one Redis', () => {
     assert.deepEqual(eventsA.on(ch).map((p) => p.data), expected);
     assert.deepEqual(eventsB.on(ch).filter((_, i) => i % 2 === 0).map((p) => p.offset), Array.from({ length: 25 }, (_, i) => i + 1), 'both nodes see the same offsets');
     assert.deepEqual(eventsA.joins, [{ channel: ch, info: { user: '7', client: 'j' } }]);
+  });
+
+  test('publications of one loop turn travel in a few batched Redis commands, in order per channel', async () => {
+    // Its own Redis and no periodic heartbeats, so commandstats counts only this test's commands.
+    const own = await startRedisServer();
+    servers.push(own);
+    const p = prefix();
+    const eventsB = new Events();
+    const quiet = { heartbeatIntervalMs: 600_000 };
+    const a = node({ port: own.port, prefix: p, timings: quiet });
+    const b = node({ port: own.port, prefix: p, timings: quiet });
+    await a.start(new Events(), () => ZERO);
+    await b.start(eventsB, () => ZERO);
+    const channels = ['1/grafana/broadcast/batch-x', '1/grafana/broadcast/batch-y', '1/grafana/broadcast/batch-z'];
+    await b.broker.subscribe(channels);
+    await sleep(300); // the start-up heartbeats are out before counting
+    const client = admin(own.port);
+    const before = await commandCalls(client, 'evalsha');
+    const publishesBefore = await commandCalls(client, 'publish');
+    const stats0 = { ...a.broker.batcher.stats };
+    // 1,500 publications (3 × 500, ~1 KB each with a multi-byte character) and a join, all in one
+    // synchronous run: one turn for the batcher.
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < 500; i++) {
+      for (const ch of channels) pending.push(a.broker.publish(ch, JSON.stringify({ i, s: `é${'x'.repeat(1000)}` }), { user: '3', client: `c${i}` }, {}));
+    }
+    pending.push(a.broker.publishJoin(channels[0]!, { user: '8', client: 'late' }));
+    await Promise.all(pending);
+    await waitFor(() => eventsB.publications.length === 1500 && eventsB.joins.length === 1, 'all 1,500 publications and the join on B', 10_000);
+    for (const ch of channels) {
+      const got = eventsB.on(ch);
+      assert.deepEqual(got.map((x) => (JSON.parse(x.data) as { i: number }).i), Array.from({ length: 500 }, (_, i) => i), `order of ${ch}`);
+      assert.deepEqual(got[7]!.info, { user: '3', client: 'c7' });
+    }
+    const stats = a.broker.batcher.stats;
+    const commands = stats.commands - stats0.commands;
+    assert.equal(stats.publications - stats0.publications, 1501);
+    assert.equal(commands, Math.ceil(1501 / SEGMENT_PUBLICATIONS), 'one script call per segment of the turn');
+    // Every segment holds all three channels, each channel's share packed into one Redis message.
+    assert.equal(stats.messages - stats0.messages, 3 * commands);
+    assert.equal((await commandCalls(client, 'evalsha')) - before, commands);
+    // commandstats counts the script's own redis.call('publish'): one per channel per segment.
+    assert.equal((await commandCalls(client, 'publish')) - publishesBefore, 3 * commands, 'one PUBLISH per channel per segment');
+    assert.equal(b.counters.undecodable, 0);
+  });
+
+  test('a single publication of a turn is one plain PUBLISH; a failed turn rejects all its callers', async () => {
+    const own = await startRedisServer();
+    servers.push(own);
+    const p = prefix();
+    const a = node({ port: own.port, prefix: p });
+    await a.start(new Events(), () => ZERO);
+    const client = admin(own.port);
+    const before = await commandCalls(client, 'publish');
+    await a.broker.publish('1/grafana/broadcast/single', '{"one":1}', undefined, {});
+    assert.equal((await commandCalls(client, 'publish')) - before, 1);
+    await own.kill('SIGKILL');
+    await waitFor(() => !a.health().healthy, 'the node to notice Redis is gone', 5000);
+    const results = await Promise.allSettled([1, 2, 3].map((i) => a.broker.publish('1/grafana/broadcast/single', `{"i":${i}}`, undefined, {})));
+    assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof EngineUnavailableError), 'every caller gets the engine error');
   });
 
   test('one Redis subscription per channel per node; SUBSCRIBE/UNSUBSCRIBE batched by 512', async () => {

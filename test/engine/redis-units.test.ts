@@ -9,6 +9,9 @@ import { AddressError, parseAddresses, redact } from '../../src/engine/redis/add
 import { RedisEngine } from '../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../src/log/logger.js';
 import {
+  decodeBatch,
+  encodeBatch,
+  isBatch,
   decodeControl,
   decodeDataMessage,
   decodePublication,
@@ -20,6 +23,7 @@ import {
 } from '../../src/engine/redis/envelope.js';
 import { redisPrefix, RedisKeys } from '../../src/engine/redis/keys.js';
 import { batches } from '../../src/engine/redis/pubsub.js';
+import { MAX_CHARS_PER_BATCH, MAX_MESSAGES_PER_BATCH, pack } from '../../src/engine/redis/publish-batcher.js';
 import { fnv1a64, jumpHash, shardOf } from '../../src/engine/redis/sharding.js';
 
 describe('redis address parsing', () => {
@@ -212,5 +216,43 @@ describe('createEngine', () => {
   test('a bad address fails with the Grafana log line', () => {
     const { config } = loadConfig({ env: { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: 'redis+sentinel://a:1' } });
     assert.throws(() => createEngine(config, self, log), /failed to setup redis live engine: \[live\] ha_engine_address: .*sentinel_master_name/);
+  });
+});
+
+describe('batch envelope (several messages of one channel in one PUBLISH)', () => {
+  const msg = (i: number): string => encodePublication(JSON.stringify({ i, s: 'é😀]}' }), { user: 'u', client: `c${i}` });
+
+  test('round trip keeps every message byte for byte and in order', () => {
+    const messages = [msg(1), encodeJoin({ user: 'u', client: 'j' }), msg(2)];
+    const batch = encodeBatch(messages);
+    assert.ok(isBatch(batch));
+    assert.ok(!isBatch(messages[0]!));
+    assert.deepEqual(decodeBatch(batch), messages);
+    assert.equal(decodeDataMessage(batch), undefined, 'a batch is not itself a data message');
+  });
+
+  test('truncated, padded or malformed batches are rejected, never mis-split', () => {
+    const batch = encodeBatch([msg(1), msg(2)]);
+    assert.equal(decodeBatch(batch.slice(0, -1)), undefined);
+    assert.equal(decodeBatch(`${batch}x`), undefined);
+    assert.equal(decodeBatch('{"v":1,"t":"b","n":[]}'), undefined);
+    assert.equal(decodeBatch('{"v":1,"t":"b","n":[0]}'), undefined);
+    assert.equal(decodeBatch('{"v":1,"t":"b","n":[-1]}x'), undefined);
+    assert.equal(decodeBatch('{"v":1,"t":"b","n":[1.5]}xx'), undefined);
+    assert.equal(decodeBatch('{"v":1,"t":"b","n":[3'), undefined);
+  });
+
+  test('pack: one message stays plain; batches are capped by count and size', () => {
+    const text = (m: string | Buffer): string => (typeof m === 'string' ? m : m.toString('utf8'));
+    assert.deepEqual(pack(['a']), ['a']);
+    const many = Array.from({ length: MAX_MESSAGES_PER_BATCH * 2 + 1 }, (_, i) => msg(i));
+    const packed = pack(many).map(text);
+    assert.equal(packed.length, 3);
+    assert.equal(packed[0], encodeBatch(many.slice(0, MAX_MESSAGES_PER_BATCH)), 'the bytes are the UTF-8 of encodeBatch');
+    assert.equal(decodeBatch(packed[0]!)!.length, MAX_MESSAGES_PER_BATCH);
+    assert.equal(packed[2], many[many.length - 1], 'a lone remainder goes unwrapped');
+    assert.deepEqual(packed.flatMap((m) => (isBatch(m) ? decodeBatch(m)! : [m])), many);
+    const big = 'x'.repeat(MAX_CHARS_PER_BATCH / 2 + 1);
+    assert.deepEqual(pack([big, big, 'y']).map(text), [big, encodeBatch([big, 'y'])]);
   });
 });

@@ -1,6 +1,7 @@
 // The Redis broker: publications, joins and leaves travel over `P.client.<channel>`; each node
 // holds ONE subscription per channel (subscribe on its first local subscriber, unsubscribe after
-// the last) and fans out in-process. Publish with history is one Lua script (history.ts).
+// the last) and fans out in-process. Publish with history is one Lua script (history.ts); every
+// other publish (and joins/leaves) goes through the per-turn PublishBatcher.
 
 import type {
   Broker,
@@ -12,10 +13,11 @@ import type {
   PublishOptions,
   StreamPosition,
 } from '../engine.js';
-import { decodeDataMessage, encodeJoin, encodeLeave, publicationHead, publicationTail } from './envelope.js';
+import { decodeBatch, decodeDataMessage, encodeJoin, isBatch, encodeLeave, publicationHead, publicationTail } from './envelope.js';
 import { toEngineError } from './errors.js';
 import type { RedisHistory } from './history.js';
 import type { RedisKeys } from './keys.js';
+import { PublishBatcher } from './publish-batcher.js';
 import type { Shard, ShardSet } from './shard.js';
 
 export interface BrokerCounters {
@@ -25,6 +27,7 @@ export interface BrokerCounters {
 
 export class RedisBroker implements Broker {
   handler: EngineEventHandler | undefined;
+  readonly batcher = new PublishBatcher();
 
   constructor(
     private readonly shards: ShardSet,
@@ -33,33 +36,37 @@ export class RedisBroker implements Broker {
     private readonly counters: BrokerCounters,
   ) {}
 
-  async publish(channel: string, data: string, info: ClientInfo | undefined, options: PublishOptions): Promise<StreamPosition | undefined> {
+  publish(channel: string, data: string, info: ClientInfo | undefined, options: PublishOptions): Promise<StreamPosition | undefined> {
+    // Encoded once here; Redis fans the same bytes out to every subscribed node.
+    const head = publicationHead(info);
+    const tail = publicationTail(data);
+    if (options.history !== undefined) return this.publishWithHistory(channel, head, tail, options.history);
+    // Not async: the hot path hands back the batch segment's shared promise (already an engine
+    // error on failure) instead of wrapping it in one more promise per publication.
+    return this.enqueue(channel, head + tail, 'publish');
+  }
+
+  private async publishWithHistory(channel: string, head: string, tail: string, history: HistorySettings): Promise<StreamPosition> {
     try {
-      const client = this.shards.commandClient(channel);
-      // Encoded once here; Redis fans the same bytes out to every subscribed node.
-      const head = publicationHead(info);
-      const tail = publicationTail(data);
-      if (options.history !== undefined) return await this.streams.publish(client, channel, head, tail, options.history);
-      await client.publish(this.keys.client(channel), head + tail);
-      return undefined;
+      return await this.streams.publish(this.shards.commandClient(channel), channel, head, tail, history);
     } catch (err) {
       throw toEngineError(err, 'publish');
     }
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    await this.publishRaw(channel, encodeJoin(info), 'join');
+    await this.enqueue(channel, encodeJoin(info), 'join');
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    await this.publishRaw(channel, encodeLeave(info), 'leave');
+    await this.enqueue(channel, encodeLeave(info), 'leave');
   }
 
-  private async publishRaw(channel: string, payload: string, what: string): Promise<void> {
+  private enqueue(channel: string, payload: string, what: string): Promise<undefined> {
     try {
-      await this.shards.commandClient(channel).publish(this.keys.client(channel), payload);
+      return this.batcher.publish(this.shards.commandClient(channel), this.keys.client(channel), payload);
     } catch (err) {
-      throw toEngineError(err, what);
+      return Promise.reject(toEngineError(err, what));
     }
   }
 
@@ -90,6 +97,16 @@ export class RedisBroker implements Broker {
     const handler = this.handler;
     if (handler === undefined) return;
     const channel = redisChannel.slice(this.keys.clientPrefix.length);
+    if (!isBatch(payload)) {
+      this.deliverOne(handler, channel, payload);
+      return;
+    }
+    const messages = decodeBatch(payload);
+    if (messages === undefined) this.counters.undecodable++;
+    else for (const message of messages) this.deliverOne(handler, channel, message);
+  }
+
+  private deliverOne(handler: EngineEventHandler, channel: string, payload: string): void {
     const message = decodeDataMessage(payload);
     if (message === undefined) {
       this.counters.undecodable++;

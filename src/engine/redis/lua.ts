@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-export type ScriptArg = string | number;
+export type ScriptArg = string | number | Buffer;
 
 export class LuaScript {
   readonly sha: string;
@@ -130,3 +130,14 @@ if ARGV[2] == 'values' then
 end
 return redis.call('hgetall', KEYS[1])
 `, 2);
+
+/**
+ * Many publishes in one command (publish-batcher.ts): one parse and one reply for a loop turn's
+ * publications on one connection. ARGV: channel1, message1, channel2, message2, … (in order).
+ */
+export const PUBLISH_MANY = new LuaScript('publish_many', `
+for i = 1, #ARGV, 2 do
+  redis.call('publish', ARGV[i], ARGV[i + 1])
+end
+return #ARGV / 2
+`, 0);
