@@ -7,6 +7,10 @@
 //     Socket.IO's classic redis-adapter is shown next to it (it PSUBSCRIBEs).
 //  2. Publish throughput: the engine's broker.publish (batched per loop turn: publish-batcher.ts) driven in-process
 //     with many publications in flight, against `redis-benchmark -P 64 -t publish` on the same Redis.
+//  3. Redis CPU per delivered message (spec G4, scenario B): two nodes on one Redis, subscribers of one
+//     channel on both, a publisher on node A — livehub through its Telegraf HTTP push (the main data
+//     path: frame-cache script per push), Socket.IO through `io.to(room).emit` with the classic
+//     adapter — at a fixed rate and with 32 messages in flight; Redis CPU (/proc) ÷ deliveries.
 
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../src/config/load.js';
@@ -15,9 +19,10 @@ import type { Engine } from '../src/engine/engine.js';
 import { createLogger } from '../src/log/logger.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
+import { runPhase, type PhaseResult } from './lib/phase.js';
 import { sleep, waitUntil } from './lib/proc.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { redisCpu, startLivehub, startRedis, startSocketIo, type RedisHandle, type ServerHandle } from './lib/servers.js';
+import { pushToken, redisCpu, startLivehub, startRedis, startSocketIo, type RedisHandle, type ServerHandle } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
@@ -34,6 +39,28 @@ export interface NodeSubscriptions {
   /** Subscriptions of the node's PUB/SUB connection(s) (CLIENT LIST sub=…). */
   readonly redisSubscriptions: number;
   readonly redisPatternSubscriptions: number;
+}
+
+export interface CrossNodePhase {
+  readonly phase: string;
+  readonly publishedPerSec: number;
+  readonly deliveriesPerSec: number;
+  readonly complete: number;
+  /** Redis CPU (INFO cpu, µs precision) over the phase, and what the same time costs idle. */
+  readonly redisCpuSeconds: number;
+  readonly redisIdleCpuSeconds: number;
+  /** Above idle, per published message and per delivered message. */
+  readonly redisUsPerMessage: number;
+  readonly redisUsPerDelivery: number;
+  /** Both nodes' CPU (cores). */
+  readonly nodesCores: number;
+}
+
+export interface CrossNodePeer {
+  readonly peer: string;
+  readonly subscribersPerNode: number;
+  readonly idleRedisCpuPerSecond: number;
+  readonly phases: CrossNodePhase[];
 }
 
 export interface RedisResult {
@@ -55,6 +82,12 @@ export interface RedisResult {
     readonly redisCpuPerPublishUs: number;
     readonly redisBenchmarkPerSec: number;
     readonly ratio: number;
+  };
+  /** Section 3: Redis CPU per delivered message, above idle. */
+  readonly crossNode: {
+    readonly peers: CrossNodePeer[];
+    /** Per phase: livehub's Redis µs per delivery ÷ Socket.IO's. */
+    readonly ratios: { phase: string; livehub: number; socketIo: number; ratio: number }[];
   };
   readonly goals: Goal[];
 }
@@ -111,6 +144,69 @@ async function publishThroughput(engine: Engine, seconds: number, inFlight: numb
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
   return { perSec: Math.round(done / ((performance.now() - t0) / 1000)), errors };
+}
+
+/** Section 3 for one peer: 2 nodes, subscribers on both, publisher on node A; Redis is the "server". */
+async function crossNode(protocol: 'livehub' | 'socketio', redis: RedisHandle, quick: boolean, log: (line: string) => void): Promise<CrossNodePeer> {
+  // Few subscribers, so the nodes can publish fast enough for Redis's per-message cost to stand out
+  // from its background work; Redis's cost does not depend on the subscriber count anyway.
+  const perNode = quick ? 100 : 250;
+  const phaseMs = quick ? 1000 : 8000;
+  const servers: ServerHandle[] = [];
+  const gen = LoadGen.start(1, '1');
+  try {
+    if (protocol === 'livehub') {
+      const env = { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redis.port}` };
+      servers.push(await startLivehub({ name: 'livehub A', env }), await startLivehub({ name: 'livehub B', env }));
+    } else {
+      servers.push(await startSocketIo({ name: 'Socket.IO A', redisUrl: redis.url }), await startSocketIo({ name: 'Socket.IO B', redisUrl: redis.url }));
+    }
+    for (const [i, server] of servers.entries()) {
+      const t = await gen.open({
+        protocol, host: '127.0.0.1', port: server.port, count: perNode, firstIndex: i * perNode, channels: [channelFor(protocol, 'fanout')],
+        rampPerSec: 3000, localAddresses: LOCAL_ADDRESSES, sampleEvery: 0, stallEvery: 0, timeoutMs: 60_000,
+      });
+      if (t.ready !== (i + 1) * perNode) throw new Error(`${server.name}: ${t.ready}/${(i + 1) * perNode} ready (${t.failures.slice(0, 3).join('; ')})`);
+    }
+    const publish = { protocol, host: '127.0.0.1', port: servers[0]!.port, channel: protocol === 'livehub' ? 'bench' : 'fanout', token: pushToken(), size: 200, lines: 1 };
+    const runOne = (name: string, mode: 'rate' | 'window', rate: number, window: number, durationMs: number): Promise<PhaseResult> =>
+      runPhase({
+        name, gen, subscribers: 2 * perNode, serverCpu: () => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0),
+        publish: { ...publish, mode, rate, window, durationMs }, idleMs: quick ? 300 : 600,
+      });
+    await runOne('warmup', 'window', 0, 4, quick ? 300 : 1000);
+    // Redis's own background work (cron at 10 Hz, the nodes' heartbeats, pings) costs about as much
+    // as a few thousand publishes a second: measured idle with everyone connected, then subtracted.
+    const idle0 = await redisCpu(redis);
+    const idleT0 = performance.now();
+    await sleep(phaseMs);
+    const idlePerSecond = (await redisCpu(redis) - idle0) / ((performance.now() - idleT0) / 1000);
+    const measured = async (name: string, mode: 'rate' | 'window', rate: number, window: number): Promise<CrossNodePhase> => {
+      const r0 = await redisCpu(redis);
+      const t0 = performance.now();
+      const p = await runOne(name, mode, rate, window, phaseMs);
+      const redisCpuSeconds = (await redisCpu(redis)) - r0;
+      const redisIdleCpuSeconds = idlePerSecond * ((performance.now() - t0) / 1000);
+      const above = Math.max(0, redisCpuSeconds - redisIdleCpuSeconds);
+      return {
+        phase: name,
+        publishedPerSec: p.publishedPerSec,
+        deliveriesPerSec: p.deliveriesPerSec,
+        complete: round(p.deliveries / Math.max(1, p.expectedDeliveries), 3),
+        redisCpuSeconds: round(redisCpuSeconds, 4),
+        redisIdleCpuSeconds: round(redisIdleCpuSeconds, 4),
+        redisUsPerMessage: round((above / Math.max(1, p.published)) * 1e6, 2),
+        redisUsPerDelivery: round((above / Math.max(1, p.deliveries)) * 1e6, 4),
+        nodesCores: p.serverCores,
+      };
+    };
+    const phases = [await measured('500/s', 'rate', 500, 1000), await measured('burst', 'window', 0, 32)];
+    for (const p of phases) log(`redis cross-node ${protocol} ${p.phase}: ${fmt(p.publishedPerSec)} msgs/s, ${fmt(p.deliveriesPerSec)} deliveries/s, Redis ${p.redisUsPerMessage} µs/message above idle`);
+    return { peer: protocol === 'livehub' ? 'livehub' : 'Socket.IO (classic adapter)', subscribersPerNode: perNode, idleRedisCpuPerSecond: round(idlePerSecond, 5), phases };
+  } finally {
+    await gen.stop();
+    for (const s of servers) await s.stop();
+  }
 }
 
 export async function runRedis(opts: { quick: boolean; log?: (line: string) => void }): Promise<RedisResult> {
@@ -217,6 +313,13 @@ export async function runRedis(opts: { quick: boolean; log?: (line: string) => v
     const bench = redisBenchmark(redis.port, benchmarkRequests);
     log(`redis: livehub engine ${fmt(lh.perSec)} publishes/s, redis-benchmark -P 64 ${fmt(bench)}/s`);
     const publishRatio = round(ratio(lh.perSec, bench), 3);
+
+    // ---- 3. Redis CPU per delivered message ---------------------------------------------------
+    const crossPeers = [await crossNode('livehub', redis, opts.quick, log), await crossNode('socketio', redis, opts.quick, log)];
+    const crossRatios = crossPeers[0]!.phases.map((p, i) => {
+      const sio = crossPeers[1]!.phases[i]!;
+      return { phase: p.phase, livehub: p.redisUsPerDelivery, socketIo: sio.redisUsPerDelivery, ratio: round(ratio(p.redisUsPerDelivery, sio.redisUsPerDelivery), 3) };
+    });
     const svc = 3;
     const exactlyOne = livehubNodes.length === 2 && livehubNodes.every((n) => n.redisSubscriptions === n.distinctChannels + svc && n.redisPatternSubscriptions === 0);
     const goals: Goal[] = [
@@ -234,6 +337,13 @@ export async function runRedis(opts: { quick: boolean; log?: (line: string) => v
         measured: `${publishRatio.toFixed(2)}× (${fmt(lh.perSec)} vs ${fmt(bench)} publishes/s)`,
         met: opts.quick ? undefined : publishRatio >= 0.5,
       },
+      ...crossRatios.map((r): Goal => ({
+        id: 'G4c',
+        description: `Redis CPU per delivered message vs Socket.IO's classic adapter, ${r.phase} (2 nodes, ${crossPeers[0]!.subscribersPerNode} subscribers each)`,
+        target: '≤ 0.5×',
+        measured: `${r.ratio.toFixed(2)}× (${r.livehub} vs ${r.socketIo} µs of Redis CPU per delivery, above idle)`,
+        met: opts.quick ? undefined : r.ratio <= 0.5,
+      })),
     ];
     return {
       scenario: 'redis',
@@ -255,6 +365,7 @@ export async function runRedis(opts: { quick: boolean; log?: (line: string) => v
         redisBenchmarkPerSec: bench,
         ratio: publishRatio,
       },
+      crossNode: { peers: crossPeers, ratios: crossRatios },
       goals,
     };
   } finally {
@@ -280,6 +391,15 @@ export function formatRedis(r: RedisResult): string {
       ],
     ),
     `ratio ${r.publish.ratio.toFixed(2)}×`,
+    '',
+    `Redis CPU per delivered message: 2 nodes × ${r.crossNode.peers[0]?.subscribersPerNode ?? 0} subscribers of one channel, publisher on node A (livehub: Telegraf HTTP push, 1 line; Socket.IO: io.to(room).emit); Redis CPU from INFO cpu, above idle`,
+    table(
+      ['peer', 'phase', 'msgs/s', 'deliveries/s', 'complete', 'Redis CPU s', 'of which idle s', 'Redis µs/message', 'Redis µs/delivery', 'nodes CPU %'],
+      r.crossNode.peers.flatMap((p) =>
+        p.phases.map((x) => [p.peer, x.phase, x.publishedPerSec, x.deliveriesPerSec, x.complete, x.redisCpuSeconds, x.redisIdleCpuSeconds, x.redisUsPerMessage, x.redisUsPerDelivery, round(x.nodesCores * 100, 1)]),
+      ),
+    ),
+    r.crossNode.ratios.map((x) => `${x.phase}: livehub ÷ Socket.IO ${x.ratio.toFixed(2)}×`).join('; '),
     '',
     goalLines(r.goals),
   ].join('\n');

@@ -11,6 +11,7 @@ import { formatRedis, runRedis } from './redis.js';
 import { formatLatency, runLatency } from './latency.js';
 import { formatSlow, runSlow } from './slow.js';
 import { formatIngestResult, runIngestBench } from './ingest.js';
+import { formatFailover, runFailover } from './failover.js';
 
 interface Scenario {
   readonly run: (opts: { quick: boolean; log: (line: string) => void }) => Promise<unknown>;
@@ -24,6 +25,7 @@ const SCENARIOS: Record<string, Scenario> = {
   latency: { run: runLatency, format: formatLatency as (r: never) => string },
   redis: { run: runRedis, format: formatRedis as (r: never) => string },
   slow: { run: runSlow, format: formatSlow as (r: never) => string },
+  failover: { run: runFailover, format: formatFailover as (r: never) => string },
   ingest: { run: runIngestBench, format: formatIngestResult as (r: never) => string },
 };
 

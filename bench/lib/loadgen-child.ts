@@ -2,6 +2,10 @@
 // bounded rate, completes the protocol handshake and subscriptions, counts deliveries by scanning
 // frames for the marker, samples latency on every `sampleEvery`-th connection, answers pings, sends
 // round-trip probes on request, and can act as the publisher. All commands come over IPC.
+// The failover scenario adds a resilient mode (`failover` in OpenCommand): connections reconnect
+// through a list of ports, resubscribe after unsubscribe pushes ≥ 2500 and temporary errors like
+// centrifuge-js, and track per-channel sequence numbers to tell silent losses from signalled ones;
+// and a sequence publisher (`seqPublishStart`/`seqPublishStop`) that retries each number until acked.
 
 import { Agent, request } from 'node:http';
 import { DELIVERY_OVERHEAD, MARKER, nowMs, payloadText, wsPath, type Protocol } from './protocol.js';
@@ -27,6 +31,79 @@ export interface OpenCommand {
   readonly stallEvery: number;
   /** Give up waiting for handshakes after this long. */
   readonly timeoutMs: number;
+  /** Plus `perConn` channels `prefix + ((index * perConn + k) % n)` per connection (k < perConn). */
+  readonly spread?: { readonly prefix: string; readonly n: number; readonly perConn: number };
+  /** livehub only: resilient, sequence-tracking connections (the failover scenario). */
+  readonly failover?: FailoverOpen;
+}
+
+export interface FailoverOpen {
+  /** Reconnect targets: a closed connection moves on to the next port of this list (cyclically). */
+  readonly ports: readonly number[];
+  /** Every n-th connection (index % n === 0) subscribes recoverable (positioned, recovers on resubscribe); 0 = none. */
+  readonly recoverEvery: number;
+}
+
+/** Starts the sequence publisher: `{"s":N}` per channel, N + 1 only once N was acknowledged. */
+export interface SeqPublishStartCommand {
+  readonly cmd: 'seqPublishStart';
+  readonly host: string;
+  /** Publishes over one livehub connection; on close it moves on to the next port. */
+  readonly ports: readonly number[];
+  readonly channels: readonly string[];
+  readonly ratePerChannel: number;
+}
+
+export interface SeqPublishResult {
+  /** Highest acknowledged sequence number per channel (every number up to it was acknowledged). */
+  readonly finals: Record<string, number>;
+  readonly acked: number;
+  readonly errors: number;
+  /** Error replies by code, `timeout` for replies that never came, `closed` for in-flight at a close. */
+  readonly errorCodes: Record<string, number>;
+  readonly reconnects: number;
+  /** Periods during which publishes failed (first failure → next success), in ms. */
+  readonly outagesMs: number[];
+  readonly durationMs: number;
+}
+
+/** What the resilient connections of one process saw (summed over processes by loadgen.ts). */
+export interface FailoverReport {
+  clients: number;
+  /** Connected with every channel subscribed right now. */
+  ready: number;
+  /** Got every message on every channel, no gap at all. */
+  complete: number;
+  /** Had gaps, every one of them covered by an explicit signal. */
+  signalled: number;
+  /** At least one gap without any signal: a silent loss. */
+  silent: number;
+  /** Last seen number ≥ the publisher's final on every channel. */
+  caughtUp: number;
+  byKind: Record<'recoverable' | 'plain', { clients: number; complete: number; signalled: number; silent: number }>;
+  deliveries: number;
+  duplicates: number;
+  gapsSignalled: number;
+  gapsSilent: number;
+  missedSignalled: number;
+  missedSilent: number;
+  /** Channels whose end was missed (last < final) with / without a signal since the last message. */
+  tailsSignalled: number;
+  tailsSilent: number;
+  signals: {
+    closes: Record<string, number>;
+    unsubscribes: Record<string, number>;
+    subscribeErrors: Record<string, number>;
+    disconnectPushes: number;
+    recoveredTrue: number;
+    recoveredFalse: number;
+    resubscribes: number;
+    reconnects: number;
+    connectFailures: number;
+  };
+  /** The first few subscribe error replies as received (code and message). */
+  subscribeErrorExamples: string[];
+  silentExamples: string[];
 }
 
 export interface PublishCommand {
@@ -69,7 +146,10 @@ type Command =
   | { readonly cmd: 'stats'; readonly drain?: boolean }
   | { readonly cmd: 'rtt'; readonly count: number }
   | { readonly cmd: 'closeAll' }
-  | { readonly cmd: 'exit' };
+  | { readonly cmd: 'exit' }
+  | SeqPublishStartCommand
+  | { readonly cmd: 'seqPublishStop' }
+  | { readonly cmd: 'failoverReport'; readonly finals: Record<string, number> };
 
 interface Conn {
   readonly index: number;
@@ -80,6 +160,8 @@ interface Conn {
   subscribed: number;
   ready: boolean;
   rttSent: Map<number, number>;
+  /** Set for resilient connections (failover mode). */
+  fo?: FoConn;
 }
 
 const stats: ChildStats = {
@@ -204,6 +286,7 @@ function failConn(ws: RawWs, reason: string): void {
 const subscriberEvents = {
   open(ws: RawWs): void {
     const c = ws.data as Conn;
+    if (c.fo !== undefined) return foOpen(ws, c.fo);
     stats.opened++;
     if (c.protocol === 'livehub') {
       ws.send([`{"id":1,"connect":{}}`, ...c.channels.map((ch, k) => `{"id":${k + 2},"subscribe":{"channel":${JSON.stringify(ch)}}}`)].join('\n'));
@@ -215,6 +298,7 @@ const subscriberEvents = {
   frame(ws: RawWs, buf: Buffer, start: number, end: number): void {
     const c = ws.data as Conn;
     stats.bytes += end - start;
+    if (c.fo !== undefined) return foText(ws, c, c.fo, buf.toString('utf8', start, end));
     const n = countMarkers(buf, start, end, c.sampled);
     if (n > 0) {
       stats.deliveries += n;
@@ -229,14 +313,18 @@ const subscriberEvents = {
     if (c.ready) stats.ready--;
     c.ready = false;
     for (const id of c.rttSent.keys()) rttDone(c, id, false);
+    if (c.fo !== undefined) foClosed(c, c.fo, key);
   },
-  fail(_ws: RawWs, reason: string): void {
+  fail(ws: RawWs, reason: string): void {
+    const c = ws.data as Conn;
+    if (c.fo !== undefined) return foFailed(c, c.fo, reason);
     stats.failed++;
     if (stats.failures.length < 20) stats.failures.push(reason);
   },
 };
 
 async function open(cmd: OpenCommand): Promise<void> {
+  stopping = false;
   const path = wsPath(cmd.protocol);
   const deadline = Date.now() + cmd.timeoutMs;
   let next = 0;
@@ -249,8 +337,10 @@ async function open(cmd: OpenCommand): Promise<void> {
         const index = cmd.firstIndex + next;
         const channels = [...cmd.channels];
         if (cmd.groups !== undefined) channels.push(`${cmd.groups.prefix}${index % cmd.groups.n}`);
+        if (cmd.spread !== undefined) {
+          for (let k = 0; k < cmd.spread.perConn; k++) channels.push(`${cmd.spread.prefix}${(index * cmd.spread.perConn + k) % cmd.spread.n}`);
+        }
         const local = cmd.localAddresses.length === 0 ? undefined : cmd.localAddresses[index % cmd.localAddresses.length];
-        const ws = new RawWs(cmd.host, cmd.port, path, local, subscriberEvents);
         const conn: Conn = {
           index,
           protocol: cmd.protocol,
@@ -261,6 +351,8 @@ async function open(cmd: OpenCommand): Promise<void> {
           ready: false,
           rttSent: new Map(),
         };
+        if (cmd.failover !== undefined) conn.fo = newFoConn(cmd, cmd.failover, index, channels, local);
+        const ws = new RawWs(cmd.host, cmd.port, path, local, subscriberEvents);
         ws.data = conn;
         conns.push(ws);
       }
@@ -425,6 +517,553 @@ async function publish(cmd: PublishCommand): Promise<PublishResult> {
   return result;
 }
 
+// ---- failover mode: resilient, sequence-tracking connections ------------------------------------
+
+/** Set by closeAll/exit: resilient connections stay closed from then on (reset by the next open). */
+let stopping = false;
+
+interface ChannelTrack {
+  readonly channel: string;
+  /** idle: not subscribed (a resubscribe may be scheduled); ended: unsubscribed for good (code < 2500). */
+  state: 'idle' | 'subscribing' | 'active' | 'ended';
+  subscribedOnce: boolean;
+  /** Last sequence number seen (0: none yet; the publisher starts at 1 after every client subscribed). */
+  last: number;
+  /** An explicit signal arrived since the last message of this channel: a gap after it is honest. */
+  signalPending: boolean;
+  /** Stream position for recovery (recoverable connections). */
+  offset: number;
+  epoch: string;
+  gapsSignalled: number;
+  gapsSilent: number;
+  missedSignalled: number;
+  missedSilent: number;
+  dups: number;
+  retry: NodeJS.Timeout | undefined;
+  /** The last few non-publication events, to explain a silent gap. */
+  events: string[];
+}
+
+interface FoConn {
+  readonly host: string;
+  readonly path: string;
+  readonly local: string | undefined;
+  readonly ports: readonly number[];
+  portIdx: number;
+  readonly recoverable: boolean;
+  readonly tracks: ChannelTrack[];
+  readonly byChannel: Map<string, ChannelTrack>;
+  readonly pendingSubs: Map<number, ChannelTrack>;
+  nextId: number;
+  connected: boolean;
+  /** Consecutive failed (re)connects, for the back-off. */
+  attempts: number;
+  ws: RawWs | undefined;
+}
+
+interface FoPub {
+  readonly data?: { readonly s?: unknown };
+  readonly offset?: number;
+}
+
+/** The parts of server messages the resilient client reads (JSON.parse result, fields optional). */
+interface FoMessage {
+  readonly id?: number;
+  readonly error?: { readonly code?: number; readonly message?: string; readonly temporary?: boolean };
+  readonly subscribe?: { readonly recovered?: boolean; readonly was_recovering?: boolean; readonly epoch?: string; readonly offset?: number; readonly publications?: readonly FoPub[] };
+  readonly push?: {
+    readonly channel?: string;
+    readonly pub?: FoPub;
+    readonly unsubscribe?: { readonly code?: number };
+    readonly disconnect?: { readonly code?: number };
+  };
+}
+
+const foSignals: FailoverReport['signals'] = {
+  closes: {},
+  unsubscribes: {},
+  subscribeErrors: {},
+  disconnectPushes: 0,
+  recoveredTrue: 0,
+  recoveredFalse: 0,
+  resubscribes: 0,
+  reconnects: 0,
+  connectFailures: 0,
+};
+const silentExamples: string[] = [];
+const subscribeErrorExamples: string[] = [];
+
+const bump = (m: Record<string, number>, key: string): void => {
+  m[key] = (m[key] ?? 0) + 1;
+};
+
+function note(t: ChannelTrack, what: string): void {
+  t.events.push(`${new Date().toISOString().slice(11, 23)} ${what}`);
+  if (t.events.length > 8) t.events.shift();
+}
+
+function newFoConn(cmd: OpenCommand, f: FailoverOpen, index: number, channels: readonly string[], local: string | undefined): FoConn {
+  const tracks = channels.map(
+    (channel): ChannelTrack => ({
+      channel,
+      state: 'idle',
+      subscribedOnce: false,
+      last: 0,
+      signalPending: false,
+      offset: 0,
+      epoch: '',
+      gapsSignalled: 0,
+      gapsSilent: 0,
+      missedSignalled: 0,
+      missedSilent: 0,
+      dups: 0,
+      retry: undefined,
+      events: [],
+    }),
+  );
+  return {
+    host: cmd.host,
+    path: wsPath(cmd.protocol),
+    local,
+    ports: f.ports.length === 0 ? [cmd.port] : f.ports,
+    portIdx: Math.max(0, f.ports.indexOf(cmd.port)),
+    recoverable: f.recoverEvery > 0 && index % f.recoverEvery === 0,
+    tracks,
+    byChannel: new Map(tracks.map((t) => [t.channel, t])),
+    pendingSubs: new Map(),
+    nextId: 2,
+    connected: false,
+    attempts: 0,
+    ws: undefined,
+  };
+}
+
+function foSubscribe(fo: FoConn, t: ChannelTrack): string {
+  const id = fo.nextId++;
+  fo.pendingSubs.set(id, t);
+  if (t.subscribedOnce) foSignals.resubscribes++;
+  t.state = 'subscribing';
+  let body = `"channel":${JSON.stringify(t.channel)}`;
+  if (fo.recoverable) {
+    body += ',"recoverable":true';
+    // Like centrifuge-js: recover from the last known position once there is one.
+    if (t.epoch !== '') body += `,"recover":true,"offset":${t.offset},"epoch":${JSON.stringify(t.epoch)}`;
+  }
+  note(t, `subscribe${t.epoch !== '' && fo.recoverable ? ` recover ${t.offset}/${t.epoch}` : ''}`);
+  return `{"id":${id},"subscribe":{${body}}}`;
+}
+
+function foCheckReady(c: Conn, fo: FoConn): void {
+  const ready = fo.connected && fo.tracks.every((t) => t.state === 'active');
+  if (ready === c.ready) return;
+  c.ready = ready;
+  stats.ready += ready ? 1 : -1;
+}
+
+function foOpen(ws: RawWs, fo: FoConn): void {
+  stats.opened++;
+  fo.ws = ws;
+  const lines = [`{"id":1,"connect":{}}`];
+  for (const t of fo.tracks) if (t.state !== 'ended') lines.push(foSubscribe(fo, t));
+  ws.send(lines.join('\n'));
+}
+
+function foPub(t: ChannelTrack, c: Conn, fo: FoConn, pub: FoPub): void {
+  stats.deliveries++;
+  if (typeof pub.offset === 'number') t.offset = pub.offset;
+  const s = pub.data?.s;
+  if (typeof s !== 'number') return;
+  if (s <= t.last) {
+    t.dups++;
+    return;
+  }
+  if (s > t.last + 1) {
+    const missed = s - t.last - 1;
+    if (t.signalPending) {
+      t.gapsSignalled++;
+      t.missedSignalled += missed;
+    } else {
+      t.gapsSilent++;
+      t.missedSilent += missed;
+      if (silentExamples.length < 20) {
+        silentExamples.push(`${new Date().toISOString().slice(11, 23)} client ${c.index} (${fo.recoverable ? 'recoverable' : 'plain'}, port ${fo.ports[fo.portIdx]}) ${t.channel}: ${t.last} → ${s} without a signal; before: ${t.events.join(' | ')}`);
+      }
+    }
+  }
+  t.last = s;
+  t.signalPending = false;
+}
+
+function foReply(ws: RawWs, c: Conn, fo: FoConn, msg: FoMessage): void {
+  const id = msg.id!;
+  if (id >= 1_000_000) return rttDone(c, id, msg.error === undefined);
+  if (id === 1) {
+    if (msg.error !== undefined) {
+      // A refused connect: drop the socket, the close handler reconnects.
+      ws.destroy();
+      return;
+    }
+    fo.connected = true;
+    fo.attempts = 0;
+    return foCheckReady(c, fo);
+  }
+  const t = fo.pendingSubs.get(id);
+  if (t === undefined) return;
+  fo.pendingSubs.delete(id);
+  if (msg.error !== undefined) {
+    const code = msg.error.code ?? 0;
+    bump(foSignals.subscribeErrors, String(code));
+    if (subscribeErrorExamples.length < 3) subscribeErrorExamples.push(`${new Date().toISOString().slice(11, 23)} ${t.channel}: ${code} ${msg.error.message ?? ''}`);
+    note(t, `subscribe error ${code}`);
+    t.signalPending = true;
+    // Temporary errors (100 engine unavailable, 111) are retried like centrifuge-js does; others end it.
+    if (msg.error.temporary === true || code === 100 || code === 111) {
+      t.state = 'idle';
+      t.retry = setTimeout(() => {
+        t.retry = undefined;
+        if (fo.ws === ws && ws.state === 1 && t.state === 'idle') ws.send(foSubscribe(fo, t));
+      }, 200 + Math.random() * 300);
+    } else {
+      t.state = 'ended';
+    }
+    return foCheckReady(c, fo);
+  }
+  const sub = msg.subscribe ?? {};
+  t.state = 'active';
+  t.subscribedOnce = true;
+  if (sub.recovered === true) {
+    // The server claims continuity: a gap in what follows would be a silent loss.
+    foSignals.recoveredTrue++;
+    t.signalPending = false;
+  } else if (sub.was_recovering === true) {
+    foSignals.recoveredFalse++;
+  }
+  if (fo.recoverable) {
+    if (typeof sub.epoch === 'string') t.epoch = sub.epoch;
+    t.offset = sub.offset ?? 0;
+  }
+  note(t, `subscribed${sub.recovered === true ? ' recovered' : sub.was_recovering === true ? ' NOT recovered' : ''} ${t.offset}/${t.epoch}`);
+  for (const pub of sub.publications ?? []) foPub(t, c, fo, pub);
+  foCheckReady(c, fo);
+}
+
+function foText(ws: RawWs, c: Conn, fo: FoConn, text: string): void {
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line === '{}') {
+      ws.send('{}');
+      continue;
+    }
+    let msg: FoMessage;
+    try {
+      msg = JSON.parse(line) as FoMessage;
+    } catch {
+      continue;
+    }
+    if (typeof msg.id === 'number') {
+      foReply(ws, c, fo, msg);
+      continue;
+    }
+    const push = msg.push;
+    if (push === undefined) continue;
+    if (push.disconnect !== undefined) {
+      foSignals.disconnectPushes++;
+      continue;
+    }
+    const t = push.channel === undefined ? undefined : fo.byChannel.get(push.channel);
+    if (t === undefined) continue;
+    if (push.pub !== undefined) {
+      foPub(t, c, fo, push.pub);
+    } else if (push.unsubscribe !== undefined) {
+      const code = push.unsubscribe.code ?? 0;
+      bump(foSignals.unsubscribes, String(code));
+      note(t, `unsubscribe push ${code}`);
+      t.signalPending = true;
+      // ≥ 2500: resubscribe at once (and recover); below: the subscription ends (centrifuge-js).
+      if (code >= 2500) ws.send(foSubscribe(fo, t));
+      else t.state = 'ended';
+      foCheckReady(c, fo);
+    }
+  }
+}
+
+function foReconnect(c: Conn, fo: FoConn): void {
+  if (stopping) return;
+  fo.attempts++;
+  const delay = Math.min(2000, 100 * 2 ** (fo.attempts - 1)) * (0.5 + Math.random() * 0.5);
+  setTimeout(() => {
+    if (stopping) return;
+    fo.portIdx = (fo.portIdx + 1) % fo.ports.length;
+    foSignals.reconnects++;
+    const ws = new RawWs(fo.host, fo.ports[fo.portIdx]!, fo.path, fo.local, subscriberEvents);
+    ws.data = c;
+    conns.push(ws);
+  }, delay);
+}
+
+function foLost(c: Conn, fo: FoConn, what: string): void {
+  fo.connected = false;
+  fo.ws = undefined;
+  fo.pendingSubs.clear();
+  for (const t of fo.tracks) {
+    if (t.retry !== undefined) clearTimeout(t.retry);
+    t.retry = undefined;
+    if (t.state !== 'ended') t.state = 'idle';
+    t.signalPending = true;
+    note(t, what);
+  }
+  foReconnect(c, fo);
+}
+
+function foClosed(c: Conn, fo: FoConn, code: string): void {
+  bump(foSignals.closes, code);
+  foLost(c, fo, `closed ${code}`);
+}
+
+function foFailed(c: Conn, fo: FoConn, reason: string): void {
+  foSignals.connectFailures++;
+  foLost(c, fo, `connect failed (${reason.slice(0, 40)})`);
+}
+
+function failoverReport(finals: Record<string, number>): FailoverReport {
+  const kind = (): { clients: number; complete: number; signalled: number; silent: number } => ({ clients: 0, complete: 0, signalled: 0, silent: 0 });
+  const r: FailoverReport = {
+    clients: 0,
+    ready: 0,
+    complete: 0,
+    signalled: 0,
+    silent: 0,
+    caughtUp: 0,
+    byKind: { recoverable: kind(), plain: kind() },
+    deliveries: stats.deliveries,
+    duplicates: 0,
+    gapsSignalled: 0,
+    gapsSilent: 0,
+    missedSignalled: 0,
+    missedSilent: 0,
+    tailsSignalled: 0,
+    tailsSilent: 0,
+    signals: { ...foSignals, closes: { ...foSignals.closes }, unsubscribes: { ...foSignals.unsubscribes }, subscribeErrors: { ...foSignals.subscribeErrors } },
+    subscribeErrorExamples: [...subscribeErrorExamples],
+    silentExamples: [...silentExamples],
+  };
+  const seen = new Set<Conn>();
+  for (const ws of conns) {
+    const c = ws.data as Conn;
+    const fo = c.fo;
+    if (fo === undefined || seen.has(c)) continue;
+    seen.add(c);
+    r.clients++;
+    if (c.ready) r.ready++;
+    let gaps = 0;
+    let silent = 0;
+    let caught = true;
+    for (const t of fo.tracks) {
+      const final = finals[t.channel] ?? 0;
+      r.duplicates += t.dups;
+      r.gapsSignalled += t.gapsSignalled;
+      r.gapsSilent += t.gapsSilent;
+      r.missedSignalled += t.missedSignalled;
+      r.missedSilent += t.missedSilent;
+      gaps += t.gapsSignalled + t.gapsSilent;
+      silent += t.gapsSilent;
+      if (t.last < final) {
+        // The end of the stream is missing: honest only if a signal came after the last message.
+        caught = false;
+        gaps++;
+        if (t.signalPending) r.tailsSignalled++;
+        else {
+          r.tailsSilent++;
+          silent++;
+          if (r.silentExamples.length < 20) r.silentExamples.push(`client ${c.index} ${t.channel}: stopped at ${t.last} of ${final} without a signal; events: ${t.events.join(' | ')}`);
+        }
+      }
+    }
+    const k = r.byKind[fo.recoverable ? 'recoverable' : 'plain'];
+    k.clients++;
+    if (caught) r.caughtUp++;
+    if (silent > 0) {
+      r.silent++;
+      k.silent++;
+    } else if (gaps > 0) {
+      r.signalled++;
+      k.signalled++;
+    } else {
+      r.complete++;
+      k.complete++;
+    }
+  }
+  return r;
+}
+
+// ---- sequence publisher ----------------------------------------------------------------------------
+
+interface PubChannel {
+  readonly channel: string;
+  /** The number being published (retried until acknowledged). */
+  next: number;
+  final: number;
+  inflight: number | undefined;
+  sentAt: number;
+  dueAt: number;
+}
+
+class SeqPublisher {
+  private ws: RawWs | undefined;
+  private connected = false;
+  private portIdx = 0;
+  private nextId = 10;
+  private stopped = false;
+  /** Stopping: answer what is in flight, send nothing new. */
+  private draining = false;
+  private outageStart: number | undefined;
+  private readonly chans: PubChannel[];
+  private readonly byId = new Map<number, PubChannel>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly period: number;
+  private readonly started = performance.now();
+  private acked = 0;
+  private errors = 0;
+  private reconnects = 0;
+  private readonly errorCodes: Record<string, number> = {};
+  private readonly outagesMs: number[] = [];
+
+  constructor(private readonly cmd: SeqPublishStartCommand) {
+    this.period = 1000 / cmd.ratePerChannel;
+    const now = performance.now();
+    // Staggered so the channels do not all publish in the same tick.
+    this.chans = cmd.channels.map((channel, k) => ({ channel, next: 1, final: 0, inflight: undefined, sentAt: 0, dueAt: now + (k * this.period) / cmd.channels.length }));
+    this.connect();
+    this.timer = setInterval(() => this.tick(), 5);
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    const port = this.cmd.ports[this.portIdx % this.cmd.ports.length]!;
+    this.ws = new RawWs(this.cmd.host, port, wsPath('livehub'), undefined, {
+      open: (ws) => ws.send('{"id":1,"connect":{}}'),
+      frame: (ws, buf, s, e) => this.onText(ws, buf.toString('utf8', s, e)),
+      close: () => this.onClose(),
+      fail: () => this.onClose(),
+    });
+  }
+
+  private onText(ws: RawWs, text: string): void {
+    for (const line of text.split('\n')) {
+      if (line === '{}') {
+        ws.send('{}');
+        continue;
+      }
+      let msg: FoMessage;
+      try {
+        msg = JSON.parse(line) as FoMessage;
+      } catch {
+        continue;
+      }
+      if (msg.id === 1) {
+        if (msg.error !== undefined) ws.destroy();
+        else this.connected = true;
+        continue;
+      }
+      const ch = msg.id === undefined ? undefined : this.byId.get(msg.id);
+      if (ch === undefined) continue;
+      this.byId.delete(msg.id!);
+      if (msg.error !== undefined) {
+        this.failed(ch, String(msg.error.code ?? 'error'));
+        continue;
+      }
+      const now = performance.now();
+      this.acked++;
+      ch.final = ch.next;
+      ch.next++;
+      ch.inflight = undefined;
+      ch.dueAt = Math.max(ch.dueAt + this.period, now - this.period);
+      if (this.outageStart !== undefined) {
+        this.outagesMs.push(Math.round(now - this.outageStart));
+        this.outageStart = undefined;
+      }
+    }
+  }
+
+  /** The number was not acknowledged: publish the same number again shortly (never skip one). */
+  private failed(ch: PubChannel, why: string): void {
+    const now = performance.now();
+    this.errors++;
+    bump(this.errorCodes, why);
+    ch.inflight = undefined;
+    ch.dueAt = now + 100;
+    this.outageStart ??= now;
+  }
+
+  private tick(): void {
+    if (!this.connected || this.stopped || this.ws === undefined) return;
+    const now = performance.now();
+    const out: string[] = [];
+    for (const ch of this.chans) {
+      if (ch.inflight !== undefined) {
+        if (now - ch.sentAt > 5000) {
+          this.byId.delete(ch.inflight);
+          this.failed(ch, 'timeout');
+        }
+        continue;
+      }
+      if (this.draining || now < ch.dueAt) continue;
+      const id = this.nextId++;
+      ch.inflight = id;
+      ch.sentAt = now;
+      this.byId.set(id, ch);
+      out.push(`{"id":${id},"publish":{"channel":${JSON.stringify(ch.channel)},"data":{"s":${ch.next}}}}`);
+    }
+    if (out.length > 0) this.ws.send(out.join('\n'));
+  }
+
+  private onClose(): void {
+    this.connected = false;
+    if (this.stopped) return;
+    for (const ch of this.chans) {
+      if (ch.inflight === undefined) continue;
+      this.byId.delete(ch.inflight);
+      this.failed(ch, 'closed');
+    }
+    this.reconnects++;
+    this.portIdx++;
+    setTimeout(() => this.connect(), 100);
+  }
+
+  async stop(): Promise<SeqPublishResult> {
+    // Let the numbers in flight be answered so `finals` are exact (bounded: 5 s).
+    const until = performance.now() + 5000;
+    this.draining = true;
+    while (this.chans.some((ch) => ch.inflight !== undefined) && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.ws?.close();
+    return {
+      finals: Object.fromEntries(this.chans.map((ch) => [ch.channel, ch.final])),
+      acked: this.acked,
+      errors: this.errors,
+      errorCodes: this.errorCodes,
+      reconnects: this.reconnects,
+      outagesMs: this.outageStart === undefined ? this.outagesMs : [...this.outagesMs, Math.round(performance.now() - this.outageStart)],
+      durationMs: Math.round(performance.now() - this.started),
+    };
+  }
+}
+
+let seqPublisher: SeqPublisher | undefined;
+
+function seqPublishStart(cmd: SeqPublishStartCommand): void {
+  if (seqPublisher !== undefined) throw new Error('sequence publisher already running');
+  seqPublisher = new SeqPublisher(cmd);
+}
+
+async function seqPublishStop(): Promise<SeqPublishResult> {
+  const p = seqPublisher;
+  if (p === undefined) throw new Error('no sequence publisher running');
+  seqPublisher = undefined;
+  return p.stop();
+}
+
 // ---- IPC -----------------------------------------------------------------------------------------
 
 function snapshot(drain: boolean): ChildStats {
@@ -462,11 +1101,27 @@ process.on('message', (raw: { id: number; command: Command }) => {
       reply(null);
       break;
     case 'closeAll':
+      stopping = true; // resilient connections must not reconnect now
       for (const ws of conns) ws.destroy();
       conns.length = 0;
       reply(null);
       break;
+    case 'seqPublishStart':
+      try {
+        seqPublishStart(command);
+        reply(null);
+      } catch (err) {
+        fail(err);
+      }
+      break;
+    case 'seqPublishStop':
+      seqPublishStop().then(reply, fail);
+      break;
+    case 'failoverReport':
+      reply(failoverReport(command.finals));
+      break;
     case 'exit':
+      stopping = true;
       reply(null);
       setTimeout(() => process.exit(0), 10);
       break;

@@ -4,7 +4,7 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildStats, OpenCommand, PublishCommand } from './loadgen-child.js';
+import type { ChildStats, FailoverReport, OpenCommand, PublishCommand, SeqPublishResult, SeqPublishStartCommand } from './loadgen-child.js';
 import { cpuSeconds, pin } from './proc.js';
 
 const CHILD = fileURLToPath(new URL('./loadgen-child.js', import.meta.url));
@@ -114,6 +114,38 @@ export class LoadGen {
   /** Runs the publisher in the first child. */
   publish(cmd: Omit<PublishCommand, 'cmd'>): Promise<{ sent: number; acked: number; errors: number; firstError?: string; durationMs: number }> {
     return this.children[0]!.call({ ...cmd, cmd: 'publish' });
+  }
+
+  /** Starts the sequence publisher (failover scenario) in the first child; it runs until seqPublishStop. */
+  async seqPublishStart(cmd: Omit<SeqPublishStartCommand, 'cmd'>): Promise<void> {
+    await this.children[0]!.call({ ...cmd, cmd: 'seqPublishStart' });
+  }
+
+  /** Stops the sequence publisher once its in-flight numbers are answered. */
+  seqPublishStop(): Promise<SeqPublishResult> {
+    return this.children[0]!.call({ cmd: 'seqPublishStop' });
+  }
+
+  /** What the resilient (failover) connections saw, judged against the publisher's final numbers, summed over children. */
+  async failoverReport(finals: Record<string, number>): Promise<FailoverReport> {
+    const all = await Promise.all(this.children.map((c) => c.call<FailoverReport>({ cmd: 'failoverReport', finals })));
+    const sum = (m: Record<string, number>, add: Record<string, number>): void => {
+      for (const [k, v] of Object.entries(add)) m[k] = (m[k] ?? 0) + v;
+    };
+    const t = all[0]!;
+    for (const r of all.slice(1)) {
+      for (const k of ['clients', 'ready', 'complete', 'signalled', 'silent', 'caughtUp', 'deliveries', 'duplicates', 'gapsSignalled', 'gapsSilent', 'missedSignalled', 'missedSilent', 'tailsSignalled', 'tailsSilent'] as const) t[k] += r[k];
+      for (const kind of ['recoverable', 'plain'] as const) {
+        for (const k of ['clients', 'complete', 'signalled', 'silent'] as const) t.byKind[kind][k] += r.byKind[kind][k];
+      }
+      sum(t.signals.closes, r.signals.closes);
+      sum(t.signals.unsubscribes, r.signals.unsubscribes);
+      sum(t.signals.subscribeErrors, r.signals.subscribeErrors);
+      for (const k of ['disconnectPushes', 'recoveredTrue', 'recoveredFalse', 'resubscribes', 'reconnects', 'connectFailures'] as const) t.signals[k] += r.signals[k];
+      t.silentExamples.push(...r.silentExamples);
+      t.subscribeErrorExamples.push(...r.subscribeErrorExamples);
+    }
+    return t;
   }
 
   async closeAll(): Promise<void> {

@@ -164,10 +164,24 @@ export async function startSocketIo(options: { cpus?: string; pingMs?: number; r
 export interface RedisHandle {
   readonly port: number;
   readonly url: string;
+  /** The current redis-server process (a new one after restart()). */
   readonly pid: number;
   command(...args: string[]): Promise<unknown>;
   cpuSeconds(): number;
   stop(): Promise<void>;
+  /**
+   * Stops redis-server (SIGTERM, or SIGKILL with `kill`), keeps the port closed for `downMs`, then
+   * starts a fresh process on the SAME port (no persistence: empty data, fresh INFO stats) and waits
+   * until it answers PING. Times are performance.now() values of this process.
+   */
+  restart(options?: { downMs?: number; kill?: boolean }): Promise<RedisRestart>;
+}
+
+export interface RedisRestart {
+  /** The old process was gone (port closed). */
+  readonly stoppedAt: number;
+  /** The new process answered its first PING: Redis accepts connections again. */
+  readonly acceptingAt: number;
 }
 
 /** One RESP command over a throwaway connection (INFO, PUBSUB NUMSUB, CONFIG …). */
@@ -229,18 +243,40 @@ export async function startRedis(options: { cpus?: string } = {}): Promise<Redis
   if (!existsSync('/usr/bin/redis-server')) throw new Error('redis-server not installed (apt-get install redis-server)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'livehub-bench-redis-'));
-  const proc = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxclients', '1000']);
-  if (options.cpus !== undefined) pin(proc.pid, options.cpus);
-  await waitUntil(async () => (await redisCommand(port, ['PING'], 500)) === 'PONG', `redis on ${port}`, 10_000, 50);
+  const spawnRedis = (): Spawned => {
+    const p = spawnTracked('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxclients', '1000']);
+    if (options.cpus !== undefined) pin(p.pid, options.cpus);
+    return p;
+  };
+  // Polled every 10 ms so a restart's "accepting again" moment is known to ~10 ms.
+  const waitPing = (stepMs: number): Promise<void> => waitUntil(async () => (await redisCommand(port, ['PING'], 500)) === 'PONG', `redis on ${port}`, 10_000, stepMs);
+  let proc = spawnRedis();
+  await waitPing(50);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    pid: proc.pid,
+    get pid() {
+      return proc.pid;
+    },
     command: (...args) => redisCommand(port, args),
     cpuSeconds: () => cpuSeconds(proc.pid),
     async stop() {
       await proc.stop(3000);
       rmSync(dir, { recursive: true, force: true });
+    },
+    async restart(restartOptions = {}) {
+      if (restartOptions.kill === true) {
+        proc.child.kill('SIGKILL');
+        await proc.exited;
+      } else {
+        await proc.stop(3000);
+      }
+      const stoppedAt = performance.now();
+      const downMs = restartOptions.downMs ?? 0;
+      if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+      proc = spawnRedis();
+      await waitPing(10);
+      return { stoppedAt, acceptingAt: performance.now() };
     },
   };
 }

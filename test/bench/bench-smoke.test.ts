@@ -52,7 +52,7 @@ function checkCommon(r: Json, scenario: string): void {
 
 // One scenario at a time: side by side they compete for the 2 cores with each other and with the
 // other test files, and a starved quick run proves nothing about the bench.
-const groups = [['fanout', 'ingest', 'memory', 'redis', 'latency', 'slow', 'connections']];
+const groups = [['fanout', 'ingest', 'memory', 'redis', 'latency', 'slow', 'connections', 'failover']];
 const results = new Map<string, Promise<Json>>();
 for (const group of groups) {
   let chain: Promise<unknown> = Promise.resolve();
@@ -143,6 +143,26 @@ test('slow --quick: all-healthy and 1 % stalled runs', async () => {
   assert.equal(r['runs'][1]['stalled'], Math.floor(r['params']['subscribers'] / r['params']['stalledEvery']));
   for (const x of r['runs'] as Json[]) assert.ok(x['phase']['deliveries'] > 0 && finite(x['deliveriesPerHealthySubscriberPerSec']));
   assert.ok(finite(r['healthyRatio']));
+});
+
+test('failover --quick: Redis restart resubscribes every channel; every client is judged after a Redis restart and a node kill', async () => {
+  const r = await result('failover');
+  checkCommon(r, 'failover');
+  const rs = r['resubscribe'];
+  assert.equal(rs['channels'], r['params']['resubscribeChannels']);
+  assert.ok(finite(rs['restoreMs']) && rs['restoreMs'] >= 0, `restore time ${rs['restoreMs']}`);
+  assert.ok(rs['subscribeCommandsAtRestore'] > 0, 'SUBSCRIBE commands counted on the new Redis');
+  assert.equal(rs['subscribeCommandsBound'], Math.ceil(rs['channels'] / 512) + 1);
+  assert.equal(rs['clientsReadyAfter'], rs['clients'], 'every client resubscribed');
+  assert.equal(rs['redisSubscriptionsAfter'], rs['channels'] + 3, 'the node holds every channel again');
+  const h = r['honesty'];
+  assert.deepEqual(h['events'].map((e: Json) => e['event']), ['redis restart', 'node B killed']);
+  const rep = h['report'];
+  assert.equal(rep['clients'], 2 * h['clientsPerNode']);
+  assert.equal(rep['complete'] + rep['signalled'] + rep['silent'], rep['clients'], 'every client classified');
+  assert.ok(h['publisher']['acked'] > 0 && rep['deliveries'] > 0);
+  assert.ok(finite(h['honestRatio']));
+  assert.ok(r['goals'].some((g: Json) => g['id'] === 'G8c'));
 });
 
 test('ingest --quick: every variant measured against JSON.parse', async () => {

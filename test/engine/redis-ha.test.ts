@@ -295,6 +295,32 @@ describe('two nodes on one Redis', () => {
     assert.ok(ttl > 604_000 && ttl <= 604_800, `7-day TTL (${ttl})`);
   });
 
+  test('frame pushes of one turn share one script call and behave exactly as one by one', async () => {
+    const p = prefix();
+    const eventsB = new Events();
+    const a = node({ port: shared.port, prefix: p });
+    const b = node({ port: shared.port, prefix: p });
+    await a.start(new Events(), () => ZERO);
+    await b.start(eventsB, () => ZERO);
+    const cpu = '1/stream/telegraf/cpu';
+    const mem = '1/stream/telegraf/mem';
+    await b.broker.subscribe([cpu, mem]);
+    const s1 = '{"schema":{"fields":[{"name":"time"}]}}';
+    const s2 = '{"schema":{"fields":[{"name":"time"},{"name":"v"}]}}';
+    const push = (ch: string, schema: string, n: number) => a.frames.push(ch, { schema, frame: `{"f":${n}}`, data: `{"d":${n}}` });
+    const stats0 = { ...a.frames.batcher.stats };
+    // All in one synchronous run: the first push of each channel is full (new to this node), the same
+    // schema again is data only, a new schema is full, and the next one is data only again.
+    const results = await Promise.all([push(cpu, s1, 1), push(mem, s1, 1), push(cpu, s1, 2), push(cpu, s2, 3), push(mem, s1, 2), push(cpu, s2, 4)]);
+    assert.deepEqual(results.map((r) => r.changed), [true, true, false, true, false, false]);
+    assert.equal(a.frames.batcher.stats.commands - stats0.commands, 1, 'one FRAME_PUSH call for the turn');
+    await waitFor(() => eventsB.publications.length === 6, 'six frame publications on B', 3000);
+    assert.deepEqual(eventsB.on(cpu).map((x) => x.data), ['{"f":1}', '{"d":2}', '{"f":3}', '{"d":4}']);
+    assert.deepEqual(eventsB.on(mem).map((x) => x.data), ['{"f":1}', '{"d":2}']);
+    assert.deepEqual(await b.frames.get(cpu), { schema: s2, frame: '{"f":4}' });
+    assert.deepEqual(await b.frames.get(mem), { schema: s1, frame: '{"f":2}' });
+  });
+
   test('undecodable traffic is dropped and counted; on P.control it is blamed on a shared prefix', async () => {
     const p = prefix();
     const lines: string[] = [];

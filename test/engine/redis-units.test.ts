@@ -12,6 +12,7 @@ import {
   decodeBatch,
   encodeBatch,
   isBatch,
+  joinParts,
   decodeControl,
   decodeDataMessage,
   decodePublication,
@@ -242,17 +243,22 @@ describe('batch envelope (several messages of one channel in one PUBLISH)', () =
     assert.equal(decodeBatch('{"v":1,"t":"b","n":[3'), undefined);
   });
 
-  test('pack: one message stays plain; batches are capped by count and size', () => {
+  test('pack: one message stays plain; batches are capped by count and size; parts join as the envelope', () => {
     const text = (m: string | Buffer): string => (typeof m === 'string' ? m : m.toString('utf8'));
-    assert.deepEqual(pack(['a']), ['a']);
-    const many = Array.from({ length: MAX_MESSAGES_PER_BATCH * 2 + 1 }, (_, i) => msg(i));
-    const packed = pack(many).map(text);
+    const join = { head: encodeJoin({ user: 'u', client: 'j' }), body: undefined };
+    assert.deepEqual(pack([join]), [join.head]);
+    const data = (i: number): string => JSON.stringify({ i, s: 'é😀]}' });
+    const parts = Array.from({ length: MAX_MESSAGES_PER_BATCH * 2 + 1 }, (_, i) => ({ head: publicationHead({ user: 'u', client: `c${i}` }), body: data(i) }));
+    const many = Array.from({ length: parts.length }, (_, i) => msg(i));
+    assert.deepEqual(parts.map(joinParts), many, 'head + body are exactly encodePublication');
+    const packed = pack(parts).map(text);
     assert.equal(packed.length, 3);
     assert.equal(packed[0], encodeBatch(many.slice(0, MAX_MESSAGES_PER_BATCH)), 'the bytes are the UTF-8 of encodeBatch');
     assert.equal(decodeBatch(packed[0]!)!.length, MAX_MESSAGES_PER_BATCH);
     assert.equal(packed[2], many[many.length - 1], 'a lone remainder goes unwrapped');
     assert.deepEqual(packed.flatMap((m) => (isBatch(m) ? decodeBatch(m)! : [m])), many);
-    const big = 'x'.repeat(MAX_CHARS_PER_BATCH / 2 + 1);
-    assert.deepEqual(pack([big, big, 'y']).map(text), [big, encodeBatch([big, 'y'])]);
+    assert.equal(text(pack([join, parts[0]!])[0]!), encodeBatch([join.head, many[0]!]), 'joins and publications mix');
+    const big = { head: 'x'.repeat(MAX_CHARS_PER_BATCH / 2 + 1), body: undefined };
+    assert.deepEqual(pack([big, big, join]).map(text), [big.head, encodeBatch([big.head, join.head])]);
   });
 });

@@ -13,7 +13,7 @@ import type {
   PublishOptions,
   StreamPosition,
 } from '../engine.js';
-import { decodeBatch, decodeDataMessage, encodeJoin, isBatch, encodeLeave, publicationHead, publicationTail } from './envelope.js';
+import { decodeBatch, decodeDataMessage, encodeJoin, isBatch, type EnvelopeParts, encodeLeave, publicationHead, publicationTail } from './envelope.js';
 import { toEngineError } from './errors.js';
 import type { RedisHistory } from './history.js';
 import type { RedisKeys } from './keys.js';
@@ -39,11 +39,10 @@ export class RedisBroker implements Broker {
   publish(channel: string, data: string, info: ClientInfo | undefined, options: PublishOptions): Promise<StreamPosition | undefined> {
     // Encoded once here; Redis fans the same bytes out to every subscribed node.
     const head = publicationHead(info);
-    const tail = publicationTail(data);
-    if (options.history !== undefined) return this.publishWithHistory(channel, head, tail, options.history);
+    if (options.history !== undefined) return this.publishWithHistory(channel, head, publicationTail(data), options.history);
     // Not async: the hot path hands back the batch segment's shared promise (already an engine
     // error on failure) instead of wrapping it in one more promise per publication.
-    return this.enqueue(channel, head + tail, 'publish');
+    return this.enqueue(channel, { head, body: data }, 'publish');
   }
 
   private async publishWithHistory(channel: string, head: string, tail: string, history: HistorySettings): Promise<StreamPosition> {
@@ -55,16 +54,16 @@ export class RedisBroker implements Broker {
   }
 
   async publishJoin(channel: string, info: ClientInfo): Promise<void> {
-    await this.enqueue(channel, encodeJoin(info), 'join');
+    await this.enqueue(channel, { head: encodeJoin(info), body: undefined }, 'join');
   }
 
   async publishLeave(channel: string, info: ClientInfo): Promise<void> {
-    await this.enqueue(channel, encodeLeave(info), 'leave');
+    await this.enqueue(channel, { head: encodeLeave(info), body: undefined }, 'leave');
   }
 
-  private enqueue(channel: string, payload: string, what: string): Promise<undefined> {
+  private enqueue(channel: string, message: EnvelopeParts, what: string): Promise<undefined> {
     try {
-      return this.batcher.publish(this.shards.commandClient(channel), this.keys.client(channel), payload);
+      return this.batcher.publish(this.shards.commandClient(channel), this.keys.client(channel), message);
     } catch (err) {
       return Promise.reject(toEngineError(err, what));
     }

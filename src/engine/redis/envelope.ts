@@ -93,12 +93,31 @@ export function decodeInfo(value: unknown): ClientInfo | undefined {
 const BATCH_MARK = `${MARK}b","n":[`;
 
 /**
+ * A data message in two parts, `head` and `body`, meaning head + `,"d":` + body + `}` (a publication:
+ * publicationHead and the raw data) or, with body undefined, just head (a join or leave). The
+ * batcher writes the parts straight into its Buffer: concatenating them first would allocate, and
+ * flatten, one more copy of every publication.
+ */
+export interface EnvelopeParts {
+  readonly head: string;
+  readonly body: string | undefined;
+}
+
+export function partsLength(m: EnvelopeParts): number {
+  return m.body === undefined ? m.head.length : m.head.length + DATA_FIELD.length + m.body.length + 1;
+}
+
+export function joinParts(m: EnvelopeParts): string {
+  return m.body === undefined ? m.head : m.head + DATA_FIELD + m.body + '}';
+}
+
+/**
  * `{"v":1,"t":"b","n":[len,…]}` followed by the messages themselves: the publisher packs what one
  * loop turn published to a channel into one PUBLISH, so Redis parses, matches and writes once per
  * turn instead of once per message. Lengths are UTF-16 code units (both ends are JavaScript).
  */
 export function encodeBatch(messages: readonly string[]): string {
-  return `${batchHeader(messages)}${messages.join('')}`;
+  return `${batchHeader(messages.map((m) => m.length))}${messages.join('')}`;
 }
 
 /**
@@ -106,20 +125,24 @@ export function encodeBatch(messages: readonly string[]): string {
  * a large V8 object that ioredis then concatenates into another and encodes again (GC and copies
  * dominated the publish profile); a Buffer lives outside the V8 heap and is written as it is.
  */
-export function encodeBatchBuffer(messages: readonly string[]): Buffer {
-  const header = batchHeader(messages);
+export function encodeBatchBuffer(messages: readonly EnvelopeParts[]): Buffer {
+  const header = batchHeader(messages.map(partsLength));
   let size = header.length;
-  for (const m of messages) size += Buffer.byteLength(m);
+  for (const m of messages) size += Buffer.byteLength(m.head) + (m.body === undefined ? 0 : DATA_FIELD.length + Buffer.byteLength(m.body) + 1);
   const out = Buffer.allocUnsafe(size);
   let at = out.write(header, 0, 'latin1');
-  for (const m of messages) at += out.write(m, at, 'utf8');
+  for (const m of messages) {
+    at += out.write(m.head, at, 'utf8');
+    if (m.body === undefined) continue;
+    at += out.write(DATA_FIELD, at, 'latin1');
+    at += out.write(m.body, at, 'utf8');
+    out[at++] = 0x7d; // }
+  }
   return out;
 }
 
-function batchHeader(messages: readonly string[]): string {
-  let lengths = '';
-  for (let i = 0; i < messages.length; i++) lengths += i === 0 ? String(messages[i]!.length) : `,${messages[i]!.length}`;
-  return `${BATCH_MARK}${lengths}]}`;
+function batchHeader(lengths: readonly number[]): string {
+  return `${BATCH_MARK}${lengths.join(',')}]}`;
 }
 
 export function isBatch(payload: string): boolean {

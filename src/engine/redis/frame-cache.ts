@@ -1,12 +1,13 @@
 // The managed-stream frame cache in Redis (grafana-live.md §6.6–6.7): HASH `P.managed_stream.<ch>`
-// with `schema` and `frame`, 7-day sliding TTL. push() is one Lua script (compare, store, publish),
-// forced to "schema changed" for each channel's first push after this node (re)connected.
+// with `schema` and `frame`, 7-day sliding TTL. push() is one step of a Lua script (compare, store,
+// publish; a turn's pushes share one call: frame-push-batcher.ts), forced to "schema changed" for
+// each channel's first push after this node (re)connected.
 
 import type { CachedFrame, FrameCache, FramePush } from '../engine.js';
 import { publicationHead } from './envelope.js';
 import { toEngineError } from './errors.js';
+import { FramePushBatcher } from './frame-push-batcher.js';
 import type { RedisKeys } from './keys.js';
-import { FRAME_PUSH } from './lua.js';
 import type { ShardSet } from './shard.js';
 
 /** Grafana's frame-cache TTL: 7 days, refreshed on every push. */
@@ -18,13 +19,15 @@ export class RedisFrameCache implements FrameCache {
   /** channel → connection generation of its shard at the last successful push. */
   private readonly known = new Map<string, number>();
   private readonly generations: number[];
+  readonly batcher: FramePushBatcher;
 
   constructor(
     private readonly shards: ShardSet,
     private readonly keys: RedisKeys,
-    private readonly ttlSeconds: number = FRAME_TTL_SECONDS,
+    ttlSeconds: number = FRAME_TTL_SECONDS,
   ) {
     this.generations = shards.all.map(() => 0);
+    this.batcher = new FramePushBatcher(ttlSeconds);
   }
 
   /**
@@ -39,19 +42,28 @@ export class RedisFrameCache implements FrameCache {
     const shard = this.shards.of(fullChannel);
     const generation = this.generations[shard.index]!;
     const force = this.known.get(fullChannel) !== generation;
-    let reply: unknown;
+    // Marked when queued, not when answered: the pushes of one turn run in order in one script call,
+    // so only the first of them needs to force the full frame. A failed push un-marks the channel.
+    if (force) {
+      if (this.known.size >= MAX_KNOWN) this.known.clear();
+      this.known.set(fullChannel, generation);
+    }
+    let changed: boolean;
     try {
-      reply = await FRAME_PUSH.run(
-        this.shards.commandClient(fullChannel),
-        [this.keys.managedStream(fullChannel)],
-        [frame.schema, frame.frame, frame.data, publicationHead(undefined), this.ttlSeconds, this.keys.client(fullChannel), force ? '1' : '0'],
-      );
+      changed = await this.batcher.push(this.shards.commandClient(fullChannel), {
+        key: this.keys.managedStream(fullChannel),
+        schema: frame.schema,
+        frame: frame.frame,
+        data: frame.data,
+        head: publicationHead(undefined),
+        redisChannel: this.keys.client(fullChannel),
+        force,
+      });
     } catch (err) {
+      if (this.known.get(fullChannel) === generation) this.known.delete(fullChannel);
       throw toEngineError(err, 'frame push');
     }
-    if (this.known.size >= MAX_KNOWN && !this.known.has(fullChannel)) this.known.clear();
-    this.known.set(fullChannel, generation);
-    return { changed: reply === 1 };
+    return { changed };
   }
 
   async get(fullChannel: string): Promise<CachedFrame | undefined> {

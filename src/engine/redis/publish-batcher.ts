@@ -11,7 +11,7 @@
 // the order they were written.
 
 import type { Redis } from 'ioredis';
-import { encodeBatchBuffer } from './envelope.js';
+import { encodeBatchBuffer, joinParts, partsLength, type EnvelopeParts } from './envelope.js';
 import { toEngineError } from './errors.js';
 import { PUBLISH_MANY } from './lua.js';
 
@@ -24,7 +24,7 @@ export const SEGMENT_PUBLICATIONS = 256;
 interface Segment {
   readonly client: Redis;
   /** Redis channel → its messages in call order (a Map keeps first-publish order of channels). */
-  readonly channels: Map<string, string[]>;
+  readonly channels: Map<string, EnvelopeParts[]>;
   count: number;
   readonly done: Promise<undefined>;
   resolve(): void;
@@ -38,8 +38,11 @@ export class PublishBatcher {
   /** Redis commands sent, Redis messages and publications carried (tests, benchmark). */
   readonly stats = { commands: 0, messages: 0, publications: 0 };
 
-  /** Queues `payload` for `redisChannel`; resolves when Redis accepted its segment's command. */
-  publish(client: Redis, redisChannel: string, payload: string): Promise<undefined> {
+  /**
+   * Queues a message for `redisChannel`; resolves when Redis accepted its segment's command. The
+   * message is kept in its parts (envelope.ts): they are written straight into the batch Buffer.
+   */
+  publish(client: Redis, redisChannel: string, message: EnvelopeParts): Promise<undefined> {
     let segment = this.filling.get(client);
     if (segment === undefined || segment.count >= SEGMENT_PUBLICATIONS) {
       // setImmediate, not a microtask: callers resumed by the previous replies publish in their
@@ -51,8 +54,8 @@ export class PublishBatcher {
     }
     segment.count++;
     const list = segment.channels.get(redisChannel);
-    if (list === undefined) segment.channels.set(redisChannel, [payload]);
-    else list.push(payload);
+    if (list === undefined) segment.channels.set(redisChannel, [message]);
+    else list.push(message);
     return segment.done;
   }
 
@@ -82,7 +85,7 @@ function newSegment(client: Redis): Segment {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
   const done = new Promise<undefined>((res, rej) => {
-    resolve = () => res(undefined);
+    resolve = res as () => void;
     reject = rej;
   });
   // A segment whose callers all went away must not become an unhandled rejection.
@@ -90,14 +93,14 @@ function newSegment(client: Redis): Segment {
   return { client, channels: new Map(), count: 0, done, resolve, reject };
 }
 
-/** One channel's messages → Redis messages: a single one as it is, more as capped batches. */
-export function pack(messages: readonly string[]): Array<string | Buffer> {
-  if (messages.length === 1) return [messages[0]!];
+/** One channel's messages → Redis messages: a single one as a string, more as capped batches. */
+export function pack(messages: readonly EnvelopeParts[]): Array<string | Buffer> {
+  if (messages.length === 1) return [joinParts(messages[0]!)];
   const out: Array<string | Buffer> = [];
   let start = 0;
   let chars = 0;
   for (let i = 0; i < messages.length; i++) {
-    const size = messages[i]!.length;
+    const size = partsLength(messages[i]!);
     if (i > start && (i - start >= MAX_MESSAGES_PER_BATCH || chars + size > MAX_CHARS_PER_BATCH)) {
       out.push(packed(messages, start, i));
       start = i;
@@ -109,6 +112,6 @@ export function pack(messages: readonly string[]): Array<string | Buffer> {
   return out;
 }
 
-function packed(messages: readonly string[], from: number, to: number): string | Buffer {
-  return to - from === 1 ? messages[from]! : encodeBatchBuffer(messages.slice(from, to));
+function packed(messages: readonly EnvelopeParts[], from: number, to: number): string | Buffer {
+  return to - from === 1 ? joinParts(messages[from]!) : encodeBatchBuffer(messages.slice(from, to));
 }
