@@ -71,6 +71,13 @@ export interface NodeEvents {
 }
 
 const UNSUBSCRIBE_DELAY_MS = 100;
+/**
+ * After the engine feed was restored and subscribers were told to resubscribe (2500), their
+ * channels stay subscribed in the engine this long: thousands of clients come back over a second
+ * or two, and dropping each emptied channel after 100 ms would undo the batched resubscribe with
+ * one UNSUBSCRIBE and one SUBSCRIBE per channel (bench `failover`, G8).
+ */
+const RESUBSCRIBE_GRACE_MS = 10_000;
 
 export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHandler {
   readonly hub = new Hub();
@@ -81,6 +88,8 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   private readonly clients = new Set<NodeClient>();
   private readonly users = new Map<string, number>();
   private readonly pendingUnsubscribes = new Map<string, NodeJS.Timeout>();
+  /** Channel → time until which an emptied channel keeps its engine subscription (see above). */
+  private readonly resubscribeGrace = new Map<string, number>();
   private readonly badChannelLog = new RateLimitedLog(60_000);
   private closing = false;
 
@@ -125,7 +134,10 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
    */
   onResubscribed(channels: readonly string[]): void {
     let signalled = 0;
+    const now = Date.now();
+    for (const [channel, until] of this.resubscribeGrace) if (until <= now) this.resubscribeGrace.delete(channel);
     for (const channel of channels) {
+      this.resubscribeGrace.set(channel, now + RESUBSCRIBE_GRACE_MS);
       for (const subscription of this.hub.subscriptionsOf(channel)) {
         subscription.owner.dropSubscription(subscription, Unsubscribes.insufficientState.code, Unsubscribes.insufficientState.reason);
         signalled++;
@@ -294,13 +306,16 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     const full = subscription.fullChannel;
     subscription.handler.onLastLocalUnsubscribe?.(full);
     // Delay the engine unsubscribe a little so churn on a channel does not churn Redis.
+    const graceUntil = this.resubscribeGrace.get(full);
+    this.resubscribeGrace.delete(full);
+    const delay = graceUntil === undefined ? UNSUBSCRIBE_DELAY_MS : Math.max(UNSUBSCRIBE_DELAY_MS, graceUntil - Date.now());
     const timer = setTimeout(() => {
       this.pendingUnsubscribes.delete(full);
       if (this.hub.has(full)) return;
       this.engine.broker.unsubscribe([full]).catch((err: unknown) => {
         this.log.warn('engine unsubscribe failed', { channel: full, error: err });
       });
-    }, UNSUBSCRIBE_DELAY_MS);
+    }, delay);
     timer.unref();
     this.pendingUnsubscribes.set(full, timer);
   }
@@ -314,6 +329,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     this.keepalive.stop();
     for (const timer of this.pendingUnsubscribes.values()) clearTimeout(timer);
     this.pendingUnsubscribes.clear();
+    this.resubscribeGrace.clear();
     await this.engine.close();
   }
 }

@@ -2,7 +2,7 @@
 // hub + engine registration, presence and join/leave, and recovery of missed publications
 // (centrifuge-protocol.md §8.3): buffer live publications, read history, merge by offset, reply, flush.
 
-import { HISTORY_MAX_PAGE, UnrecoverablePositionError, type Publication, type StreamPosition } from '../engine/engine.js';
+import { EngineUnavailableError, HISTORY_MAX_PAGE, UnrecoverablePositionError, type Publication, type StreamPosition } from '../engine/engine.js';
 import { Disconnects, Errors, MAX_CHANNELS_PER_CONNECTION } from '../protocol/codes.js';
 import type { SubscribeRequest } from '../protocol/commands.js';
 import { encodePublication } from '../protocol/replies.js';
@@ -31,6 +31,9 @@ export async function handleSubscribe(session: ClientSession, id: number, reques
   try {
     result = await resolved.handler.onSubscribe(context);
   } catch (err) {
+    // A handler that reads the engine (the broadcast's last message) during a Redis outage: a
+    // temporary error the client retries, not a bug to log per subscription.
+    if (err instanceof EngineUnavailableError) return session.replyError(id, engineError(err));
     node.log.error('subscribe handler failed', { channel, error: err });
     return session.replyError(id, Errors.internal);
   }

@@ -16,6 +16,9 @@ class Events implements EngineEventHandler {
   readonly publications: Array<{ channel: string; publication: Publication }> = [];
   readonly joins: Array<{ channel: string; info: ClientInfo }> = [];
   readonly resubscribed: string[][] = [];
+  /** What `probe` said at each onResubscribed (e.g. whether commands work yet). */
+  readonly probedAtResubscribe: boolean[] = [];
+  probe: (() => boolean) | undefined;
   onPublication(channel: string, publication: Publication): void {
     this.publications.push({ channel, publication });
   }
@@ -25,6 +28,7 @@ class Events implements EngineEventHandler {
   onLeave(): void {}
   onResubscribed(channels: readonly string[]): void {
     this.resubscribed.push([...channels]);
+    if (this.probe !== undefined) this.probedAtResubscribe.push(this.probe());
   }
   on(channel: string): Publication[] {
     return this.publications.filter((p) => p.channel === channel).map((p) => p.publication);
@@ -394,6 +398,8 @@ describe('failure behaviour', () => {
     const b = node({ port: server.port, prefix: p });
     await a.start(eventsA, () => ZERO);
     await b.start(new Events(), () => ZERO);
+    // Clients told to resubscribe come back with commands at once: the command connection must work.
+    eventsA.probe = () => a.shardList[0]!.cmd.ready;
     const live = '1/grafana/broadcast/live';
     const channels = [live, ...Array.from({ length: 1100 }, (_, i) => `1/grafana/broadcast/r-${i}`)];
     await a.broker.subscribe(channels);
@@ -413,6 +419,7 @@ describe('failure behaviour', () => {
     await server.start();
     await waitFor(() => eventsA.resubscribed.length === 1 && a.health().healthy && b.health().healthy, 'resubscribe after the restart', 5000);
     assert.deepEqual([...eventsA.resubscribed[0]!].sort(), [...channels].sort(), 'the node is told every channel it had');
+    assert.deepEqual(eventsA.probedAtResubscribe, [true], 'told only once its command connection is usable');
     const redis = admin(server.port);
     // Fresh server: A's service channels (1) + 1101 channels in 3 batches; B's service channels (1).
     assert.equal(await commandCalls(redis, 'subscribe'), 5);

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { PublicationContext } from 'centrifuge';
 import { collect, connected, newClient, RecordingWebSocket, subscribed } from '../helpers/centrifuge.js';
 import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { RawClient } from '../helpers/raw-ws.js';
 
 describe('centrifuge-js against livehub', () => {
   let server: TestHub;
@@ -198,6 +199,38 @@ describe('centrifuge-js against livehub', () => {
     await waitFor(() => received.length === 2, 5000, 'publication after resubscribe');
     assert.deepEqual(received.map((p) => p.offset), [1, 2]);
     client.disconnect();
+  });
+
+  test('after 2500 the engine keeps the channel subscribed while subscribers come back (no UNSUBSCRIBE churn)', async () => {
+    const node = server.hub.node;
+    const unsubscribed: string[] = [];
+    const broker = node.engine.broker;
+    const original = broker.unsubscribe.bind(broker);
+    broker.unsubscribe = async (channels: readonly string[]) => {
+      unsubscribed.push(...channels);
+      await original(channels);
+    };
+    try {
+      const raw = await RawClient.open(server.wsUrl);
+      await raw.connect();
+      raw.send({ id: 2, subscribe: { channel: '1/grafana/broadcast/grace' } });
+      await raw.reply(2);
+      node.onResubscribed(['1/grafana/broadcast/grace']);
+      const push = await raw.next((f) => (f['push'] as { unsubscribe?: { code: number } } | undefined)?.unsubscribe?.code === 2500);
+      assert.equal((push['push'] as { channel: string }).channel, '1/grafana/broadcast/grace');
+      // A slow client: back well after the ordinary 100 ms unsubscribe delay.
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(unsubscribed.filter((c) => c.endsWith('/grace')).length, 0, 'still subscribed in the engine during the grace');
+      raw.send({ id: 3, subscribe: { channel: '1/grafana/broadcast/grace' } });
+      await raw.reply(3);
+      // Leaving normally afterwards unsubscribes after the ordinary delay again.
+      raw.send({ id: 4, unsubscribe: { channel: '1/grafana/broadcast/grace' } });
+      await raw.reply(4);
+      await waitFor(() => unsubscribed.includes('1/grafana/broadcast/grace'), 3000, 'ordinary unsubscribe');
+      raw.close();
+    } finally {
+      broker.unsubscribe = original;
+    }
   });
 
   test('both tenant forms reach the same channel; each client gets its own channel string', async () => {

@@ -43,6 +43,9 @@ export interface RedisEngineTimings {
   readonly frameTtlSeconds: number;
 }
 
+/** Longest a resubscribe signal waits for the command connection (tellResubscribed). */
+const RESUBSCRIBE_SIGNAL_WAIT_MS = 5000;
+
 export const DEFAULT_REDIS_TIMINGS: RedisEngineTimings = {
   commandTimeoutMs: 4000,
   connectTimeoutMs: 1000,
@@ -98,6 +101,8 @@ export class RedisEngine implements Engine {
   private handler: EngineEventHandler | undefined;
   private started = false;
   private closed = false;
+  /** Per shard: resubscribe signals waiting for the command connection (tellResubscribed). */
+  private readonly heldResubscribes = new Map<number, { channels: Set<string>; timer: NodeJS.Timeout; deliver: (channels: readonly string[]) => void }>();
   private everHealthy = false;
   private healthyNow = false;
   private downSince: number | undefined;
@@ -141,6 +146,7 @@ export class RedisEngine implements Engine {
     for (const shard of shards) {
       // Usable = connected to a master (a replica would swallow publications): see Connection.
       shard.cmd.onUsable(() => {
+        this.releaseResubscribes(shard.index);
         this.frames.invalidate(shard.index);
         void this.presence.refresh(shard);
         if (shard.index === 0) this.cluster.heartbeat();
@@ -165,11 +171,7 @@ export class RedisEngine implements Engine {
       resubscribed: (redisChannels) => {
         this.counters.resubscribes++;
         if (redisChannels.length === 0) return;
-        try {
-          this.handler?.onResubscribed?.(this.broker.channelsOf(redisChannels));
-        } catch (err) {
-          this.log.error('live engine: onResubscribed failed', { error: errorMessage(err) });
-        }
+        this.tellResubscribed(shard, this.broker.channelsOf(redisChannels));
       },
       stateChanged: (state) => {
         this.frames.invalidate(shard.index);
@@ -182,6 +184,43 @@ export class RedisEngine implements Engine {
       },
       log: (level, msg, fields) => this.log[level](msg, fields),
     };
+  }
+
+  /**
+   * Subscribers told to resubscribe come straight back with subscribe, history and store commands,
+   * which need the shard's command connection. It reconnects on its own back-off (plus the ROLE
+   * check), often after the PUB/SUB connection: hold the signal until it is usable (at most
+   * RESUBSCRIBE_SIGNAL_WAIT_MS), or every client's first retry fails with a temporary error.
+   * Signals that pile up meanwhile are merged, so a subscription is told once.
+   */
+  private tellResubscribed(shard: Pick<Shard, 'index' | 'cmd'>, channels: readonly string[]): void {
+    const waiting = this.heldResubscribes.get(shard.index);
+    if (waiting !== undefined) {
+      for (const c of channels) waiting.channels.add(c);
+      return;
+    }
+    const deliver = (list: readonly string[]): void => {
+      try {
+        this.handler?.onResubscribed?.(list);
+      } catch (err) {
+        this.log.error('live engine: onResubscribed failed', { error: errorMessage(err) });
+      }
+    };
+    if (shard.cmd.ready || this.closed) {
+      deliver(channels);
+      return;
+    }
+    const held = { channels: new Set(channels), timer: setTimeout(() => this.releaseResubscribes(shard.index), RESUBSCRIBE_SIGNAL_WAIT_MS), deliver };
+    held.timer.unref();
+    this.heldResubscribes.set(shard.index, held);
+  }
+
+  private releaseResubscribes(shardIndex: number): void {
+    const held = this.heldResubscribes.get(shardIndex);
+    if (held === undefined) return;
+    this.heldResubscribes.delete(shardIndex);
+    clearTimeout(held.timer);
+    held.deliver([...held.channels]);
   }
 
   /** Every PUB/SUB message of every shard passes here, synchronously (the handler is in-process). */
@@ -242,6 +281,8 @@ export class RedisEngine implements Engine {
     this.presence.stop();
     for (const watch of this.watches) watch.stop();
     for (const shard of this.shards.all) shard.subscriber.stop();
+    for (const held of this.heldResubscribes.values()) clearTimeout(held.timer);
+    this.heldResubscribes.clear();
     this.broker.handler = undefined;
     this.handler = undefined;
     for (const wake of this.healthWaiters) wake();
