@@ -1,6 +1,8 @@
 // A token bucket per connection: `rate` tokens per second refill a bucket of `burst` tokens, each
-// inbound command takes one. Two numbers and a timestamp per connection, a few float operations per
-// message — cheap enough to run on every frame. Time comes from a monotonic clock.
+// inbound command takes one. The state is ONE number — the time at which the bucket is full again
+// (a GCRA formulation of the same bucket) — so a session keeps it in a field of its own instead of a
+// bucket object and a clock closure (~150 bytes per idle connection, docs/performance.md "memory").
+// A few float operations per message; time comes from a monotonic clock.
 
 export interface RateLimit {
   /** Average commands per second; 0 disables the limit. */
@@ -9,43 +11,55 @@ export interface RateLimit {
   readonly burst: number;
 }
 
+/** Tokens in the bucket at `now`, given the time it is full again. */
+function tokensAt(limit: RateLimit, fullAt: number, now: number): number {
+  const missing = fullAt > now ? ((fullAt - now) * limit.ratePerSecond) / 1000 : 0;
+  return Math.max(0, limit.burst - missing);
+}
+
+/**
+ * Takes `n` tokens from a bucket whose state is `fullAt` (0 = full): the new state, or NaN (and
+ * nothing taken) when the bucket holds fewer than `n`.
+ */
+export function takeTokens(limit: RateLimit, fullAt: number, now: number, n = 1): number {
+  const tokens = tokensAt(limit, fullAt, now);
+  // The epsilon forgives float rounding for a client sending exactly at the rate.
+  if (tokens + 1e-6 < n) return Number.NaN;
+  const left = Math.max(0, tokens - n);
+  return now + ((limit.burst - left) * 1000) / limit.ratePerSecond;
+}
+
+/** True when the limit is on (rate > 0). */
+export function limited(limit: RateLimit | undefined): limit is RateLimit {
+  return limit !== undefined && limit.ratePerSecond > 0;
+}
+
+/** The same bucket as an object (tests, and callers that do not keep the state themselves). */
 export class TokenBucket {
-  private tokens: number;
-  private last: number;
-  private readonly perMs: number;
+  private fullAt = 0;
 
   constructor(
     readonly limit: RateLimit,
     private readonly now: () => number = () => performance.now(),
-  ) {
-    this.tokens = limit.burst;
-    this.last = now();
-    this.perMs = limit.ratePerSecond / 1000;
-  }
+  ) {}
 
   /** Takes `n` tokens; false (and nothing taken) when the bucket holds fewer. */
   take(n = 1): boolean {
-    const now = this.now();
-    const elapsed = now - this.last;
-    this.last = now;
-    if (elapsed > 0) this.tokens = Math.min(this.limit.burst, this.tokens + elapsed * this.perMs);
-    // The epsilon forgives float rounding for a client sending exactly at the rate.
-    if (this.tokens + 1e-6 < n) return false;
-    this.tokens = Math.max(0, this.tokens - n);
+    const next = takeTokens(this.limit, this.fullAt, this.now(), n);
+    if (Number.isNaN(next)) return false;
+    this.fullAt = next;
     return true;
   }
 
   /** Tokens available now (for tests and metrics). */
   get available(): number {
-    const elapsed = this.now() - this.last;
-    return Math.min(this.limit.burst, this.tokens + Math.max(0, elapsed) * this.perMs);
+    return tokensAt(this.limit, this.fullAt, this.now());
   }
 }
 
 /** A bucket for the limit, or undefined when the limit is disabled (rate 0). */
 export function tokenBucket(limit: RateLimit | undefined): TokenBucket | undefined {
-  if (limit === undefined || limit.ratePerSecond <= 0) return undefined;
-  return new TokenBucket(limit);
+  return limited(limit) ? new TokenBucket(limit) : undefined;
 }
 
 /** Commands in one inbound text message without decoding it: its `\n`-separated lines. */

@@ -46,6 +46,25 @@ export function flattenString(text: string): string {
   return text;
 }
 
+/**
+ * Channel strings as clients wrote them, shared: every client parses its own copy out of its
+ * subscribe command, so 10,000 subscribers of one channel would hold 10,000 equal strings (~40–60
+ * bytes each, kept for the connection's life). Bounded: when full it is simply cleared (sharing is an
+ * optimisation; a string that is no longer interned is still correct), so channels nobody uses any
+ * more cost at most this many entries.
+ */
+const internedChannels = new Map<string, string>();
+const MAX_INTERNED_CHANNELS = 4096;
+
+export function internChannel(channel: string): string {
+  const known = internedChannels.get(channel);
+  if (known !== undefined) return known;
+  if (internedChannels.size >= MAX_INTERNED_CHANNELS) internedChannels.clear();
+  const flat = flattenString(channel);
+  internedChannels.set(flat, flat);
+  return flat;
+}
+
 /** The 16 possible option sets, shared: no options object per subscription. */
 const sharedOptions = new Map<number, SubscriptionOptions>();
 
@@ -70,19 +89,20 @@ export class Subscription {
   lastOffset = 0;
   epoch = '';
   readonly options: SubscriptionOptions;
+  /** The channel exactly as the client wrote it (pushes must use this string); interned. */
+  readonly channel: string;
   private full: string;
 
   constructor(
     readonly owner: SubscriptionOwner,
-    /** The channel exactly as the client wrote it (pushes must use this string). */
-    readonly channel: string,
+    channel: string,
     fullChannel: string,
     readonly handler: ChannelHandler,
     options: SubscriptionOptions,
   ) {
+    this.channel = internChannel(channel);
     this.full = fullChannel;
     this.options = shareOptions(options);
-    flattenString(owner.clientId);
   }
 
   /** The canonical prefixed channel the engine and hub use. */

@@ -45,6 +45,8 @@ export function textFrame(payload: string): Buffer {
 export interface OutboundFrame {
   readonly text: string;
   readonly frame: Buffer;
+  /** `[frame]`, built once: the list ws's `sendFrame` takes, shared by every socket it goes to. */
+  readonly frameList: Buffer[];
   /** Size of the frame on the wire (header + payload), without building a batch's frame. */
   readonly wireBytes: number;
   readonly payloadBytes: number;
@@ -59,9 +61,17 @@ export interface OutboundFrame {
 abstract class Appendable {
   private nextMessage: OutboundMessage | undefined;
   private nextBatch: OutboundBatch | undefined;
+  private list: Buffer[] | undefined;
 
   protected abstract parts(): readonly OutboundMessage[];
   abstract readonly payloadBytes: number;
+  abstract readonly frame: Buffer;
+
+  get frameList(): Buffer[] {
+    // Not an array per socket per write: idle keepalive pings would allocate one for every socket.
+    this.list ??= [this.frame];
+    return this.list;
+  }
 
   append(next: OutboundMessage): OutboundBatch {
     if (this.nextMessage === next) return this.nextBatch!;

@@ -14,6 +14,15 @@ interface UpgradeRoute {
   readonly handler: UpgradeHandler;
 }
 
+/**
+ * Until an endpoint takes the socket over, a socket error just destroys it. One shared listener (it
+ * gets the socket as `this`), not a closure per connection; an endpoint that installs its own error
+ * handling (ws does) may remove it again with `socket.removeListener('error', destroyOnError)`.
+ */
+export function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 export class UpgradeRouter {
   private readonly routes: UpgradeRoute[] = [];
 
@@ -26,7 +35,7 @@ export class UpgradeRouter {
   }
 
   handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     let path: string;
     try {
       path = new URL(req.url ?? '/', 'http://localhost').pathname;

@@ -90,7 +90,7 @@ export class WsClientTransport implements ClientTransport {
 
   private writeNow(frame: OutboundFrame): void {
     if (this.ws.readyState !== 1) return;
-    if (this.sender !== undefined) this.sender.sendFrame([frame.frame]);
+    if (this.sender !== undefined) this.sender.sendFrame(frame.frameList);
     else this.ws.send(frame.text);
   }
 

@@ -6,6 +6,7 @@
 // for a full GC on every call.
 
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { sendJson } from '../respond.js';
 import type { RouteContext, RouteHandler } from '../router.js';
 
@@ -23,6 +24,8 @@ export interface MemorySnapshot {
   readonly vmRss: number;
   readonly rssAnon: number;
   readonly rssFile: number;
+  /** V8 heap spaces: committed (space_size) and used bytes, MiB-level detail for diagnosing slopes. */
+  readonly spaces?: Record<string, { readonly committed: number; readonly used: number }>;
 }
 
 export function benchHooksEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -72,6 +75,7 @@ export function memorySnapshot(): MemorySnapshot {
     vmRss: statusField(status, 'VmRSS'),
     rssAnon: statusField(status, 'RssAnon'),
     rssFile: statusField(status, 'RssFile'),
+    spaces: Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, { committed: x.space_size, used: x.space_used_size }])),
   };
 }
 
