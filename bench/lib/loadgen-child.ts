@@ -747,19 +747,26 @@ function foReply(ws: RawWs, c: Conn, fo: FoConn, msg: FoMessage): void {
   foCheckReady(c, fo);
 }
 
-function foText(ws: RawWs, c: Conn, fo: FoConn, text: string): void {
+/** The JSON messages of one protocol frame (newline-separated); a ping (`{}`) is answered at once. */
+function* frameMessages(ws: RawWs, text: string): Generator<FoMessage> {
   for (const line of text.split('\n')) {
     if (line === '') continue;
     if (line === '{}') {
       ws.send('{}');
       continue;
     }
-    let msg: FoMessage;
+    let msg: FoMessage | undefined;
     try {
       msg = JSON.parse(line) as FoMessage;
     } catch {
-      continue;
+      // not JSON: not ours to judge here
     }
+    if (msg !== undefined) yield msg;
+  }
+}
+
+function foText(ws: RawWs, c: Conn, fo: FoConn, text: string): void {
+  for (const msg of frameMessages(ws, text)) {
     if (typeof msg.id === 'number') {
       foReply(ws, c, fo, msg);
       continue;
@@ -949,17 +956,7 @@ class SeqPublisher {
   }
 
   private onText(ws: RawWs, text: string): void {
-    for (const line of text.split('\n')) {
-      if (line === '{}') {
-        ws.send('{}');
-        continue;
-      }
-      let msg: FoMessage;
-      try {
-        msg = JSON.parse(line) as FoMessage;
-      } catch {
-        continue;
-      }
+    for (const msg of frameMessages(ws, text)) {
       if (msg.id === 1) {
         if (msg.error !== undefined) ws.destroy();
         else this.connected = true;

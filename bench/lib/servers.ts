@@ -3,7 +3,7 @@
 // process is tracked by proc.ts and killed when the runner exits.
 
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -104,19 +104,11 @@ export interface LivehubOptions {
   readonly nodeArgs?: readonly string[];
 }
 
-/** True when dist/src/server.js installs the memory hook itself (the one-line change is in). */
-function cliHasHook(): boolean {
-  try {
-    return readFileSync(dist('dist/src/server.js'), 'utf8').includes('bench-memory');
-  } catch {
-    return false;
-  }
-}
-
 export async function startLivehub(options: LivehubOptions = {}): Promise<ServerHandle> {
   const port = await freePort();
   const data = mkdtempSync(join(tmpdir(), 'livehub-bench-'));
-  const entry = cliHasHook() ? dist('dist/src/cli.js') : dist('dist/bench/lib/livehub-entry.js');
+  // The CLI itself: src/server.ts installs the memory hook when LIVEHUB_BENCH_HOOKS=1.
+  const entry = dist('dist/src/cli.js');
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
     HOME: process.env['HOME'] ?? '/tmp',

@@ -85,6 +85,17 @@ async function commandCalls(client: Redis, command: string): Promise<number> {
 }
 
 const prefix = (): string => `ha${process.pid}-${unique++}.gf_live`;
+
+/** Two started nodes on the shared Redis under a fresh prefix; B records what it receives. */
+async function startedPair(): Promise<{ p: string; a: RedisEngine; b: RedisEngine; eventsB: Events }> {
+  const p = prefix();
+  const eventsB = new Events();
+  const a = node({ port: shared.port, prefix: p });
+  const b = node({ port: shared.port, prefix: p });
+  await a.start(new Events(), () => ZERO);
+  await b.start(eventsB, () => ZERO);
+  return { p, a, b, eventsB };
+}
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
@@ -275,12 +286,7 @@ describe('two nodes on one Redis', () => {
   });
 
   test('the frame cache is shared: push on A, read and receive on B', async () => {
-    const p = prefix();
-    const eventsB = new Events();
-    const a = node({ port: shared.port, prefix: p });
-    const b = node({ port: shared.port, prefix: p });
-    await a.start(new Events(), () => ZERO);
-    await b.start(eventsB, () => ZERO);
+    const { p, a, b, eventsB } = await startedPair();
     const ch = '1/stream/telegraf/cpu';
     await b.broker.subscribe([ch]);
     const schema = '{"schema":{"name":"cpu","fields":[{"name":"time"}]}}';
@@ -300,12 +306,7 @@ describe('two nodes on one Redis', () => {
   });
 
   test('frame pushes of one turn share one script call and behave exactly as one by one', async () => {
-    const p = prefix();
-    const eventsB = new Events();
-    const a = node({ port: shared.port, prefix: p });
-    const b = node({ port: shared.port, prefix: p });
-    await a.start(new Events(), () => ZERO);
-    await b.start(eventsB, () => ZERO);
+    const { a, b, eventsB } = await startedPair();
     const cpu = '1/stream/telegraf/cpu';
     const mem = '1/stream/telegraf/mem';
     await b.broker.subscribe([cpu, mem]);

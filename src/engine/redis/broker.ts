@@ -20,6 +20,9 @@ import type { RedisKeys } from './keys.js';
 import { PublishBatcher } from './publish-batcher.js';
 import type { Shard, ShardSet } from './shard.js';
 
+/** Channel → Redis channel name cache bound (cleared when full; a miss costs one concatenation). */
+const MAX_CACHED_KEYS = 10_000;
+
 export interface BrokerCounters {
   /** Messages on data channels that were not livehub v1 envelopes (dropped). */
   undecodable: number;
@@ -28,6 +31,7 @@ export interface BrokerCounters {
 export class RedisBroker implements Broker {
   handler: EngineEventHandler | undefined;
   readonly batcher = new PublishBatcher();
+  private readonly clientKeys = new Map<string, string>();
 
   constructor(
     private readonly shards: ShardSet,
@@ -63,7 +67,7 @@ export class RedisBroker implements Broker {
 
   private enqueue(channel: string, message: EnvelopeParts, what: string): Promise<undefined> {
     try {
-      return this.batcher.publish(this.shards.commandClient(channel), this.keys.client(channel), message);
+      return this.batcher.publish(this.shards.commandClient(channel), this.clientKey(channel), message);
     } catch (err) {
       return Promise.reject(toEngineError(err, what));
     }
@@ -120,6 +124,20 @@ export class RedisBroker implements Broker {
   channelsOf(redisChannels: readonly string[]): string[] {
     const n = this.keys.clientPrefix.length;
     return redisChannels.map((c) => c.slice(n));
+  }
+
+  /**
+   * `P.client.<channel>`, built once per channel: a fresh concatenation per publish is a cons string
+   * the batcher's Map must flatten and hash again (a measurable share of the publish profile).
+   */
+  private clientKey(channel: string): string {
+    let key = this.clientKeys.get(channel);
+    if (key === undefined) {
+      if (this.clientKeys.size >= MAX_CACHED_KEYS) this.clientKeys.clear();
+      key = this.keys.client(channel);
+      this.clientKeys.set(channel, key);
+    }
+    return key;
   }
 
   private redisGroups(channels: readonly string[]): Map<Shard, string[]> {

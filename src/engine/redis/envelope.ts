@@ -11,8 +11,10 @@ const DATA_FIELD = ',"d":';
 // ---- data channels (P.client.<channel>) --------------------------------------------------------
 
 /** `{"v":1,"t":"p"[,"i":{…}]` — the start of a publication; Lua may append `,"o":N,"e":"E"`. */
+const ANONYMOUS_HEAD = `${MARK}p"`;
+
 export function publicationHead(info: ClientInfo | undefined): string {
-  return info === undefined ? `${MARK}p"` : `${MARK}p","i":${encodeInfo(info)}`;
+  return info === undefined ? ANONYMOUS_HEAD : `${MARK}p","i":${encodeInfo(info)}`;
 }
 
 /** `,"d":<data>}` — the end of a publication. */
@@ -126,19 +128,15 @@ export function encodeBatch(messages: readonly string[]): string {
  * dominated the publish profile); a Buffer lives outside the V8 heap and is written as it is.
  */
 export function encodeBatchBuffer(messages: readonly EnvelopeParts[]): Buffer {
-  const header = batchHeader(messages.map(partsLength));
-  let size = header.length;
-  for (const m of messages) size += Buffer.byteLength(m.head) + (m.body === undefined ? 0 : DATA_FIELD.length + Buffer.byteLength(m.body) + 1);
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write(header, 0, 'latin1');
+  const lengths: number[] = [];
+  const pieces: string[] = [];
   for (const m of messages) {
-    at += out.write(m.head, at, 'utf8');
-    if (m.body === undefined) continue;
-    at += out.write(DATA_FIELD, at, 'latin1');
-    at += out.write(m.body, at, 'utf8');
-    out[at++] = 0x7d; // }
+    lengths.push(partsLength(m));
+    pieces.push(m.head);
+    if (m.body !== undefined) pieces.push(DATA_FIELD, m.body, '}');
   }
-  return out;
+  // One join and one native UTF-8 encode per batch (a segment is tens of KB, never a huge string).
+  return Buffer.from(batchHeader(lengths) + pieces.join(''), 'utf8');
 }
 
 function batchHeader(lengths: readonly number[]): string {
