@@ -7,11 +7,10 @@
 // baseline); RSS and heap are reported separately. Same steps, same client harness for livehub, the
 // bare `ws` server and Socket.IO.
 
-import { readFileSync } from 'node:fs';
 import type { MemorySnapshot } from '../src/http/routes/bench-memory.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
-import { sleep } from './lib/proc.js';
+import { kernelTcpBytes, sleep } from './lib/proc.js';
 import type { Protocol } from './lib/protocol.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import { startBareWs, startLivehub, startSocketIo, type ServerHandle } from './lib/servers.js';
@@ -52,15 +51,6 @@ export interface MemoryResult {
   readonly peers: MemoryPeerResult[];
   readonly ratios: { rssVsBareWs: number; heapVsBareWs: number; rssVsSocketIo: number; heapVsSocketIo: number };
   readonly goals: Goal[];
-}
-
-function kernelTcpBytes(): number {
-  try {
-    const m = /^TCP:.* mem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
-    return m === null ? Number.NaN : Number(m[1]) * 4096;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /**

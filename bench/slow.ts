@@ -6,11 +6,10 @@
 // holds up to ~4 MB more per stalled socket on loopback, reported from /proc/net/sockstat), and
 // when the stalled clients were closed with 3008 (livehub_slow_client_closes_total).
 
-import { readFileSync } from 'node:fs';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { runPhase, type PhaseResult } from './lib/phase.js';
-import { sleep } from './lib/proc.js';
+import { kernelTcpBytes, sleep } from './lib/proc.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import { httpGet, pushToken, startLivehub } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
@@ -40,15 +39,6 @@ export interface SlowResult {
   readonly rssGrowthBytes: number;
   readonly rssBoundBytes: number;
   readonly goals: Goal[];
-}
-
-function kernelTcpBytes(): number {
-  try {
-    const m = /^TCP:.* mem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
-    return m === null ? Number.NaN : Number(m[1]) * 4096;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function slowCloses(port: number): Promise<number> {

@@ -139,3 +139,13 @@ export async function waitUntil(check: () => Promise<boolean> | boolean, what: s
     await sleep(stepMs);
   }
 }
+
+/** Kernel TCP memory of the whole host in bytes (/proc/net/sockstat `TCP: … mem` pages × 4096). */
+export function kernelTcpBytes(): number {
+  try {
+    const m = /^TCP:.* mem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'));
+    return m === null ? Number.NaN : Number(m[1]) * 4096;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -123,9 +123,9 @@ export function encodeBatch(messages: readonly string[]): string {
 }
 
 /**
- * encodeBatch as UTF-8 bytes, written piece by piece: a joined string of a few hundred KB would be
- * a large V8 object that ioredis then concatenates into another and encodes again (GC and copies
- * dominated the publish profile); a Buffer lives outside the V8 heap and is written as it is.
+ * encodeBatch of message parts, as UTF-8 bytes: ioredis writes a Buffer as it is, while a string
+ * argument is concatenated into the command string and encoded again (copies and GC dominated the
+ * publish profile). The parts are joined once, without building each message string first.
  */
 export function encodeBatchBuffer(messages: readonly EnvelopeParts[]): Buffer {
   const lengths: number[] = [];

@@ -102,7 +102,7 @@ export class RedisEngine implements Engine {
   private started = false;
   private closed = false;
   /** Per shard: resubscribe signals waiting for the command connection (tellResubscribed). */
-  private readonly heldResubscribes = new Map<number, { channels: Set<string>; timer: NodeJS.Timeout; deliver: (channels: readonly string[]) => void }>();
+  private readonly heldResubscribes = new Map<number, { channels: Set<string>; timer: NodeJS.Timeout }>();
   private everHealthy = false;
   private healthyNow = false;
   private downSince: number | undefined;
@@ -199,20 +199,21 @@ export class RedisEngine implements Engine {
       for (const c of channels) waiting.channels.add(c);
       return;
     }
-    const deliver = (list: readonly string[]): void => {
-      try {
-        this.handler?.onResubscribed?.(list);
-      } catch (err) {
-        this.log.error('live engine: onResubscribed failed', { error: errorMessage(err) });
-      }
-    };
     if (shard.cmd.ready || this.closed) {
-      deliver(channels);
+      this.deliverResubscribed(channels);
       return;
     }
-    const held = { channels: new Set(channels), timer: setTimeout(() => this.releaseResubscribes(shard.index), RESUBSCRIBE_SIGNAL_WAIT_MS), deliver };
+    const held = { channels: new Set(channels), timer: setTimeout(() => this.releaseResubscribes(shard.index), RESUBSCRIBE_SIGNAL_WAIT_MS) };
     held.timer.unref();
     this.heldResubscribes.set(shard.index, held);
+  }
+
+  private deliverResubscribed(channels: readonly string[]): void {
+    try {
+      this.handler?.onResubscribed?.(channels);
+    } catch (err) {
+      this.log.error('live engine: onResubscribed failed', { error: errorMessage(err) });
+    }
   }
 
   private releaseResubscribes(shardIndex: number): void {
@@ -220,7 +221,7 @@ export class RedisEngine implements Engine {
     if (held === undefined) return;
     this.heldResubscribes.delete(shardIndex);
     clearTimeout(held.timer);
-    held.deliver([...held.channels]);
+    this.deliverResubscribed([...held.channels]);
   }
 
   /** Every PUB/SUB message of every shard passes here, synchronously (the handler is in-process). */
