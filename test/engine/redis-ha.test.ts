@@ -7,6 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { EngineUnavailableError, type ClientInfo, type EngineEventHandler, type NodeStats, type Publication } from '../../src/engine/engine.js';
 import { parseAddresses } from '../../src/engine/redis/address.js';
+import { Connection, ioredisOptions } from '../../src/engine/redis/connections.js';
+import { ShardSubscriber } from '../../src/engine/redis/pubsub.js';
 import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
 import { SEGMENT_PUBLICATIONS } from '../../src/engine/redis/publish-batcher.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -429,6 +431,124 @@ describe('failure behaviour', () => {
     await b.broker.publish(live, '{"n":3}', undefined, { history: { size: 5, ttlSeconds: 60 } });
     await waitFor(() => eventsA.on(live).length === 2, 'deliveries resume', 3000);
     assert.deepEqual(eventsA.on(live).map((p) => [p.data, p.offset]), [['{"n":1}', undefined], ['{"n":3}', 1]]);
+  });
+
+  test('after a PUB/SUB reconnect the subscriber holds messages back until the gap is signalled', async () => {
+    const address = parseAddresses({ address: `127.0.0.1:${shared.port}` })[0]!;
+    const name = `gapunit-${process.pid}`;
+    const connection = new Connection('sub', ioredisOptions(address, 'sub', { connectTimeoutMs: 500, commandTimeoutMs: 1000, maxReconnectDelayMs: 200 }, name), 200);
+    const received: string[] = [];
+    const resubscribed: string[][] = [];
+    const probe = `gapunit-probe-${process.pid}`;
+    const subscriber = new ShardSubscriber(0, connection, [probe], probe, 60_000, {
+      message: (channel, payload) => received.push(`${channel}=${payload}`),
+      resubscribed: (channels) => resubscribed.push([...channels]),
+      stateChanged: () => undefined,
+      publishProbe: async () => undefined,
+      log: () => undefined,
+    });
+    const redis = admin(shared.port);
+    try {
+      subscriber.start();
+      await waitFor(() => subscriber.live, 'the subscriber to connect', 3000);
+      const [kept, dropped, fresh] = ['gap-kept', 'gap-dropped', 'gap-fresh'].map((c) => `${c}-${process.pid}`) as [string, string, string];
+      await subscriber.subscribe([kept, dropped]);
+      await redis.publish(kept, 'a');
+      await waitFor(() => received.length === 1, 'delivery before the reconnect', 3000);
+
+      const clients = await redis.client('LIST') as string;
+      const id = /id=(\d+) /.exec(clients.split('\n').find((l) => l.includes(`name=${name}`)) ?? '')?.[1];
+      assert.ok(id !== undefined, 'subscriber connection found');
+      await redis.client('KILL', 'ID', id);
+      await waitFor(() => resubscribed.length === 1, 'the resubscribe', 3000);
+      assert.deepEqual([...resubscribed[0]!].sort(), [dropped, kept].sort());
+
+      // Not told yet: nothing of the two channels may reach the node.
+      await redis.publish(kept, 'b');
+      await redis.publish(kept, 'c');
+      // A channel left during the gap and a fresh subscription have no gap to tell about.
+      await subscriber.unsubscribe([dropped]);
+      await subscriber.subscribe([dropped, fresh]);
+      await redis.publish(dropped, 'x');
+      await redis.publish(fresh, 'y');
+      await waitFor(() => received.length === 3, 'deliveries of the channels without a gap', 3000);
+      assert.equal(subscriber.awaitingSignal, 1);
+      assert.equal(subscriber.gapSignalled([kept]), 2, 'two messages were held back');
+      assert.equal(subscriber.awaitingSignal, 0);
+      await redis.publish(kept, 'd');
+      await waitFor(() => received.length === 4, 'delivery once the gap was signalled', 3000);
+      assert.deepEqual(received, [`${kept}=a`, `${dropped}=x`, `${fresh}=y`, `${kept}=d`]);
+    } finally {
+      subscriber.stop();
+      await connection.close(500);
+    }
+  });
+
+  test('PUB/SUB reconnects under load: every hole is signalled before the next delivery', async () => {
+    const p = prefix();
+    const id = `gapload-${process.pid}`;
+    const watched = '1/grafana/broadcast/gap-0';
+    // Three SUBSCRIBE batches: the watched channel is in the first, so without holding back its
+    // messages would flow during the two later round trips, before onResubscribed.
+    const channels = Array.from({ length: 1100 }, (_, i) => `1/grafana/broadcast/gap-${i}`);
+    const order: Array<number | 'told'> = [];
+    const events = new (class extends Events {
+      override onPublication(channel: string, publication: Publication): void {
+        super.onPublication(channel, publication);
+        if (channel === watched) order.push(Number(publication.data));
+      }
+      override onResubscribed(list: readonly string[]): void {
+        super.onResubscribed(list);
+        order.push('told');
+      }
+    })();
+    const e = node({ port: shared.port, prefix: p, id });
+    await e.start(events, () => ZERO);
+    await e.broker.subscribe(channels);
+    const redis = admin(shared.port);
+    const publisher = admin(shared.port);
+    let seq = 0;
+    let publishing = true;
+    const loop = (async () => {
+      while (publishing) {
+        const pipeline = publisher.pipeline();
+        for (let i = 0; i < 10; i++) pipeline.publish(`${p}.client.${watched}`, `{"v":1,"t":"p","d":${++seq}}`);
+        await pipeline.exec();
+        await sleep(1);
+      }
+    })();
+    const kills = 4;
+    for (let k = 1; k <= kills; k++) {
+      const seen = order.length;
+      await waitFor(() => order.length > seen + 20, 'deliveries before the kill', 3000);
+      const clients = await redis.client('LIST') as string;
+      const line = clients.split('\n').find((l) => l.includes(`name=livehub:${id}:sub:0`));
+      await redis.client('KILL', 'ID', /id=(\d+) /.exec(line ?? '')?.[1] ?? '0');
+      await waitFor(() => events.resubscribed.length === k, `resubscribe ${k}`, 5000);
+    }
+    await waitFor(() => order.length > 0 && order[order.length - 1] !== 'told' && order.lastIndexOf('told') < order.length - 20, 'deliveries after the last resubscribe', 3000);
+    publishing = false;
+    await loop;
+
+    let last = 0;
+    let told = false;
+    let signalled = 0;
+    const silent: number[] = [];
+    for (const item of order) {
+      if (item === 'told') {
+        told = true;
+        continue;
+      }
+      assert.ok(item > last, `in order (${item} after ${last})`);
+      if (item > last + 1) {
+        if (told) signalled++;
+        else silent.push(item);
+      }
+      last = item;
+      told = false;
+    }
+    assert.deepEqual(silent, [], 'deliveries that followed a hole nobody was told about');
+    assert.ok(signalled >= kills, `every reconnect left a hole, signalled (${signalled})`);
   });
 
   test('a deaf command connection: calls time out within the bound, the PING watchdog reconnects', async () => {

@@ -1,6 +1,8 @@
 // The PUB/SUB side of one shard: which channels this node wants, SUBSCRIBE/UNSUBSCRIBE in batches
 // of at most 512, resubscribing everything after the connection comes back (then telling the node),
 // and a liveness probe that restarts a connection which stays silent although Redis is reachable.
+// Between a reconnect and the node telling its subscribers (2500), messages of the resubscribed
+// channels are held back: delivering them first would hide the gap behind them.
 
 import type { Connection } from './connections.js';
 import { errorMessage, unavailable } from './errors.js';
@@ -13,7 +15,10 @@ export type SubscriberState = 'down' | 'resubscribing' | 'live';
 export interface SubscriberEvents {
   /** A message on a wanted data channel or a service channel (the Redis channel name as is). */
   message(redisChannel: string, payload: string): void;
-  /** The connection came back and every wanted channel is subscribed again. */
+  /**
+   * The connection came back and every wanted channel is subscribed again. Their messages stay held
+   * back until `gapSignalled` says the subscribers were told.
+   */
   resubscribed(redisChannels: readonly string[]): void;
   /** State changes, for health and logs. */
   stateChanged(state: SubscriberState): void;
@@ -31,6 +36,15 @@ export function batches<T>(items: readonly T[], size = SUBSCRIBE_BATCH): T[][] {
 export class ShardSubscriber {
   /** Redis data channels this node asked for (kept across reconnects). */
   private readonly wanted = new Set<string>();
+  /**
+   * Channels whose local subscribers have not yet been told about the last reconnect gap. A message
+   * on one of them is dropped: it would reach a subscriber before the signal, and the hole before it
+   * would look like no hole at all. The signal makes the subscriber resubscribe (recovering from
+   * history or taking fresh initial data), which covers the dropped message too.
+   */
+  private readonly unsignalled = new Set<string>();
+  /** Messages dropped for that reason since the last signal (logged with it). */
+  private heldBack = 0;
   private state: SubscriberState = 'down';
   /** Bumped on every (re)connect so a stale resubscribe run stops early. */
   private generation = 0;
@@ -85,7 +99,10 @@ export class ShardSubscriber {
   async subscribe(redisChannels: readonly string[]): Promise<void> {
     if (!this.connection.ready || this.state === 'down') throw unavailable(new Error(`pub/sub connection of shard ${this.index} is ${this.connection.status}`));
     const added = redisChannels.filter((c) => !this.wanted.has(c));
-    for (const c of added) this.wanted.add(c);
+    for (const c of added) {
+      this.wanted.add(c);
+      this.unsignalled.delete(c); // a fresh subscription has no gap to tell about
+    }
     if (added.length === 0) return;
     try {
       await Promise.all(batches(added).map((batch) => this.connection.client.subscribe(...batch)));
@@ -100,6 +117,7 @@ export class ShardSubscriber {
   /** Unsubscribes data channels; never fails (a lost connection has no subscriptions left). */
   async unsubscribe(redisChannels: readonly string[]): Promise<void> {
     const removed = redisChannels.filter((c) => this.wanted.delete(c));
+    for (const c of removed) this.unsignalled.delete(c);
     if (removed.length === 0 || !this.connection.ready) return;
     await this.sendUnsubscribe(removed);
   }
@@ -120,13 +138,33 @@ export class ShardSubscriber {
     if (channel === this.probeChannel) return;
     // A late message of a channel unsubscribed a moment ago is not the node's business any more.
     if (!this.wanted.has(channel) && !this.serviceChannels.includes(channel)) return;
+    if (this.unsignalled.has(channel)) {
+      this.heldBack++;
+      return;
+    }
     this.events.message(channel, payload);
+  }
+
+  /** The node told the subscribers of these channels about the gap: deliver their messages again.
+   * Returns how many messages were held back meanwhile. */
+  gapSignalled(redisChannels: readonly string[]): number {
+    for (const c of redisChannels) this.unsignalled.delete(c);
+    const dropped = this.heldBack;
+    this.heldBack = 0;
+    return dropped;
+  }
+
+  /** Channels still waiting for the gap signal (for tests). */
+  get awaitingSignal(): number {
+    return this.unsignalled.size;
   }
 
   private async onReady(): Promise<void> {
     const generation = ++this.generation;
     this.setState('resubscribing');
     const snapshot = [...this.wanted];
+    // The first connect has no gap; every later one does, from the moment the old connection broke.
+    if (this.wasLive) for (const c of snapshot) this.unsignalled.add(c);
     try {
       await this.connection.client.subscribe(...this.serviceChannels);
       // Channels unsubscribed meanwhile are skipped; ones subscribed meanwhile went out on their own.

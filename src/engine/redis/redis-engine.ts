@@ -171,7 +171,7 @@ export class RedisEngine implements Engine {
       resubscribed: (redisChannels) => {
         this.counters.resubscribes++;
         if (redisChannels.length === 0) return;
-        this.tellResubscribed(shard, this.broker.channelsOf(redisChannels));
+        this.tellResubscribed(shard, redisChannels);
       },
       stateChanged: (state) => {
         this.frames.invalidate(shard.index);
@@ -191,29 +191,33 @@ export class RedisEngine implements Engine {
    * which need the shard's command connection. It reconnects on its own back-off (plus the ROLE
    * check), often after the PUB/SUB connection: hold the signal until it is usable (at most
    * RESUBSCRIBE_SIGNAL_WAIT_MS), or every client's first retry fails with a temporary error.
-   * Signals that pile up meanwhile are merged, so a subscription is told once.
+   * Signals that pile up meanwhile are merged, so a subscription is told once. Until the signal
+   * goes out the shard subscriber holds the channels' messages back (see ShardSubscriber).
    */
-  private tellResubscribed(shard: Pick<Shard, 'index' | 'cmd'>, channels: readonly string[]): void {
+  private tellResubscribed(shard: Pick<Shard, 'index' | 'cmd'>, redisChannels: readonly string[]): void {
     const waiting = this.heldResubscribes.get(shard.index);
     if (waiting !== undefined) {
-      for (const c of channels) waiting.channels.add(c);
+      for (const c of redisChannels) waiting.channels.add(c);
       return;
     }
     if (shard.cmd.ready || this.closed) {
-      this.deliverResubscribed(channels);
+      this.deliverResubscribed(shard.index, redisChannels);
       return;
     }
-    const held = { channels: new Set(channels), timer: setTimeout(() => this.releaseResubscribes(shard.index), RESUBSCRIBE_SIGNAL_WAIT_MS) };
+    const held = { channels: new Set(redisChannels), timer: setTimeout(() => this.releaseResubscribes(shard.index), RESUBSCRIBE_SIGNAL_WAIT_MS) };
     held.timer.unref();
     this.heldResubscribes.set(shard.index, held);
   }
 
-  private deliverResubscribed(channels: readonly string[]): void {
+  private deliverResubscribed(shardIndex: number, redisChannels: readonly string[]): void {
     try {
-      this.handler?.onResubscribed?.(channels);
+      this.handler?.onResubscribed?.(this.broker.channelsOf(redisChannels));
     } catch (err) {
       this.log.error('live engine: onResubscribed failed', { error: errorMessage(err) });
     }
+    // Told (or failed to tell, which is logged): their messages flow again either way.
+    const heldBack = this.shards.all[shardIndex]!.subscriber.gapSignalled(redisChannels);
+    if (heldBack > 0) this.log.info('messages of resubscribed channels held back until their subscribers were told', { shard: shardIndex, messages: heldBack });
   }
 
   private releaseResubscribes(shardIndex: number): void {
@@ -221,7 +225,7 @@ export class RedisEngine implements Engine {
     if (held === undefined) return;
     this.heldResubscribes.delete(shardIndex);
     clearTimeout(held.timer);
-    this.deliverResubscribed([...held.channels]);
+    this.deliverResubscribed(shardIndex, [...held.channels]);
   }
 
   /** Every PUB/SUB message of every shard passes here, synchronously (the handler is in-process). */
