@@ -78,7 +78,7 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
   }
   if (sources.engineCounters !== undefined) {
     const read = sources.engineCounters;
-    mirroredCounter(registry, 'livehub_engine_events_total', 'Engine events (Redis: resubscribes, undecodable messages).', ['event'], () =>
+    mirroredCounter(registry, 'livehub_engine_events_total', 'Engine events (Redis: resubscribes, undecodable messages, messages held back until subscribers were told to resubscribe).', ['event'], () =>
       Object.entries(read()).map(([event, value]) => [{ event }, value]));
   }
   const roundTrip = new Histogram({

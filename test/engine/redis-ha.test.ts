@@ -549,6 +549,7 @@ describe('failure behaviour', () => {
     }
     assert.deepEqual(silent, [], 'deliveries that followed a hole nobody was told about');
     assert.ok(signalled >= kills, `every reconnect left a hole, signalled (${signalled})`);
+    process.stdout.write(`held back ${e.counters.heldBeforeResubscribeSignal} over ${kills} reconnects\n`);
   });
 
   test('a deaf command connection: calls time out within the bound, the PING watchdog reconnects', async () => {

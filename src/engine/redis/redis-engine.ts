@@ -82,6 +82,8 @@ export interface RedisEngineCounters {
   undecodableControl: number;
   /** Times a shard's PUB/SUB connection came back and its channels were resubscribed. */
   resubscribes: number;
+  /** Messages of resubscribed channels dropped because their subscribers were not yet told (2500). */
+  heldBeforeResubscribeSignal: number;
 }
 
 export class RedisEngine implements Engine {
@@ -93,7 +95,7 @@ export class RedisEngine implements Engine {
   readonly cluster: RedisCluster;
   readonly keys: RedisKeys;
   readonly timings: RedisEngineTimings;
-  readonly counters: RedisEngineCounters = { undecodable: 0, undecodableControl: 0, resubscribes: 0 };
+  readonly counters: RedisEngineCounters = { undecodable: 0, undecodableControl: 0, resubscribes: 0, heldBeforeResubscribeSignal: 0 };
   private readonly shards: ShardSet;
   private readonly watches: SentinelWatch[] = [];
   private readonly log: Logger;
@@ -217,6 +219,7 @@ export class RedisEngine implements Engine {
     }
     // Told (or failed to tell, which is logged): their messages flow again either way.
     const heldBack = this.shards.all[shardIndex]!.subscriber.gapSignalled(redisChannels);
+    this.counters.heldBeforeResubscribeSignal += heldBack;
     if (heldBack > 0) this.log.info('messages of resubscribed channels held back until their subscribers were told', { shard: shardIndex, messages: heldBack });
   }
 
