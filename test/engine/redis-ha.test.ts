@@ -82,6 +82,12 @@ async function numsub(client: Redis, channels: readonly string[]): Promise<numbe
   return counts;
 }
 
+/** The CLIENT LIST line of the connection with this name (client names are set per connection). */
+async function clientLine(client: Redis, name: string): Promise<string> {
+  const clients = await client.client('LIST') as string;
+  return clients.split('\n').find((l) => l.includes(`name=${name} `)) ?? '';
+}
+
 async function commandCalls(client: Redis, command: string): Promise<number> {
   return parseInfoCalls(await client.info('commandstats'), command);
 }
@@ -456,8 +462,7 @@ describe('failure behaviour', () => {
       await redis.publish(kept, 'a');
       await waitFor(() => received.length === 1, 'delivery before the reconnect', 3000);
 
-      const clients = await redis.client('LIST') as string;
-      const id = /id=(\d+) /.exec(clients.split('\n').find((l) => l.includes(`name=${name}`)) ?? '')?.[1];
+      const id = /id=(\d+) /.exec(await clientLine(redis, name))?.[1];
       assert.ok(id !== undefined, 'subscriber connection found');
       await redis.client('KILL', 'ID', id);
       await waitFor(() => resubscribed.length === 1, 'the resubscribe', 3000);
@@ -521,9 +526,7 @@ describe('failure behaviour', () => {
     for (let k = 1; k <= kills; k++) {
       const seen = order.length;
       await waitFor(() => order.length > seen + 20, 'deliveries before the kill', 3000);
-      const clients = await redis.client('LIST') as string;
-      const line = clients.split('\n').find((l) => l.includes(`name=livehub:${id}:sub:0`));
-      await redis.client('KILL', 'ID', /id=(\d+) /.exec(line ?? '')?.[1] ?? '0');
+      await redis.client('KILL', 'ID', /id=(\d+) /.exec(await clientLine(redis, `livehub:${id}:sub:0`))?.[1] ?? '0');
       await waitFor(() => events.resubscribed.length === k, `resubscribe ${k}`, 5000);
     }
     await waitFor(() => order.length > 0 && order[order.length - 1] !== 'told' && order.lastIndexOf('told') < order.length - 20, 'deliveries after the last resubscribe', 3000);
@@ -562,9 +565,8 @@ describe('failure behaviour', () => {
     const ch = '1/grafana/broadcast/deaf-cmd';
     await e.broker.subscribe([ch]);
     const redis = admin(shared.port);
-    const clients = await redis.client('LIST') as string;
-    const line = clients.split('\n').find((l) => l.includes(`name=livehub:${id}:cmd:0`));
-    assert.ok(proxy.freeze(Number(/addr=127\.0\.0\.1:(\d+)/.exec(line ?? '')?.[1])), 'command connection found');
+    const line = await clientLine(redis, `livehub:${id}:cmd:0`);
+    assert.ok(proxy.freeze(Number(/addr=127\.0\.0\.1:(\d+)/.exec(line)?.[1])), 'command connection found');
 
     const t0 = Date.now();
     await assert.rejects(e.broker.publish(ch, '{"n":1}', undefined, {}), EngineUnavailableError);
@@ -592,9 +594,7 @@ describe('failure behaviour', () => {
     await waitFor(() => events.on(ch).length === 1, 'delivery through the proxy', 3000);
 
     // Freeze exactly the subscriber connection, found by its client name.
-    const clients = await redis.client('LIST') as string;
-    const line = clients.split('\n').find((l) => l.includes(`name=livehub:deaf-${process.pid}:sub:0`));
-    const port = Number(/addr=127\.0\.0\.1:(\d+)/.exec(line ?? '')?.[1]);
+    const port = Number(/addr=127\.0\.0\.1:(\d+)/.exec(await clientLine(redis, `livehub:deaf-${process.pid}:sub:0`))?.[1]);
     assert.ok(proxy.freeze(port), 'subscriber connection found');
     await redis.publish(`${p}.client.${ch}`, '{"v":1,"t":"p","d":2}'); // lost in the frozen link
 
