@@ -1,20 +1,14 @@
 #!/usr/bin/env node
-// Installs the Debian packages the integration tests need (real redis-server, redis-sentinel,
-// haproxy, chromium, postgresql) when they are missing, with apt-get as root, and says so.
-// Set LIVEHUB_SKIP_SYSTEM_DEPS=1 to skip (tests needing a missing tool then fail with a clear message).
+// Installs the Debian packages of every program the tests, benchmarks and scripts start (listed in
+// scripts/system-deps.json: redis-server, redis-sentinel, redis-tools, haproxy, chromium,
+// postgresql) when one is missing, with apt-get as root, and says so. test/meta/system-deps.test.ts
+// keeps the list complete. LIVEHUB_SKIP_SYSTEM_DEPS=1 skips this (tests needing a missing tool then
+// fail with a clear message).
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
-/** command that must exist -> Debian package providing it ("*" in an absolute path matches one folder name) */
-const REQUIRED = [
-  // The PostgreSQL tests run initdb/postgres from the versioned Debian folder (any major version).
-  ['/usr/lib/postgresql/*/bin/initdb', 'postgresql'],
-  // The Redis HA engine tests run real servers, Sentinels and (scripts/ha-cluster.mjs) HAProxy.
-  ['redis-server', 'redis-server'],
-  ['redis-sentinel', 'redis-sentinel'],
-  ['haproxy', 'haproxy'],
-];
+const { tools } = JSON.parse(readFileSync(new URL('./system-deps.json', import.meta.url), 'utf8'));
 
 /** Absolute path with "*" segments (e.g. a version folder): true when some match exists. */
 function existsGlob(path) {
@@ -33,20 +27,31 @@ function existsGlob(path) {
   return names.some((name) => re.test(name) && existsGlob([dir, name, ...tail].join('/')));
 }
 
-function has(command) {
+/** True when `command` (a name on PATH, or an absolute path that may hold "*") can be run. */
+export function hasTool(command) {
   if (command.startsWith('/')) return existsGlob(command);
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
 }
 
-if (process.env.LIVEHUB_SKIP_SYSTEM_DEPS === '1') process.exit(0);
-const missing = REQUIRED.filter(([command]) => !has(command));
-if (missing.length === 0) process.exit(0);
-const packages = [...new Set(missing.map(([, pkg]) => pkg))];
-if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-  console.error(`livehub tests need: ${packages.join(' ')}. Install them with: sudo apt-get install -y ${packages.join(' ')}`);
-  process.exit(1);
+function main() {
+  if (process.env.LIVEHUB_SKIP_SYSTEM_DEPS === '1') return 0;
+  const missing = tools.filter(({ command }) => !hasTool(command));
+  if (missing.length === 0) return 0;
+  const packages = [...new Set(missing.map(({ package: pkg }) => pkg))];
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    console.error(`livehub tests need: ${packages.join(' ')}. Install them with: sudo apt-get install -y ${packages.join(' ')}`);
+    return 1;
+  }
+  console.log(`livehub: installing system packages needed by the tests: ${packages.join(' ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+  const still = missing.filter(({ command }) => !hasTool(command));
+  if (still.length > 0) {
+    console.error(`livehub: still missing after apt-get: ${still.map(({ command }) => command).join(', ')}`);
+    return 1;
+  }
+  return 0;
 }
-console.log(`livehub: installing system packages needed by the tests: ${packages.join(' ')} (apt-get)`);
-const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+
+if (process.argv[1] !== undefined && new URL(`file://${process.argv[1]}`).href === import.meta.url) process.exit(main());

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Starts a local HA cluster on loopback in a temp directory: Redis master + replica, 3 Sentinels,
 // HAProxy in front of the master, and livehub nodes on ports 3001-3003 sharing Live state through
-// Redis. Prints the URLs; Ctrl-C stops everything. Build first (`npm run build`).
+// Redis. Prints the URLs; Ctrl-C (or SIGTERM, SIGHUP) stops everything. Build first (`npm run build`).
 //
 //   node scripts/ha-cluster.mjs [--nodes 3] [--port 3001] [--via haproxy|sentinel] [--keep]
 //
@@ -190,8 +190,8 @@ async function main() {
     if (signals >= 3) process.exit(1);
     if (signals === 1) stopAll(dir, options.keep).then(() => process.exit(0));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Ctrl-C, a supervisor or `timeout` (SIGTERM), a closed terminal (SIGHUP): all stop everything.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
 
   try {
     const ports = {

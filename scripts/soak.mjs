@@ -158,6 +158,14 @@ async function stopProcess(child, signal = 'SIGTERM', timeoutMs = 8000) {
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
+// 'exit' handlers do not run when a signal ends the process: stop the children on each of them too.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    shuttingDown = true;
+    console.error(`soak: ${signal}, stopping every process`);
+    process.exit(130);
+  });
+}
 
 // ---- workload: protocol clients ----------------------------------------------------------------
 

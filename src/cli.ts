@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Command line: `livehub [--config FILE]` starts a node; `livehub token ...` manages API tokens.
-// Configuration errors end the process with a message that names the key.
+// Configuration errors end the process with a message that names the key. SIGTERM, SIGINT and
+// SIGHUP stop the node gracefully; started by `npm start`, it also stops when npm goes away.
 
 import { runTokenCommand } from './auth/token-cli.js';
 import { ConfigError } from './config/errors.js';
@@ -54,9 +55,26 @@ async function main(): Promise<number> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
+  if (process.env['npm_lifecycle_event'] !== undefined) watchParent(() => stop('parent exited'));
   return -1; // keep running
+}
+
+/**
+ * Under `npm start`, a supervisor (or `timeout -s KILL`) may signal only npm: when npm dies without
+ * passing the signal on, this process is handed to another parent, and it stops instead of running
+ * on unattended. Started directly (`node dist/src/cli.js`), the parent is not watched, so a
+ * daemonised node survives the shell that started it.
+ */
+function watchParent(onGone: () => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 500);
+  timer.unref();
 }
 
 main().then(

@@ -19,7 +19,7 @@ function killAll(): void {
 }
 
 process.on('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     killAll();
     process.exit(130);

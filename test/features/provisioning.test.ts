@@ -45,8 +45,8 @@ test('files and directories: YAML and JSON, sorted; unreadable paths and bad syn
   writeFileSync(join(dir, 'ignored.txt'), 'not provisioning');
   assert.deepEqual(readProvisioning([dir]).dataSources.map((d) => [d.uid, d.orgId]), [['a', 2], ['b', 1]]);
   assert.throws(() => readProvisioning([join(dir, 'missing.yaml')]), ProvisioningError);
-  writeFileSync(join(dir, 'c.yaml'), 'datasources:\n  - name: &x\n');
-  assert.throws(() => readProvisioning([dir]), /c\.yaml: line 2/);
+  writeFileSync(join(dir, 'c.yaml'), 'datasources:\n  - name: "open\n');
+  assert.throws(() => readProvisioning([dir]), /c\.yaml: line 3: Missing closing "quote/);
 });
 
 test('the registry keeps `updated` for unchanged definitions and renews it on change', () => {

@@ -13,9 +13,9 @@ import { convertToFrames, lineProtocolToFrames } from '../../src/frames/convert.
 import type { FrameFormat } from '../../src/frames/format.js';
 import { encodeFrame } from '../../src/frames/json.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
-import { projectRoot } from '../influx/project-root.js';
+import { projectRoot } from '../helpers/project-root.js';
 
-const root = projectRoot(import.meta.url);
+const root = projectRoot();
 const goldenDir = path.join(root, 'test/frames/golden');
 const update = process.env['UPDATE_GOLDEN'] === '1';
 /** Receive time for lines without a timestamp. */

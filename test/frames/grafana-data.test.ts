@@ -15,7 +15,7 @@ import type { DataFrame } from '../../src/frames/frame.js';
 import { encodeFrame } from '../../src/frames/json.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
 import { generateIngestBatch } from '../../bench/ingest-data.js';
-import { projectRoot } from '../influx/project-root.js';
+import { projectRoot } from '../helpers/project-root.js';
 
 /** The slice of @grafana/data's API these tests use. */
 interface GField {
@@ -45,7 +45,7 @@ interface GrafanaData {
 // Its ESM build does not load on Node; the CommonJS build does.
 const grafana = createRequire(import.meta.url)('@grafana/data') as GrafanaData;
 
-const root = projectRoot(import.meta.url);
+const root = projectRoot();
 const goldenDir = path.join(root, 'test/frames/golden');
 const DEFAULT_TIME = 1616403099000000000n;
 

@@ -1,4 +1,4 @@
-// Conformance against influxdata/line-protocol-corpus (shared/testdata): every decode case must
+// Conformance against influxdata/line-protocol-corpus (test/fixtures/line-protocol-corpus): every decode case must
 // either agree with the v2 reference parser (same points, or also an error) or be listed in
 // DEVIATIONS, and the list must be exactly what differs so it cannot silently grow or go stale.
 
@@ -13,7 +13,7 @@ import { pointsOf } from '../../src/influx/points.js';
 import { toNanoseconds } from '../../src/influx/precision.js';
 import { FieldKind, type Point, type Precision } from '../../src/influx/types.js';
 import { type JsonValue, parseLosslessJson } from './lossless-json.js';
-import { projectRoot } from './project-root.js';
+import { projectRoot } from '../helpers/project-root.js';
 
 /**
  * Decode cases where livehub knowingly differs from the reference parser, keyed by case id, with
@@ -21,8 +21,7 @@ import { projectRoot } from './project-root.js';
  */
 export const DEVIATIONS: Readonly<Record<string, string>> = {};
 
-const root = projectRoot(import.meta.url);
-const corpusPath = path.resolve(root, '../shared/testdata/line-protocol-corpus/corpus.json');
+const corpusPath = path.join(projectRoot(), 'test', 'fixtures', 'line-protocol-corpus', 'corpus.json');
 
 type Obj = { [key: string]: JsonValue };
 

@@ -100,3 +100,40 @@ test('token create prints a token that then authenticates', async () => {
   }
   assert.equal(await server.exited, 0);
 });
+
+test('SIGHUP stops the node gracefully, like SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
+  const r = run([], { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dir });
+  await listeningPort(r);
+  r.child.kill('SIGHUP');
+  assert.equal(await r.exited, 0);
+  assert.match(r.stdout.join(''), /"msg":"Shutting down","signal":"SIGHUP"/);
+});
+
+test('started by npm, the node stops when npm is killed without passing the signal on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
+  // A stand-in for npm: a shell that starts the node with npm's environment and is then SIGKILLed.
+  const npm = spawn('sh', ['-c', `"${process.execPath}" "${CLI}" & echo "node=$!"; wait`], {
+    env: { PATH: process.env['PATH'] ?? '', npm_lifecycle_event: 'start', GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dir },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 15_000;
+  while (!out.includes('HTTP Server Listen') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+  const pid = Number(/node=(\d+)/.exec(out)?.[1]);
+  assert.ok(pid > 0 && out.includes('HTTP Server Listen'), out);
+  npm.kill('SIGKILL');
+  const alive = (): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const stopBy = Date.now() + 5000;
+  while (alive() && Date.now() < stopBy) await new Promise((res) => setTimeout(res, 100));
+  if (alive()) process.kill(pid, 'SIGKILL');
+  assert.equal(alive(), false, 'the orphaned node stopped by itself');
+});

@@ -1,8 +1,8 @@
 // scripts/ha-cluster.mjs end to end: it starts Redis master + replica, three Sentinels, HAProxy (from
 // examples/ha/haproxy.cfg) and livehub nodes that are healthy and see each other, the nodes never
 // start before HAProxy routes to the master only (else their first connections can land on the
-// read-only replica and drop right away), and Ctrl-C (SIGINT) stops every process and removes the
-// temp directory.
+// read-only replica and drop right away), and SIGINT (Ctrl-C), SIGTERM (a supervisor, `timeout`) or
+// SIGHUP (a closed terminal) stops every process and removes the temp directory.
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -43,10 +43,18 @@ after(() => {
   }
 });
 
-test('scripts/ha-cluster.mjs starts the whole local cluster and stops cleanly on SIGINT', async () => {
+interface Started {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  readonly dir: string;
+  readonly urls: string[];
+  output(): string;
+}
+
+async function startScript(nodes: number): Promise<Started> {
   const first = await consecutiveFreePorts();
   const home = clusterTempDir('livehub-ha-script-');
-  const child = spawn(process.execPath, [SCRIPT, '--nodes', '2', '--port', String(first)], {
+  const child = spawn(process.execPath, [SCRIPT, '--nodes', String(nodes), '--port', String(first)], {
     // Its temp directory goes under our own, so nothing can escape cleanup.
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TMPDIR: home },
     detached: true,
@@ -62,9 +70,33 @@ test('scripts/ha-cluster.mjs starts the whole local cluster and stops cleanly on
   assert.ok(out.includes('livehub HA cluster is running'), out);
   const dir = /temp dir (\S+)\)/.exec(out)?.[1];
   assert.ok(dir !== undefined && existsSync(dir), out);
-  assert.match(out, /sentinels\s+127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/);
+  const urls = Array.from({ length: nodes }, (_, i) => `http://127.0.0.1:${first + i}`);
+  return { child, exited, dir, urls, output: () => out };
+}
 
-  const urls = [first, first + 1].map((p) => `http://127.0.0.1:${p}`);
+/** Signals the script and checks that it stopped everything it started and removed its folder. */
+async function stopScript(started: Started, signal: NodeJS.Signals): Promise<void> {
+  const { child, exited, dir, urls } = started;
+  child.kill(signal);
+  assert.equal(await within(exited, 30_000, 'the script to stop'), 0, started.output());
+  assert.ok(!existsSync(dir), 'the temp directory is removed');
+  // Every process the script started was in its process group; none is left.
+  await waitUntil(() => {
+    try {
+      process.kill(-child.pid!, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, `every child process to be gone after ${signal}`, 10_000);
+  for (const url of urls) await assert.rejects(fetch(`${url}/api/health`), 'the nodes are down');
+}
+
+test('scripts/ha-cluster.mjs starts the whole local cluster and stops cleanly on SIGTERM', async () => {
+  const started = await startScript(2);
+  const { dir, urls } = started;
+  assert.match(started.output(), /sentinels\s+127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+/);
+
   for (const url of urls) {
     const health = await http('GET', `${url}/api/health`);
     assert.equal(health.status, 200, `${url}: ${health.text}`);
@@ -79,18 +111,11 @@ test('scripts/ha-cluster.mjs starts the whole local cluster and stops cleanly on
     const log = readFileSync(join(dir, `livehub-${n}.log`), 'utf8');
     assert.doesNotMatch(log, /live engine lost redis/, `livehub-${n} kept its first Redis connections:\n${log}`);
   }
-
-  child.kill('SIGINT');
-  assert.equal(await within(exited, 30_000, 'the script to stop'), 0, out);
-  assert.ok(!existsSync(dir), 'the temp directory is removed');
-  // Every process the script started was in its process group; none is left.
-  await waitUntil(() => {
-    try {
-      process.kill(-child.pid!, 0);
-      return false;
-    } catch {
-      return true;
-    }
-  }, 'every child process to be gone', 10_000);
-  for (const url of urls) await assert.rejects(fetch(`${url}/api/health`), 'the nodes are down');
+  await stopScript(started, 'SIGTERM');
 });
+
+for (const signal of ['SIGINT', 'SIGHUP'] as const) {
+  test(`scripts/ha-cluster.mjs stops everything on ${signal}`, async () => {
+    await stopScript(await startScript(1), signal);
+  });
+}

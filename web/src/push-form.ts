@@ -20,7 +20,7 @@ export function pushPanel(): HTMLElement {
   const p = panel('Push line protocol', 'push-form', 'push');
   const streamId = h('input', { name: 'streamId', value: 'console', required: true, autocomplete: 'off', spellcheck: false, 'data-testid': 'push-stream' });
   const format = h('select', { name: 'format', 'data-testid': 'push-format' }, h('option', { value: 'labels_column', text: 'labels_column' }), h('option', { value: 'wide', text: 'wide' }));
-  const token = h('input', { name: 'token', type: 'password', placeholder: 'glsa_… (Editor or Admin)', autocomplete: 'off', 'data-testid': 'push-token' });
+  const token = h('input', { name: 'token', type: 'password', placeholder: 'glh_… (Editor or Admin)', autocomplete: 'off', 'data-testid': 'push-token' });
   token.value = session()?.getItem(TOKEN_KEY) ?? '';
   const lines = h('textarea', { name: 'lines', rows: 4, spellcheck: false, 'aria-label': 'Line protocol', 'data-testid': 'push-lines' });
   lines.value = EXAMPLE;

@@ -1,10 +1,11 @@
 // Reads Grafana data-source provisioning files (`apiVersion: 1`, `datasources: [{name, type, uid,
-// orgId, url, jsonData, secureJsonData}]`) in YAML (the subset in yaml.ts) or JSON, with Grafana's
-// `$VAR` / `${VAR}` environment expansion in string values. Directories contribute *.yaml/*.yml/*.json.
+// orgId, url, jsonData, secureJsonData}]`) in YAML (every document of the file, yaml.ts) or JSON,
+// with Grafana's `$VAR` / `${VAR}` environment expansion in string values. Directories contribute
+// *.yaml/*.yml/*.json. Validation errors name the file, the entry and, for YAML, its line.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { parseYaml, type YamlValue } from './yaml.js';
+import { parseYamlDocuments, type YamlDocument, type YamlValue } from './yaml.js';
 
 export interface ProvisionedDataSource {
   readonly name: string;
@@ -67,7 +68,10 @@ export function provisioningFiles(path: string): string[] {
     .map((name) => join(path, name));
 }
 
-function parseFile(file: string): unknown {
+/** Where a value sits in its file: the line of a path, when the format keeps positions (YAML). */
+type LineOf = (path: readonly (string | number)[]) => number | undefined;
+
+function parseFile(file: string): { doc: unknown; lineOf: LineOf }[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -75,10 +79,16 @@ function parseFile(file: string): unknown {
     throw new ProvisioningError(`cannot read ${file}: ${(err as Error).message}`, { cause: err });
   }
   try {
-    return extname(file).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
+    if (extname(file).toLowerCase() === '.json') return [{ doc: JSON.parse(text) as unknown, lineOf: () => undefined }];
+    return parseYamlDocuments(text).map((d: YamlDocument) => ({ doc: d.value, lineOf: (path) => d.lineOf(path) }));
   } catch (err) {
     throw new ProvisioningError(`${file}: ${(err as Error).message}`, { cause: err });
   }
+}
+
+function at(file: string, lineOf: LineOf, path: readonly (string | number)[]): string {
+  const line = lineOf(path);
+  return line === undefined ? file : `${file} line ${line}`;
 }
 
 function stringField(entry: Record<string, unknown>, key: string): string {
@@ -110,19 +120,22 @@ function readEntry(entry: unknown, where: string, warnings: string[]): Provision
   return { name, type, uid, orgId, url: stringField(entry, 'url'), jsonData, secureJsonData, source: where };
 }
 
-/** Parses one provisioning document (already read from `file`). */
-export function readProvisioningDocument(doc: unknown, file: string, env: NodeJS.ProcessEnv = process.env): ProvisioningResult {
+/** Parses one provisioning document (already read from `file`); `lineOf` places messages on a line. */
+export function readProvisioningDocument(doc: unknown, file: string, env: NodeJS.ProcessEnv = process.env, lineOf: LineOf = () => undefined): ProvisioningResult {
   const warnings: string[] = [];
   if (doc === null) return { dataSources: [], warnings };
-  if (!isRecord(doc)) throw new ProvisioningError(`${file}: expected a mapping with "apiVersion" and "datasources"`);
+  if (!isRecord(doc)) throw new ProvisioningError(`${at(file, lineOf, [])}: expected a mapping with "apiVersion" and "datasources"`);
   const version = doc['apiVersion'];
-  if (version !== undefined && version !== 1 && version !== '1') throw new ProvisioningError(`${file}: unsupported apiVersion ${JSON.stringify(version)} (expected 1)`);
+  if (version !== undefined && version !== 1 && version !== '1') {
+    throw new ProvisioningError(`${at(file, lineOf, ['apiVersion'])}: unsupported apiVersion ${JSON.stringify(version)} (expected 1)`);
+  }
   const list = doc['datasources'] ?? [];
-  if (!Array.isArray(list)) throw new ProvisioningError(`${file}: "datasources" must be a list`);
+  if (!Array.isArray(list)) throw new ProvisioningError(`${at(file, lineOf, ['datasources'])}: "datasources" must be a list`);
   const expanded = expandAll(list, env) as unknown[];
   const dataSources: ProvisionedDataSource[] = [];
   expanded.forEach((entry, i) => {
-    const ds = readEntry(entry, `${file} datasources[${i}]`, warnings);
+    const line = lineOf(['datasources', i]);
+    const ds = readEntry(entry, `${file} datasources[${i}]${line === undefined ? '' : ` (line ${line})`}`, warnings);
     if (ds !== undefined) dataSources.push(ds);
   });
   return { dataSources, warnings };
@@ -134,9 +147,11 @@ export function readProvisioning(paths: readonly string[], env: NodeJS.ProcessEn
   const warnings: string[] = [];
   for (const path of paths) {
     for (const file of provisioningFiles(path)) {
-      const result = readProvisioningDocument(parseFile(file), file, env);
-      dataSources.push(...result.dataSources);
-      warnings.push(...result.warnings);
+      for (const { doc, lineOf } of parseFile(file)) {
+        const result = readProvisioningDocument(doc, file, env, lineOf);
+        dataSources.push(...result.dataSources);
+        warnings.push(...result.warnings);
+      }
     }
   }
   return { dataSources, warnings };
