@@ -39,15 +39,24 @@ function parseArgs(argv) {
   return options;
 }
 
+/**
+ * A free port for a server we start, chosen at random below the kernel's ephemeral range (32768+),
+ * where outgoing connections could take it between this check and the server's bind.
+ */
 async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const server = createServer();
+    const free = await new Promise((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 function redisReply(port, command, timeoutMs = 500) {

@@ -22,17 +22,25 @@ export function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A free TCP port on 127.0.0.1 (listen on 0, read the port, close). */
+/**
+ * A free TCP port on 127.0.0.1 for a server another process will listen on. Chosen at random below
+ * the kernel's ephemeral range (32768+): a port taken from that range (listen on 0) can be handed
+ * to an outgoing connection before the server binds it, and busy test runs make many of those.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const server = createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no free port below the ephemeral range');
 }
 
 /** Sends one inline command and returns the first reply line (enough for PING / role checks). */

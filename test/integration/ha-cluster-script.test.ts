@@ -26,7 +26,7 @@ function portFree(port: number): Promise<boolean> {
 /** Two consecutive free ports (the script gives node i the port first + i). */
 async function consecutiveFreePorts(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const first = 20_000 + Math.floor(Math.random() * 30_000);
+    const first = 10_000 + Math.floor(Math.random() * 22_000); // below the ephemeral range (see freePort)
     if ((await portFree(first)) && (await portFree(first + 1))) return first;
   }
   throw new Error('no two consecutive free ports');
