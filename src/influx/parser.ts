@@ -2,10 +2,13 @@
 // (github.com/influxdata/line-protocol/v2 `lineprotocol`, which produced the conformance corpus).
 // It walks char codes of one decoded string, slices tokens (unescaping only when a backslash
 // escape was seen) and fills a columnar LineBatch. The first bad line throws LineProtocolError,
-// so nothing of a bad batch is ever published.
+// so nothing of a bad batch is ever published. One entry is read in phases, in this order:
+// skipToEntry → readMeasurement → readTags (readTagList, readFieldSeparator, orderTags) →
+// readFields → readLineEnd; each takes the position and returns the next one.
 
 import { Buffer, isUtf8 } from 'node:buffer';
 
+import { Char, endsValue, isDigit } from './chars.js';
 import { compareUtf8 } from './compare.js';
 import { LineProtocolError } from './errors.js';
 import { EscapeSet, unescapeRange } from './escape.js';
@@ -15,13 +18,18 @@ import { decodeByteToken, positionOf, prepareSource } from './source.js';
 import { FieldKind, type LineBatch, type ParseOptions, type Precision, type Timestamp } from './types.js';
 
 // Side results of the scanners, kept in module variables so the hot path allocates no tuples.
+// `var`, not `let`: Node 20's V8 checks a module `let` for its temporal dead zone on every read from
+// a function, which cost 8% of the parse (callgrind instruction counts).
 /** The last scanned token contained a backslash escape. */
-let scanEscaped = false;
+var scanEscaped = false;
 /** OR of the last scanned token's char codes: > 0x7f means non-ASCII. */
-let scanBits = 0;
+var scanBits = 0;
 /** Timestamp produced by parseTimestamp. */
-let tsMs = 0;
-let tsNanos = 0;
+var tsMs = 0;
+var tsNanos = 0;
+
+/** Integers up to 2^53 − 1 are exact doubles (a literal: the hot path reads no property). */
+const MAX_EXACT_INTEGER = 9007199254740991;
 
 /** Exact powers of ten as doubles (10^22 is the largest exactly representable one). */
 const POW10 = [
@@ -38,11 +46,11 @@ function fail(s: string, bytes: boolean, pos: number, reason: string): never {
 function describeAt(s: string, pos: number): string {
   if (pos >= s.length) return 'end of input';
   const c = s.codePointAt(pos) ?? 0;
-  if (c === 32) return 'white space';
-  if (c === 10) return "'\\n'";
-  if (c === 13) return "'\\r'";
-  if (c === 9) return "'\\t'";
-  if (c < 32 || c === 127) return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (c === Char.Space) return 'white space';
+  if (c === Char.LineFeed) return "'\\n'";
+  if (c === Char.CarriageReturn) return "'\\r'";
+  if (c === Char.Tab) return "'\\t'";
+  if (c < Char.Space || c === Char.Delete) return `control character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
   return `'${String.fromCodePoint(c)}'`;
 }
 
@@ -51,19 +59,23 @@ function q(token: string): string {
   return JSON.stringify(token);
 }
 
+// Three scanners that look alike on purpose: one table-driven scanner for all three token kinds
+// costs 9% more instructions per batch (callgrind, bench/ingest-data batch); the ingest path is
+// the hot one.
+
 /** Measurement: anything but `,`, space and control characters (so `=` is allowed). */
 function scanMeasurement(s: string, p: number, n: number): number {
   let esc = false;
   let bits = 0;
   while (p < n) {
     const c = s.charCodeAt(p);
-    if (c === 92) {
+    if (c === Char.Backslash) {
       if (p + 1 >= n) {
         p = n; // a trailing backslash is kept literally
         break;
       }
       const d = s.charCodeAt(p + 1);
-      if (d === 32 || d === 44) {
+      if (d === Char.Space || d === Char.Comma) {
         esc = true;
         bits |= d;
         p += 2;
@@ -72,7 +84,7 @@ function scanMeasurement(s: string, p: number, n: number): number {
       p++;
       continue;
     }
-    if (c <= 32 || c === 44 || c === 127) break;
+    if (c <= Char.Space || c === Char.Comma || c === Char.Delete) break;
     bits |= c;
     p++;
   }
@@ -81,16 +93,23 @@ function scanMeasurement(s: string, p: number, n: number): number {
   return p;
 }
 
+const ENDS_KEY = 1;
+const ESCAPES = 2;
 /**
- * Per ASCII code: 1 = ends a tag key, tag value or field key (`,`, `=`, space, controls, DEL),
- * 2 = backslash. Codes ≥ 128 never end a token.
+ * Per ASCII code: ENDS_KEY = ends a tag key, tag value or field key (`,`, `=`, space, controls,
+ * DEL), ESCAPES = backslash. Codes ≥ 128 never end a token.
  */
 const KEY_CLASS = new Uint8Array(128);
-for (let c = 0; c <= 32; c++) KEY_CLASS[c] = 1;
-KEY_CLASS[44] = 1;
-KEY_CLASS[61] = 1;
-KEY_CLASS[127] = 1;
-KEY_CLASS[92] = 2;
+for (let c = 0; c <= Char.Space; c++) KEY_CLASS[c] = ENDS_KEY;
+KEY_CLASS[Char.Comma] = ENDS_KEY;
+KEY_CLASS[Char.Equals] = ENDS_KEY;
+KEY_CLASS[Char.Delete] = ENDS_KEY;
+KEY_CLASS[Char.Backslash] = ESCAPES;
+
+/** `\,`, `\=` and `\ ` are the escapes of keys and tag values. */
+function escapableInKey(d: number): boolean {
+  return d === Char.Comma || d === Char.Equals || d === Char.Space;
+}
 
 /** Tag keys and field keys: anything but `,`, `=`, space and control characters. */
 function scanKey(s: string, p: number, n: number): number {
@@ -104,13 +123,13 @@ function scanKey(s: string, p: number, n: number): number {
       p++;
       continue;
     }
-    if (cls === 2) {
+    if (cls === ESCAPES) {
       if (p + 1 >= n) {
         p = n;
         break;
       }
       const d = s.charCodeAt(p + 1);
-      if (d === 44 || d === 61 || d === 32) {
+      if (escapableInKey(d)) {
         esc = true;
         bits |= d;
         p += 2;
@@ -135,13 +154,13 @@ function scanTagValue(s: string, p: number, n: number): number {
   let bits = 0;
   while (p < n) {
     const c = s.charCodeAt(p);
-    if (c === 92) {
+    if (c === Char.Backslash) {
       if (p + 1 >= n) {
         p = n;
         break;
       }
       const d = s.charCodeAt(p + 1);
-      if (d === 44 || d === 61 || d === 32) {
+      if (escapableInKey(d)) {
         esc = true;
         bits |= d;
         p += 2;
@@ -150,7 +169,7 @@ function scanTagValue(s: string, p: number, n: number): number {
       p++;
       continue;
     }
-    if (c === 44 || c === 61 || c === 32 || c === 10 || c === 13) break;
+    if (c === Char.Comma || c === Char.Equals || c === Char.Space || c === Char.LineFeed || c === Char.CarriageReturn) break;
     bits |= c;
     p++;
   }
@@ -165,10 +184,10 @@ function scanString(s: string, p: number, n: number): number {
   let bits = 0;
   while (p < n) {
     const c = s.charCodeAt(p);
-    if (c === 34) break;
-    if (c === 92 && p + 1 < n) {
+    if (c === Char.Quote) break;
+    if (c === Char.Backslash && p + 1 < n) {
       const d = s.charCodeAt(p + 1);
-      if (d === 34 || d === 92) {
+      if (d === Char.Quote || d === Char.Backslash) {
         esc = true;
         p += 2;
         continue;
@@ -186,15 +205,15 @@ function scanString(s: string, p: number, n: number): number {
 function scanValue(s: string, p: number, n: number): number {
   while (p < n) {
     const c = s.charCodeAt(p);
-    if (c === 44 || c === 32 || c === 10 || c === 13) break;
+    if (c === Char.Comma || c === Char.Space || c === Char.LineFeed || c === Char.CarriageReturn) break;
     p++;
   }
   return p;
 }
 
 /** Index just past the last number scanned by scanNumber, and its kind. */
-let numEnd = 0;
-let numKind: FieldKind = FieldKind.Float;
+var numEnd = 0;
+var numKind: FieldKind = FieldKind.Float;
 
 /**
  * One pass over a numeric field value starting at `start`, for the common spellings: plain
@@ -204,7 +223,7 @@ let numKind: FieldKind = FieldKind.Float;
  */
 function scanNumber(s: string, start: number, n: number): number {
   let p = start;
-  const neg = s.charCodeAt(p) === 45;
+  const neg = s.charCodeAt(p) === Char.Minus;
   if (neg) p++;
   // Integer part, then an optional fraction. `m` stays exact while it is below 2^53 (digits only
   // add), which is all the fast path needs; larger mantissas take Number() or the slow path.
@@ -213,38 +232,35 @@ function scanNumber(s: string, start: number, n: number): number {
   const intStart = p;
   for (; p < n; p++) {
     c = s.charCodeAt(p);
-    if (c < 48 || c > 57) break;
-    m = m * 10 + (c - 48);
+    if (c < Char.Digit0 || c > Char.Digit9) break;
+    m = m * 10 + (c - Char.Digit0);
   }
   let digits = p - intStart;
   let frac = -1;
-  if (c === 46 && p < n) {
+  if (c === Char.Dot && p < n) {
     const fracStart = ++p;
     for (; p < n; p++) {
       c = s.charCodeAt(p);
-      if (c < 48 || c > 57) break;
-      m = m * 10 + (c - 48);
+      if (c < Char.Digit0 || c > Char.Digit9) break;
+      m = m * 10 + (c - Char.Digit0);
     }
     frac = p - fracStart;
     digits += frac;
   }
-  if (p < n && c !== 44 && c !== 32 && c !== 10 && c !== 13) {
-    if (c !== 105 && c !== 117) return NaN;
+  if (p < n && c !== Char.Comma && c !== Char.Space && c !== Char.LineFeed && c !== Char.CarriageReturn) {
+    if (c !== Char.LowerI && c !== Char.LowerU) return NaN;
     // `i` / `u` must end the value.
     const q = p + 1;
-    if (q < n) {
-      const d = s.charCodeAt(q);
-      if (d !== 44 && d !== 32 && d !== 10 && d !== 13) return NaN;
-    }
-    if (frac >= 0 || digits === 0 || m > 9007199254740991 || (neg && c === 117)) return NaN;
+    if (q < n && !endsValue(s.charCodeAt(q))) return NaN;
+    if (frac >= 0 || digits === 0 || m > MAX_EXACT_INTEGER || (neg && c === Char.LowerU)) return NaN;
     numEnd = q;
-    numKind = c === 105 ? FieldKind.Int : FieldKind.Uint;
+    numKind = c === Char.LowerI ? FieldKind.Int : FieldKind.Uint;
     return neg ? 0 - m : m; // 0 - m: never -0
   }
   numEnd = p;
   numKind = FieldKind.Float;
   if (digits === 0) return NaN;
-  if (m > 9007199254740991 || frac > 22) {
+  if (m > MAX_EXACT_INTEGER || frac > 22) {
     // Telegraf writes full float64 precision (17 digits); Number() rounds like Go.
     const v = Number(s.slice(start, p));
     return v - v === 0 ? v : NaN; // overflow to ±Inf: the slow path reports the range error
@@ -259,8 +275,8 @@ function scanNumber(s: string, start: number, n: number): number {
  */
 function slowNumber(s: string, bytes: boolean, start: number, end: number, key: string): number | bigint {
   const last = s.charCodeAt(end - 1);
-  if (last === 105 || last === 117) {
-    const signed = last === 105;
+  if (last === Char.LowerI || last === Char.LowerU) {
+    const signed = last === Char.LowerI;
     const v = signed ? parseGoInt(s.slice(start, end - 1)) : parseGoUint(s.slice(start, end - 1));
     if (typeof v === 'string') {
       const what = signed ? 'integer' : 'unsigned integer';
@@ -297,13 +313,10 @@ function slowNumber(s: string, bytes: boolean, start: number, end: number, key: 
  */
 function parseTimestamp(s: string, a: number, b: number, precision: Precision): number {
   let i = a;
-  const neg = s.charCodeAt(i) === 45;
+  const neg = s.charCodeAt(i) === Char.Minus;
   if (neg) i++;
   if (i >= b) return 1;
-  for (let j = i; j < b; j++) {
-    const c = s.charCodeAt(j);
-    if (c < 48 || c > 57) return 1;
-  }
+  for (let j = i; j < b; j++) if (!isDigit(s.charCodeAt(j))) return 1;
   if (precision !== 'ns') {
     const t = scaleTimestamp(s.slice(a, b), precision);
     if (t === undefined) return 2;
@@ -311,15 +324,15 @@ function parseTimestamp(s: string, a: number, b: number, precision: Precision): 
     tsNanos = t.nanos;
     return 0;
   }
-  while (i < b && s.charCodeAt(i) === 48) i++;
+  while (i < b && s.charCodeAt(i) === Char.Digit0) i++;
   const digits = b - i;
   if (digits > 19) return 2;
   // Split into milliseconds (all but the last six digits) and the nanosecond remainder.
   const split = b - 6 > i ? b - 6 : i;
   let hi = 0;
-  for (let j = i; j < split; j++) hi = hi * 10 + (s.charCodeAt(j) - 48);
+  for (let j = i; j < split; j++) hi = hi * 10 + (s.charCodeAt(j) - Char.Digit0);
   let lo = 0;
-  for (let j = split; j < b; j++) lo = lo * 10 + (s.charCodeAt(j) - 48);
+  for (let j = split; j < b; j++) lo = lo * 10 + (s.charCodeAt(j) - Char.Digit0);
   if (digits === 19 && hi >= 9223372036854) {
     // int64 is −9223372036854775808 … 9223372036854775807
     if (hi > 9223372036854 || lo > (neg ? 775808 : 775807)) return 2;
@@ -410,7 +423,7 @@ export function parseLineProtocol(input: Buffer | Uint8Array | string, options: 
       try {
         let start = 0;
         while (start < buf.length) {
-          const nl = buf.indexOf(10, start + CHUNK_BYTES);
+          const nl = buf.indexOf(Char.LineFeed, start + CHUNK_BYTES);
           const end = nl === -1 ? buf.length : nl + 1;
           parseText(buf.toString('utf8', start, end), false, precision, def, out);
           start = end;
@@ -435,247 +448,277 @@ function finish(out: LineBatch): LineBatch {
   return out;
 }
 
+/** Set by readFields: the line (or input) ended right after the last field, so there is no timestamp. */
+var fieldsEndedLine = false;
+/** Set by readLineEnd: the entry had a timestamp (in tsMs / tsNanos). */
+var entryHasTime = false;
+/** Set by readTags: the point's tags are not in plain string order, or need byte-exact ordering. */
+var tagsOutOfOrder = false;
+var tagsNeedExactOrder = false;
+
 /** Parses the entries of `s`, appending them to `out`. */
 function parseText(s: string, bytes: boolean, precision: Precision, def: Timestamp, out: LineBatch): void {
   const n = s.length;
-  const { measurements, tagStart, tagKeys, tagValues, fieldStart, fieldKeys, fieldKinds, fieldValues } = out;
-  const { timeMs, timeNanos } = out;
+  const { measurements, tagStart, tagKeys, fieldStart, fieldKeys, timeMs, timeNanos } = out;
   /** Input positions of the current point's tag keys, for the duplicate-key error. */
   const tagPos: number[] = [];
-
-  let p = 0;
-  for (;;) {
-    // Blank lines, leading spaces and `#` comments (printable bytes only) between entries.
-    let c = 0;
-    for (;;) {
-      while (p < n && s.charCodeAt(p) === 32) p++;
-      if (p >= n) break;
-      c = s.charCodeAt(p);
-      if (c === 35) {
-        p++;
-        while (p < n) {
-          const d = s.charCodeAt(p);
-          if (d < 32 || d === 127) break;
-          p++;
-        }
-        if (p >= n) break;
-        c = s.charCodeAt(p);
-        const lineEnd = c === 10 || (c === 13 && (p + 1 >= n || s.charCodeAt(p + 1) === 10));
-        if (!lineEnd) fail(s, bytes, p, `invalid character ${describeAt(s, p)} in comment`);
-      }
-      if (c === 10) {
-        p++;
-        continue;
-      }
-      if (c === 13) {
-        if (p + 1 >= n) {
-          p++;
-          break;
-        }
-        if (s.charCodeAt(p + 1) === 10) {
-          p += 2;
-          continue;
-        }
-        // A lone CR is no line end: the measurement scan below reports it.
-      }
-      break;
-    }
-    if (p >= n) break;
-
-    // Measurement.
+  let p = skipToEntry(s, 0, n, bytes);
+  while (p < n) {
     const mStart = p;
     p = scanMeasurement(s, p, n);
-    if (p === mStart) fail(s, bytes, p, `expected measurement name, found ${describeAt(s, p)}`);
-    const measurement = takeToken(s, mStart, p, EscapeSet.Measurement, scanEscaped, scanBits, bytes);
-    if (measurement === undefined) fail(s, bytes, mStart, 'invalid UTF-8 in measurement name');
-
-    // Tags.
+    const measurement = readMeasurement(s, mStart, p, bytes);
     const t0 = tagKeys.length;
-    let tagsNeedExactOrder = false;
-    let tagsInOrder = true;
-    if (p < n && s.charCodeAt(p) === 44) {
-      p++;
-      for (;;) {
-        if (p >= n) fail(s, bytes, p, "expected tag key after ',', found end of input");
-        c = s.charCodeAt(p);
-        if (c === 32 || c === 10 || c === 13) fail(s, bytes, p, "expected tag key after ',', found white space");
-        const kStart = p;
-        p = scanKey(s, p, n);
-        if (p === kStart) fail(s, bytes, p, `expected tag key, found ${describeAt(s, p)}`);
-        const key = takeToken(s, kStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
-        if (key === undefined) fail(s, bytes, kStart, 'invalid UTF-8 in tag key');
-        // UTF-16 order equals UTF-8 byte order unless surrogates meet U+E000…U+FFFF (in byte mode
-        // the decoded key may hold any character).
-        if (scanBits >= 0xd800 || (bytes && scanBits > 0x7f)) tagsNeedExactOrder = true;
-        if (p >= n || s.charCodeAt(p) !== 61) {
-          fail(s, bytes, p, `expected '=' after tag key ${q(key)}, found ${describeAt(s, p)}`);
-        }
-        p++;
-        const vStart = p;
-        p = scanTagValue(s, p, n);
-        if (p === vStart) fail(s, bytes, p, `expected tag value after tag key ${q(key)}, found ${describeAt(s, p)}`);
-        const value = takeToken(s, vStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
-        if (value === undefined) fail(s, bytes, vStart, `invalid UTF-8 in value of tag ${q(key)}`);
-        tagPos[tagKeys.length - t0] = kStart;
-        // Telegraf sends tags sorted: track it, so sorting and the duplicate check can be skipped.
-        if (tagKeys.length > t0 && !(tagKeys[tagKeys.length - 1]! < key)) tagsInOrder = false;
-        tagKeys.push(key);
-        tagValues.push(value);
-        if (p < n && s.charCodeAt(p) === 44) {
-          p++;
-          continue;
-        }
-        break;
-      }
-    }
-
-    // The space before the fields.
-    if (p >= n) fail(s, bytes, p, 'expected fields, found end of input');
-    c = s.charCodeAt(p);
-    if (c !== 32) fail(s, bytes, p, `expected tag key or fields, found ${describeAt(s, p)}`);
-    while (p < n && s.charCodeAt(p) === 32) p++;
-
-    // Tags sorted by key; a repeated key is an error (checked once all tags are read, like the
-    // reference, so a syntax error later in the tag list wins).
-    const t1 = tagKeys.length;
-    if (t1 - t0 > 1 && (!tagsInOrder || tagsNeedExactOrder)) {
-      sortTags(tagKeys, tagValues, tagPos, t0, t1, tagsNeedExactOrder);
-      for (let i = t0 + 1; i < t1; i++) {
-        if (tagKeys[i] === tagKeys[i - 1]) {
-          const at = Math.max(tagPos[i - t0]!, tagPos[i - 1 - t0]!);
-          fail(s, bytes, at, `duplicate tag key ${q(tagKeys[i]!)}`);
-        }
-      }
-    }
-
-    // Fields.
+    p = readTags(s, p, n, bytes, out, tagPos);
     const f0 = fieldKeys.length;
-    let ended = false; // line (or input) ended right after the last field: no timestamp
-    for (;;) {
-      const kStart = p;
-      p = scanKey(s, p, n);
-      if (p === kStart) fail(s, bytes, p, `expected field key, found ${describeAt(s, p)}`);
-      const key = takeToken(s, kStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
-      if (key === undefined) fail(s, bytes, kStart, 'invalid UTF-8 in field key');
-      if (p >= n || s.charCodeAt(p) !== 61) {
-        fail(s, bytes, p, `expected '=' after field key ${q(key)}, found ${describeAt(s, p)}`);
-      }
-      p++;
-      if (p >= n) fail(s, bytes, p, `expected value for field ${q(key)}, found end of input`);
-      const vStart = p;
-      c = s.charCodeAt(p);
-      if (c === 34) {
-        const e = scanString(s, p + 1, n);
-        if (e >= n) fail(s, bytes, vStart, `missing closing quote of string value for field ${q(key)}`);
-        const str = takeToken(s, p + 1, e, EscapeSet.String, scanEscaped, scanBits, bytes);
-        if (str === undefined) fail(s, bytes, vStart, `invalid UTF-8 in string value of field ${q(key)}`);
-        fieldKinds.push(FieldKind.String);
-        fieldValues.push(str);
-        p = e + 1;
-      } else if (c === 116 || c === 84 || c === 102 || c === 70) {
-        // t T f F
-        p = scanValue(s, p, n);
-        let b: boolean | undefined;
-        if (p - vStart === 1) b = c === 116 || c === 84;
-        else b = parseGoBool(s.slice(vStart, p));
-        if (b === undefined) {
-          fail(s, bytes, vStart, `invalid boolean ${q(s.slice(vStart, p))} for field ${q(key)}`);
-        }
-        fieldKinds.push(FieldKind.Bool);
-        fieldValues.push(b);
-      } else if ((c >= 48 && c <= 57) || c === 45 || c === 46) {
-        const fast = scanNumber(s, p, n);
-        if (fast === fast) {
-          fieldKinds.push(numKind);
-          fieldValues.push(fast);
-          p = numEnd;
-        } else {
-          p = scanValue(s, p, n);
-          const v = slowNumber(s, bytes, vStart, p, key);
-          fieldKinds.push(numKind);
-          fieldValues.push(v);
-        }
-      } else {
-        fail(s, bytes, p, `invalid value for field ${q(key)}: found ${describeAt(s, p)}`);
-      }
-      fieldKeys.push(key);
-      if (p >= n) {
-        ended = true;
-        break;
-      }
-      c = s.charCodeAt(p);
-      if (c === 44) {
-        p++;
-        continue;
-      }
-      if (c !== 32 && c !== 10 && c !== 13) {
-        fail(s, bytes, p, `unexpected character ${describeAt(s, p)} after value of field ${q(key)}`);
-      }
-      break;
-    }
-
-    // Optional timestamp, then end of line.
-    let hasTime = false;
-    if (!ended) {
-      while (p < n && s.charCodeAt(p) === 32) p++;
-      if (p < n) {
-        c = s.charCodeAt(p);
-        if (c === 10) {
-          p++;
-        } else if (c === 13 && (p + 1 >= n || s.charCodeAt(p + 1) === 10)) {
-          p += p + 1 >= n ? 1 : 2;
-        } else {
-          const tStart = p;
-          while (p < n) {
-            c = s.charCodeAt(p);
-            if ((c < 48 || c > 57) && c !== 45) break;
-            p++;
-          }
-          const tEnd = p;
-          if (p < n) {
-            c = s.charCodeAt(p);
-            if (c !== 32 && c !== 10 && c !== 13) {
-              let e = p;
-              while (e < n && s.charCodeAt(e) !== 10 && s.charCodeAt(e) !== 13) e++;
-              fail(s, bytes, tStart, `invalid timestamp ${q(s.slice(tStart, e))}`);
-            }
-            while (p < n && s.charCodeAt(p) === 32) p++;
-            if (p < n) {
-              c = s.charCodeAt(p);
-              if (c === 10) p++;
-              else if (c === 13 && p + 1 >= n) p++;
-              else if (c === 13 && s.charCodeAt(p + 1) === 10) p += 2;
-              else fail(s, bytes, p, `unexpected text after timestamp, found ${describeAt(s, p)}`);
-            }
-          }
-          if (tEnd > tStart) {
-            const r = parseTimestamp(s, tStart, tEnd, precision);
-            if (r !== 0) {
-              fail(
-                s,
-                bytes,
-                tStart,
-                r === 2
-                  ? `timestamp ${s.slice(tStart, tEnd)} out of range`
-                  : `invalid timestamp ${q(s.slice(tStart, tEnd))}`,
-              );
-            }
-            hasTime = true;
-          }
-        }
-      }
-    }
-
+    p = readFields(s, p, n, bytes, out);
+    p = fieldsEndedLine ? p : readLineEnd(s, p, n, bytes, precision);
     measurements.push(measurement);
     tagStart.push(t0);
     fieldStart.push(f0);
-    if (hasTime) {
-      timeMs.push(tsMs);
-      timeNanos.push(tsNanos);
-    } else {
-      timeMs.push(def.ms);
-      timeNanos.push(def.nanos);
+    const timed = !fieldsEndedLine && entryHasTime;
+    timeMs.push(timed ? tsMs : def.ms);
+    timeNanos.push(timed ? tsNanos : def.nanos);
+    p = skipToEntry(s, p, n, bytes);
+  }
+}
+
+/** Skips blank lines, leading spaces and `#` comments (printable characters only) before an entry. */
+function skipToEntry(s: string, p: number, n: number, bytes: boolean): number {
+  for (;;) {
+    while (p < n && s.charCodeAt(p) === Char.Space) p++;
+    if (p >= n) return p;
+    let c = s.charCodeAt(p);
+    if (c === Char.Hash) {
+      p++;
+      while (p < n) {
+        const d = s.charCodeAt(p);
+        if (d < Char.Space || d === Char.Delete) break;
+        p++;
+      }
+      if (p >= n) return p;
+      c = s.charCodeAt(p);
+      const lineEnd = c === Char.LineFeed || (c === Char.CarriageReturn && (p + 1 >= n || s.charCodeAt(p + 1) === Char.LineFeed));
+      if (!lineEnd) fail(s, bytes, p, `invalid character ${describeAt(s, p)} in comment`);
+    }
+    if (c === Char.LineFeed) {
+      p++;
+      continue;
+    }
+    if (c === Char.CarriageReturn) {
+      if (p + 1 >= n) return p + 1;
+      if (s.charCodeAt(p + 1) === Char.LineFeed) {
+        p += 2;
+        continue;
+      }
+      // A lone CR is no line end: the measurement scan reports it.
+    }
+    return p;
+  }
+}
+
+/** The measurement name scanned as `s[start, end)`. */
+function readMeasurement(s: string, start: number, end: number, bytes: boolean): string {
+  if (end === start) fail(s, bytes, end, `expected measurement name, found ${describeAt(s, end)}`);
+  const measurement = takeToken(s, start, end, EscapeSet.Measurement, scanEscaped, scanBits, bytes);
+  if (measurement === undefined) fail(s, bytes, start, 'invalid UTF-8 in measurement name');
+  return measurement;
+}
+
+/**
+ * `,key=value…` after the measurement and the spaces before the fields: the tags are appended to
+ * the batch in key order. Returns the position of the first field.
+ */
+function readTags(s: string, p: number, n: number, bytes: boolean, out: LineBatch, tagPos: number[]): number {
+  const t0 = out.tagKeys.length;
+  tagsOutOfOrder = false;
+  tagsNeedExactOrder = false;
+  if (p < n && s.charCodeAt(p) === Char.Comma) p = readTagList(s, p + 1, n, bytes, out, tagPos);
+  p = readFieldSeparator(s, p, n, bytes);
+  if (tagsOutOfOrder || tagsNeedExactOrder) orderTags(s, bytes, out, tagPos, t0);
+  return p;
+}
+
+/** The `key=value` pairs after the measurement's comma; returns the position after the list. */
+function readTagList(s: string, p: number, n: number, bytes: boolean, out: LineBatch, tagPos: number[]): number {
+  const { tagKeys, tagValues } = out;
+  const t0 = tagKeys.length;
+  for (;;) {
+    if (p >= n) fail(s, bytes, p, "expected tag key after ',', found end of input");
+    const c = s.charCodeAt(p);
+    if (c === Char.Space || c === Char.LineFeed || c === Char.CarriageReturn) fail(s, bytes, p, "expected tag key after ',', found white space");
+    const kStart = p;
+    p = scanKey(s, p, n);
+    if (p === kStart) fail(s, bytes, p, `expected tag key, found ${describeAt(s, p)}`);
+    const key = takeToken(s, kStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
+    if (key === undefined) fail(s, bytes, kStart, 'invalid UTF-8 in tag key');
+    // UTF-16 order equals UTF-8 byte order unless surrogates meet U+E000…U+FFFF (in byte mode
+    // the decoded key may hold any character).
+    if (scanBits >= 0xd800 || (bytes && scanBits > 0x7f)) tagsNeedExactOrder = true;
+    if (p >= n || s.charCodeAt(p) !== Char.Equals) {
+      fail(s, bytes, p, `expected '=' after tag key ${q(key)}, found ${describeAt(s, p)}`);
+    }
+    p++;
+    const vStart = p;
+    p = scanTagValue(s, p, n);
+    if (p === vStart) fail(s, bytes, p, `expected tag value after tag key ${q(key)}, found ${describeAt(s, p)}`);
+    const value = takeToken(s, vStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
+    if (value === undefined) fail(s, bytes, vStart, `invalid UTF-8 in value of tag ${q(key)}`);
+    tagPos[tagKeys.length - t0] = kStart;
+    // Telegraf sends tags sorted: track it, so sorting and the duplicate check can be skipped.
+    if (tagKeys.length > t0 && !(tagKeys[tagKeys.length - 1]! < key)) tagsOutOfOrder = true;
+    tagKeys.push(key);
+    tagValues.push(value);
+    if (p < n && s.charCodeAt(p) === Char.Comma) {
+      p++;
+      continue;
+    }
+    return p;
+  }
+}
+
+/** The spaces between the measurement (and tags) and the fields. */
+function readFieldSeparator(s: string, p: number, n: number, bytes: boolean): number {
+  if (p >= n) fail(s, bytes, p, 'expected fields, found end of input');
+  if (s.charCodeAt(p) !== Char.Space) fail(s, bytes, p, `expected tag key or fields, found ${describeAt(s, p)}`);
+  while (p < n && s.charCodeAt(p) === Char.Space) p++;
+  return p;
+}
+
+/**
+ * Tags sorted by key; a repeated key is an error. Checked once all tags and the field separator
+ * are read, like the reference, so a syntax error later in the line wins.
+ */
+function orderTags(s: string, bytes: boolean, out: LineBatch, tagPos: number[], t0: number): void {
+  const { tagKeys, tagValues } = out;
+  const t1 = tagKeys.length;
+  if (t1 - t0 <= 1) return;
+  sortTags(tagKeys, tagValues, tagPos, t0, t1, tagsNeedExactOrder);
+  for (let i = t0 + 1; i < t1; i++) {
+    if (tagKeys[i] === tagKeys[i - 1]) {
+      const at = Math.max(tagPos[i - t0]!, tagPos[i - 1 - t0]!);
+      fail(s, bytes, at, `duplicate tag key ${q(tagKeys[i]!)}`);
     }
   }
+}
 
+/** `key=value,…` appended to the batch; sets fieldsEndedLine; returns the position after the list. */
+function readFields(s: string, p: number, n: number, bytes: boolean, out: LineBatch): number {
+  const { fieldKeys, fieldKinds, fieldValues } = out;
+  for (;;) {
+    const kStart = p;
+    p = scanKey(s, p, n);
+    if (p === kStart) fail(s, bytes, p, `expected field key, found ${describeAt(s, p)}`);
+    const key = takeToken(s, kStart, p, EscapeSet.Key, scanEscaped, scanBits, bytes);
+    if (key === undefined) fail(s, bytes, kStart, 'invalid UTF-8 in field key');
+    if (p >= n || s.charCodeAt(p) !== Char.Equals) {
+      fail(s, bytes, p, `expected '=' after field key ${q(key)}, found ${describeAt(s, p)}`);
+    }
+    p++;
+    if (p >= n) fail(s, bytes, p, `expected value for field ${q(key)}, found end of input`);
+    // The value: numbers first (most fields are), each kind in its own small reader.
+    const c = s.charCodeAt(p);
+    if ((c >= Char.Digit0 && c <= Char.Digit9) || c === Char.Minus || c === Char.Dot) {
+      const fast = scanNumber(s, p, n);
+      if (fast === fast) {
+        fieldKinds.push(numKind);
+        fieldValues.push(fast);
+        p = numEnd;
+      } else {
+        p = readSlowNumber(s, p, n, bytes, key, out);
+      }
+    } else if (c === Char.Quote) {
+      p = readStringValue(s, p, n, bytes, key, out);
+    } else if (c === Char.LowerT || c === Char.UpperT || c === Char.LowerF || c === Char.UpperF) {
+      p = readBoolValue(s, p, n, bytes, key, out);
+    } else {
+      fail(s, bytes, p, `invalid value for field ${q(key)}: found ${describeAt(s, p)}`);
+    }
+    fieldKeys.push(key);
+    if (p >= n) {
+      fieldsEndedLine = true;
+      return p;
+    }
+    const d = s.charCodeAt(p);
+    if (d === Char.Comma) {
+      p++;
+      continue;
+    }
+    if (d !== Char.Space && d !== Char.LineFeed && d !== Char.CarriageReturn) {
+      fail(s, bytes, p, `unexpected character ${describeAt(s, p)} after value of field ${q(key)}`);
+    }
+    fieldsEndedLine = false;
+    return p;
+  }
+}
+
+/** A number the one-pass scanner did not take (exponents, long integers, junk): Go's rules decide. */
+function readSlowNumber(s: string, p: number, n: number, bytes: boolean, key: string, out: LineBatch): number {
+  const end = scanValue(s, p, n);
+  const v = slowNumber(s, bytes, p, end, key);
+  out.fieldKinds.push(numKind);
+  out.fieldValues.push(v);
+  return end;
+}
+
+/** `"…"` at `p`; returns the position after the closing quote. */
+function readStringValue(s: string, p: number, n: number, bytes: boolean, key: string, out: LineBatch): number {
+  const e = scanString(s, p + 1, n);
+  if (e >= n) fail(s, bytes, p, `missing closing quote of string value for field ${q(key)}`);
+  const str = takeToken(s, p + 1, e, EscapeSet.String, scanEscaped, scanBits, bytes);
+  if (str === undefined) fail(s, bytes, p, `invalid UTF-8 in string value of field ${q(key)}`);
+  out.fieldKinds.push(FieldKind.String);
+  out.fieldValues.push(str);
+  return e + 1;
+}
+
+/** `t`, `true`, `F`, … at `p` (Go's ParseBool spellings); returns the position after it. */
+function readBoolValue(s: string, p: number, n: number, bytes: boolean, key: string, out: LineBatch): number {
+  const end = scanValue(s, p, n);
+  const c = s.charCodeAt(p);
+  const b = end - p === 1 ? c === Char.LowerT || c === Char.UpperT : parseGoBool(s.slice(p, end));
+  if (b === undefined) fail(s, bytes, p, `invalid boolean ${q(s.slice(p, end))} for field ${q(key)}`);
+  out.fieldKinds.push(FieldKind.Bool);
+  out.fieldValues.push(b);
+  return end;
+}
+
+/** After the fields: an optional timestamp, then the end of the line. Sets entryHasTime. */
+function readLineEnd(s: string, p: number, n: number, bytes: boolean, precision: Precision): number {
+  entryHasTime = false;
+  while (p < n && s.charCodeAt(p) === Char.Space) p++;
+  if (p >= n) return p;
+  let c = s.charCodeAt(p);
+  if (c === Char.LineFeed) return p + 1;
+  if (c === Char.CarriageReturn && (p + 1 >= n || s.charCodeAt(p + 1) === Char.LineFeed)) return p + (p + 1 >= n ? 1 : 2);
+  const tStart = p;
+  while (p < n) {
+    c = s.charCodeAt(p);
+    if (!isDigit(c) && c !== Char.Minus) break;
+    p++;
+  }
+  const tEnd = p;
+  if (p < n) {
+    c = s.charCodeAt(p);
+    if (c !== Char.Space && c !== Char.LineFeed && c !== Char.CarriageReturn) {
+      let e = p;
+      while (e < n && s.charCodeAt(e) !== Char.LineFeed && s.charCodeAt(e) !== Char.CarriageReturn) e++;
+      fail(s, bytes, tStart, `invalid timestamp ${q(s.slice(tStart, e))}`);
+    }
+    while (p < n && s.charCodeAt(p) === Char.Space) p++;
+    if (p < n) {
+      c = s.charCodeAt(p);
+      if (c === Char.LineFeed) p++;
+      else if (c === Char.CarriageReturn && p + 1 >= n) p++;
+      else if (c === Char.CarriageReturn && s.charCodeAt(p + 1) === Char.LineFeed) p += 2;
+      else fail(s, bytes, p, `unexpected text after timestamp, found ${describeAt(s, p)}`);
+    }
+  }
+  if (tEnd > tStart) {
+    const r = parseTimestamp(s, tStart, tEnd, precision);
+    if (r !== 0) {
+      fail(s, bytes, tStart, r === 2 ? `timestamp ${s.slice(tStart, tEnd)} out of range` : `invalid timestamp ${q(s.slice(tStart, tEnd))}`);
+    }
+    entryHasTime = true;
+  }
+  return p;
 }
