@@ -102,6 +102,7 @@ test('org_mapping: the Grafana docs example with numeric org ids; org chosen by 
 test('org_mapping: comma separators, a * org, the higher of mapping and role_attribute_path, None', () => {
   const cfg = { orgAttributePath: 'groups', orgMapping: splitOrgMappingSetting('group1:1:Editor, group2:2:Viewer, admins:*:Admin') };
   assert.deepEqual(pick(identity(cfg, { groups: ['group1', 'group2'], org_id: 2 })), { orgId: 2, role: 'Viewer' });
+  refused(cfg, { groups: ['group2'], org_id: 1 }, /org 1 is not granted by org_mapping/);
   assert.deepEqual(pick(identity(cfg, { groups: ['group2', 'admins'], org_id: 9 })), { orgId: 9, role: 'Admin' }, '* org: any org');
   assert.deepEqual(pick(identity({ ...cfg, roleAttributePath: 'role' }, { groups: ['group2'], org_id: 2, role: 'Editor' })), { orgId: 2, role: 'Editor' }, 'direct role higher');
   assert.deepEqual(pick(identity({ ...cfg, roleAttributePath: 'role' }, { groups: ['group1'], role: 'Viewer' })), { orgId: 1, role: 'Editor' }, 'mapped role higher');
