@@ -17,6 +17,8 @@ export class JwksServer {
   cacheControl: string | undefined;
   /** When set, requests without `Authorization: <requiredAuthorization>` get 401. */
   requiredAuthorization: string | undefined;
+  /** Delay before answering, to make callers wait for the endpoint. */
+  delayMs = 0;
   private readonly hanging = new Set<ServerResponse>();
 
   private constructor(private readonly server: Server, readonly url: string) {}
@@ -33,6 +35,14 @@ export class JwksServer {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     this.requests++;
+    if (this.delayMs > 0) {
+      setTimeout(() => this.answer(req, res), this.delayMs);
+      return;
+    }
+    this.answer(req, res);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
     if (this.requiredAuthorization !== undefined && req.headers.authorization !== this.requiredAuthorization) {
       res.writeHead(401).end('unauthorized');
       return;

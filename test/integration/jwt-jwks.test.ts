@@ -19,6 +19,7 @@ const ISSUER = 'https://your-auth-provider.example.com/';
 
 const keyA = makeRsaKey('idp-2024');
 const keyB = makeRsaKey('idp-2025');
+const keyC = makeRsaKey('idp-2026');
 
 function idpToken(key: AsymmetricTestKey, claims: Record<string, unknown> = {}): string {
   return signJwt(
@@ -102,5 +103,24 @@ describe("Grafana's [auth.jwt] configuration with a JWKS endpoint", () => {
     const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
     assert.match(metrics, /livehub_jwks_fetches_total\{result="ok",node="[^"]+"\} [2-9]/);
     assert.match(metrics, /livehub_jwks_keys\{node="[^"]+"\} 1/);
+  });
+
+  test('connect and subscribe in one frame: the subscribe waits for the connect whose key is being fetched', async () => {
+    idp.keys = [keyB.jwk, keyC.jwk];
+    idp.delayMs = 300;
+    await new Promise((r) => setTimeout(r, 250)); // past the refetch cooldown of the previous test
+    const requestsBefore = idp.requests;
+    const raw = await RawClient.open(server.wsUrl);
+    raw.send(
+      { id: 1, connect: { token: idpToken(keyC, { info: { roles: ['editor'], orgs: ['admin'] } }) } },
+      { id: 2, subscribe: { channel: '2/grafana/broadcast/ordered' } },
+    );
+    const first = await raw.next(() => true, 5000);
+    assert.equal(first['id'], 1, 'the connect reply comes first');
+    assert.ok(first['connect'] !== undefined, JSON.stringify(first));
+    assert.deepEqual((await raw.reply(2))['subscribe'], {});
+    assert.equal(idp.requests, requestsBefore + 1, 'one fetch for the new kid');
+    idp.delayMs = 0;
+    raw.close();
   });
 });
