@@ -2,12 +2,12 @@
 // caching for cache_ttl (and a shorter Cache-Control max-age), key rotation, one refetch for an
 // unknown kid with a cooldown (a flood costs a bounded number of requests, counted at the server),
 // and failures — HTTP errors, a hanging response, garbage, an empty or oversized set, a missing
-// bearer token — that keep the last good keys. The key cache runs on an injected clock, so the tests
+// bearer token — that keep the last good keys, and HTTPS trust (tls_client_ca, tls_skip_verify_insecure). The key cache runs on an injected clock, so the tests
 // assert outcomes and request counts, never timings.
 
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JwtVerifier, type JwtVerifyResult } from '../../src/auth/jwt.js';
 import { claimRulesFromConfig } from '../../src/auth/jwt-claims.js';
@@ -16,6 +16,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { JwksServer } from './jwks-server.js';
 import { makeRsaKey, nowSeconds, signJwt, type AsymmetricTestKey } from './sign-jwt.js';
 import { jwtConfig, tempDir } from './helpers.js';
+import { projectRoot } from '../helpers/project-root.js';
 
 const MINUTE = 60_000;
 const keyA = makeRsaKey('key-a');
@@ -217,4 +218,24 @@ test('fromConfig wires jwk_set_url with the [auth.jwt] settings', async () => {
   assertOk(await verifier.verifyFresh(tokenFor(keyA)));
   assert.equal(verifier.remoteKeys.keys.length, 1);
   assertRefused(verifier.verify(tokenFor(keyB)), /kid "key-b"/);
+});
+
+test('https: tls_client_ca trusts a private CA; without it the fetch fails; tls_skip_verify_insecure skips the check', async () => {
+  const dir = join(projectRoot(), 'test', 'fixtures', 'tls');
+  const tlsServer = await JwksServer.start([keyA.jwk], { cert: readFileSync(join(dir, 'server.pem'), 'utf8'), key: readFileSync(join(dir, 'server-key.pem'), 'utf8') });
+  try {
+    const trusted = JwtVerifier.fromConfig(jwtConfig({ jwkSetUrl: tlsServer.url, tlsClientCa: join(dir, 'ca.pem') }));
+    assertOk(await trusted.verifyFresh(tokenFor(keyA)));
+
+    const untrusted = JwtVerifier.fromConfig(jwtConfig({ jwkSetUrl: tlsServer.url }));
+    assertRefused(await untrusted.verifyFresh(tokenFor(keyA)));
+    assert.equal(untrusted.remoteKeys?.counters.fetches.network, 1, 'the private CA is not trusted by default');
+
+    const skipping = JwtVerifier.fromConfig(jwtConfig({ jwkSetUrl: tlsServer.url, tlsSkipVerifyInsecure: true }));
+    assertOk(await skipping.verifyFresh(tokenFor(keyA)));
+
+    assert.throws(() => JwtVerifier.fromConfig(jwtConfig({ jwkSetUrl: tlsServer.url, tlsClientCa: join(dir, 'README.md') })), /tls_client_ca: .* holds no PEM certificate/);
+  } finally {
+    await tlsServer.stop();
+  }
 });

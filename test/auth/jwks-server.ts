@@ -3,6 +3,7 @@
 // garbage, oversized) and counts every request the server received.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { JsonWebKey } from 'node:crypto';
 
@@ -23,12 +24,14 @@ export class JwksServer {
 
   private constructor(private readonly server: Server, readonly url: string) {}
 
-  static async start(keys: JsonWebKey[] = []): Promise<JwksServer> {
+  /** `tls`: serve HTTPS with this certificate (PEM) instead of plain HTTP. */
+  static async start(keys: JsonWebKey[] = [], tls?: { cert: string; key: string }): Promise<JwksServer> {
     let self: JwksServer | undefined;
-    const server = createServer((req, res) => self!.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse): void => self!.handle(req, res);
+    const server: Server = tls === undefined ? createServer(handler) : createHttpsServer(tls, handler);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    self = new JwksServer(server, `http://127.0.0.1:${port}/.well-known/jwks.json`);
+    self = new JwksServer(server, `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/.well-known/jwks.json`);
     self.keys = keys;
     return self;
   }
