@@ -2,8 +2,9 @@
 // caching for cache_ttl (and a shorter Cache-Control max-age), key rotation, one refetch for an
 // unknown kid with a cooldown (a flood costs a bounded number of requests, counted at the server),
 // and failures — HTTP errors, a hanging response, garbage, an empty or oversized set, a missing
-// bearer token — that keep the last good keys, and HTTPS trust (tls_client_ca, tls_skip_verify_insecure). The key cache runs on an injected clock, so the tests
-// assert outcomes and request counts, never timings.
+// bearer token — that keep the last good keys; and HTTPS trust (tls_client_ca,
+// tls_skip_verify_insecure). The key cache runs on an injected clock, so the tests assert outcomes
+// and request counts, never timings.
 
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
