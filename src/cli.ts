@@ -34,9 +34,10 @@ function parseArgs(argv: string[]): CliArgs {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const { config, warnings } = loadConfig(args.configFile === undefined ? { env: process.env } : { file: args.configFile, env: process.env });
+  const { config, warnings, notices } = loadConfig(args.configFile === undefined ? { env: process.env } : { file: args.configFile, env: process.env });
   const logger = createLogger(config.log.level);
   for (const warning of warnings) logger.warn(warning);
+  for (const notice of notices) logger.info(notice);
   if (args.rest[0] === 'token') return runTokenCommand(args.rest.slice(1), config, (line) => process.stdout.write(line + '\n'));
   if (args.rest.length > 0) throw new ConfigError(`unknown argument: ${args.rest[0]}`);
 

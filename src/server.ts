@@ -89,7 +89,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const grafanaScope = new GrafanaScope(registry);
   registerBroadcast(grafanaScope, engine.store);
 
-  const authenticator = new Authenticator(config);
+  const authenticator = new Authenticator(config, { log: logger.child('auth') });
   const origins = new OriginChecker({ rootUrl: config.server.rootUrl, allowedOrigins: config.live.allowedOrigins, requireOrigin: config.live.strictOrigin });
   const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, {
     messageSizeLimit: config.live.messageSizeLimit,
@@ -111,6 +111,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     push: () => streams.service.counters,
     ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
+    ...(authenticator.remoteJwks !== undefined ? { jwks: authenticator.remoteJwks } : {}),
   });
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));
@@ -161,6 +162,8 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     install: (feature) => installed.push(feature),
     async start(): Promise<number> {
       await node.start();
+      // The first JWT should not wait for the identity provider; a failure is logged and retried on demand.
+      void authenticator.prefetchKeys();
       for (const feature of installed) await feature.start?.();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

@@ -1,11 +1,15 @@
 // Resolves who is calling from an HTTP request (or a Centrifuge connect token): API token, JWT or
 // anonymous. A credential that is present but wrong is always a 401, never a silent fallback to
 // anonymous, and the result says where the credential came from for the WebSocket origin rule.
+// Asynchronous because a JWT may have to wait for the keys of `[auth.jwt] jwk_set_url`; everything
+// else answers in the same turn.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { LiveHubConfig } from '../config/types.js';
 import { ApiTokenStore, isApiTokenText, type ApiTokenStoreOptions } from './api-tokens.js';
 import type { Identity } from './identity.js';
+import type { Logger } from '../log/logger.js';
+import type { RemoteJwks } from './jwks-remote.js';
 import { JwtVerifier } from './jwt.js';
 
 /**
@@ -30,6 +34,8 @@ export interface AuthenticatorOptions {
   tokenStore?: ApiTokenStore;
   /** Options for the store opened from the config (reload interval, warnings). */
   tokenStoreOptions?: ApiTokenStoreOptions;
+  /** Where JWKS fetch problems are logged. */
+  log?: Logger;
 }
 
 export const ANONYMOUS_USER_ID = '0';
@@ -48,7 +54,9 @@ export class Authenticator {
   /** Loads JWT keys and the token file now, so misconfiguration fails at startup (ConfigError / ApiTokenFileError). */
   constructor(config: LiveHubConfig, options: AuthenticatorOptions = {}) {
     this.tokenStore = options.tokenStore ?? new ApiTokenStore(config.apiTokens.file, options.tokenStoreOptions);
-    this.jwt = config.jwt.enabled ? JwtVerifier.fromConfig(config.jwt, options.now ? { now: options.now } : {}) : undefined;
+    this.jwt = config.jwt.enabled
+      ? JwtVerifier.fromConfig(config.jwt, { ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) })
+      : undefined;
     const header = config.jwt.headerName.toLowerCase();
     this.jwtHeader = config.jwt.enabled && header !== 'authorization' ? header : undefined;
     this.anonymous = config.anonymous.enabled
@@ -63,12 +71,22 @@ export class Authenticator {
       : undefined;
   }
 
-  authenticateRequest(req: AuthRequest): AuthResult {
+  /** The keys of `[auth.jwt] jwk_set_url`, when configured (metrics, start-up fetch). */
+  get remoteJwks(): RemoteJwks | undefined {
+    return this.jwt?.remoteKeys;
+  }
+
+  /** Fetches the `jwk_set_url` keys now, so the first token does not wait; failures are logged, never thrown. */
+  prefetchKeys(): Promise<void> {
+    return this.remoteJwks?.refresh() ?? Promise.resolve();
+  }
+
+  async authenticateRequest(req: AuthRequest): Promise<AuthResult> {
     try {
       const credential = this.findCredential(req);
       if (credential === undefined) return this.noCredential();
       if ('error' in credential) return { ok: false, reason: 'invalid', message: credential.error };
-      return this.verify(credential.token, credential.via);
+      return await this.verify(credential.token, credential.via);
     } catch {
       // Nothing above should throw; if it does (a bug), deny rather than crash the request.
       return { ok: false, reason: 'invalid', message: 'invalid credentials' };
@@ -76,10 +94,10 @@ export class Authenticator {
   }
 
   /** For the token of a Centrifuge `connect` command; an empty token counts as no credential. */
-  authenticateToken(token: string): AuthResult {
+  async authenticateToken(token: string): Promise<AuthResult> {
     try {
       if (typeof token !== 'string' || token.trim() === '') return this.noCredential();
-      return this.verify(token.trim(), 'header');
+      return await this.verify(token.trim(), 'header');
     } catch {
       return { ok: false, reason: 'invalid', message: 'invalid credentials' };
     }
@@ -91,13 +109,13 @@ export class Authenticator {
       : { ok: false, reason: 'missing', message: 'Unauthorized' };
   }
 
-  private verify(token: string, via: 'header' | 'query'): AuthResult {
+  private async verify(token: string, via: 'header' | 'query'): Promise<AuthResult> {
     if (isApiTokenText(token)) {
       const identity = this.tokenStore.lookup(token);
       return identity ? { ok: true, identity, credential: via } : { ok: false, reason: 'invalid', message: 'invalid API token' };
     }
     if (!this.jwt) return { ok: false, reason: 'invalid', message: 'invalid token (JWT authentication is disabled)' };
-    const result = this.jwt.verify(token);
+    const result = await this.jwt.verifyFresh(token);
     return result.ok ? { ok: true, identity: result.identity, credential: via } : { ok: false, reason: result.reason, message: result.message };
   }
 

@@ -1,16 +1,26 @@
 // Turns the claims of a verified JWT into an Identity and enforces `[auth.jwt] expect_claims`.
 // Pure functions over parsed JSON, kept apart from signature checking so each can be tested alone.
+// The login follows Grafana: `username_claim` (livehub alias `login_claim`), else
+// `username_attribute_path`, else the e-mail (`email_claim` / `email_attribute_path`); with none of
+// them configured, livehub uses `sub`.
 
-import { parseOrgRole, type Identity, type OrgRole } from './identity.js';
+import type { JwtAuthConfig } from '../config/types.js';
+import type { Identity } from './identity.js';
+import { compileClaimPath, searchString, type ClaimPath } from './jmespath.js';
+import { readClaim, resolveOrgRole, type OrgRoleRules } from './jwt-roles.js';
+import { parseOrgMapping } from './org-mapping.js';
 import { derivedUserId } from './stable-id.js';
 
 export type Claims = Record<string, unknown>;
 
-export interface JwtClaimRules {
-  readonly loginClaim: string;
-  readonly orgIdClaim: string;
-  readonly defaultOrgId: number;
-  readonly roleClaim: string;
+/** Where the login, e-mail and name come from, and the org/role rules, compiled once. */
+export interface JwtClaimRules extends OrgRoleRules {
+  /** `username_claim` / `login_claim` (name or dotted path); '' when not configured. */
+  readonly usernameClaim: string;
+  readonly usernamePath: ClaimPath | undefined;
+  readonly emailClaim: string;
+  readonly emailPath: ClaimPath | undefined;
+  readonly namePath: ClaimPath | undefined;
   readonly expectClaims: Readonly<Record<string, unknown>>;
 }
 
@@ -20,15 +30,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A claim by name; when no claim has that exact name, a dotted name walks nested objects (`user.role`). */
-export function readClaim(claims: Claims, name: string): unknown {
-  if (Object.hasOwn(claims, name)) return claims[name];
-  let node: unknown = claims;
-  for (const part of name.split('.')) {
-    if (!isRecord(node) || !Object.hasOwn(node, part)) return undefined;
-    node = node[part];
-  }
-  return node;
+const compileOptional = (expression: string): ClaimPath | undefined => (expression === '' ? undefined : compileClaimPath(expression));
+
+/**
+ * Compiles the claim rules of `[auth.jwt]`. The loader has validated every expression already;
+ * org_mapping problems were reported at start-up and the entries concerned are skipped here.
+ */
+export function claimRulesFromConfig(cfg: JwtAuthConfig): JwtClaimRules {
+  return {
+    usernameClaim: cfg.usernameClaim !== '' ? cfg.usernameClaim : cfg.loginClaim,
+    usernamePath: compileOptional(cfg.usernameAttributePath),
+    emailClaim: cfg.emailClaim,
+    emailPath: compileOptional(cfg.emailAttributePath),
+    namePath: compileOptional(cfg.nameAttributePath),
+    roleClaim: cfg.roleClaim,
+    rolePath: compileOptional(cfg.roleAttributePath),
+    roleAttributeStrict: cfg.roleAttributeStrict,
+    orgPath: compileOptional(cfg.orgAttributePath),
+    orgMapping: parseOrgMapping(cfg.orgMapping, cfg.roleAttributeStrict).mapping,
+    orgIdClaim: cfg.orgIdClaim,
+    defaultOrgId: cfg.defaultOrgId,
+    skipOrgRoleSync: cfg.skipOrgRoleSync,
+    expectClaims: cfg.expectClaims,
+  };
 }
 
 function jsonEqual(a: unknown, b: unknown): boolean {
@@ -63,11 +87,37 @@ export function findClaimMismatch(claims: Claims, expected: Readonly<Record<stri
 
 const DECIMAL_ID = /^[1-9][0-9]{0,18}$/;
 
-/** Login, user id, org and role from verified claims; a present but unusable claim rejects the token. */
+/** A claim value usable as a login or e-mail: a non-empty string, or a number (livehub's leniency). */
+function claimText(value: unknown): string {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return typeof value === 'string' ? value : '';
+}
+
+/** The login, or the message explaining that the token has none. */
+function findLogin(claims: Claims, rules: JwtClaimRules): { login: string } | { missing: string } {
+  const configured = rules.usernameClaim !== '' || rules.usernamePath !== undefined || rules.emailClaim !== '' || rules.emailPath !== undefined;
+  if (!configured) {
+    const sub = claimText(claims.sub);
+    return sub !== '' ? { login: sub } : { missing: 'token has no "sub" claim' };
+  }
+  const username = rules.usernameClaim !== '' ? claimText(readClaim(claims, rules.usernameClaim))
+    : rules.usernamePath !== undefined ? searchString(rules.usernamePath, claims) : '';
+  if (username !== '') return { login: username };
+  const email = rules.emailClaim !== '' ? claimText(readClaim(claims, rules.emailClaim))
+    : rules.emailPath !== undefined ? searchString(rules.emailPath, claims) : '';
+  if (email !== '') return { login: email };
+  const sources = [
+    rules.usernameClaim !== '' ? `no "${rules.usernameClaim}" claim` : rules.usernamePath !== undefined ? 'no username at username_attribute_path' : '',
+    rules.emailClaim !== '' ? `no "${rules.emailClaim}" claim` : rules.emailPath !== undefined ? 'no e-mail at email_attribute_path' : '',
+  ].filter((s) => s !== '');
+  return { missing: `token has no login: ${sources.join(', ')}` };
+}
+
+/** Login, user id, name, org and role from verified claims; a present but unusable claim rejects the token. */
 export function identityFromClaims(claims: Claims, rules: JwtClaimRules, expiresAt?: number): ClaimsOutcome {
-  const loginValue = readClaim(claims, rules.loginClaim);
-  const login = typeof loginValue === 'number' ? String(loginValue) : loginValue;
-  if (typeof login !== 'string' || login === '') return { ok: false, message: `token has no "${rules.loginClaim}" claim` };
+  const found = findLogin(claims, rules);
+  if ('missing' in found) return { ok: false, message: found.missing };
+  const login = found.login;
 
   // A decimal `sub` is the user's id (the issuer is Grafana-like); anything else gets a stable derived id.
   // "0" is reserved for anonymous, so it is never taken over.
@@ -75,24 +125,11 @@ export function identityFromClaims(claims: Claims, rules: JwtClaimRules, expires
   const subject = typeof sub === 'string' && sub !== '' ? sub : login;
   const userId = DECIMAL_ID.test(subject) ? subject : derivedUserId('jwt', subject);
 
-  const nameValue = claims.name;
+  const nameValue = rules.namePath !== undefined ? searchString(rules.namePath, claims) : claims.name;
   const name = typeof nameValue === 'string' && nameValue.trim() !== '' ? nameValue : login;
 
-  const orgValue = readClaim(claims, rules.orgIdClaim);
-  let orgId = rules.defaultOrgId;
-  if (orgValue !== undefined && orgValue !== null) {
-    const n = typeof orgValue === 'number' ? orgValue : typeof orgValue === 'string' && /^\d+$/.test(orgValue) ? Number(orgValue) : NaN;
-    if (!Number.isSafeInteger(n) || n < 1) return { ok: false, message: `invalid "${rules.orgIdClaim}" claim` };
-    orgId = n;
-  }
-
-  const roleValue = readClaim(claims, rules.roleClaim);
-  let role: OrgRole = 'Viewer';
-  if (roleValue !== undefined && roleValue !== null) {
-    const parsed = typeof roleValue === 'string' ? parseOrgRole(roleValue) : undefined;
-    if (!parsed) return { ok: false, message: `invalid "${rules.roleClaim}" claim` };
-    role = parsed;
-  }
+  const orgRole = resolveOrgRole(claims, rules);
+  if (!orgRole.ok) return { ok: false, message: orgRole.message };
 
   return {
     ok: true,
@@ -100,8 +137,8 @@ export function identityFromClaims(claims: Claims, rules: JwtClaimRules, expires
       userId,
       login,
       name,
-      orgId,
-      role,
+      orgId: orgRole.orgId,
+      role: orgRole.role,
       authMethod: 'jwt',
       ...(expiresAt !== undefined ? { expiresAt } : {}),
     },

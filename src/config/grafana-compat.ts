@@ -11,12 +11,9 @@ export const IGNORED_GRAFANA_KEYS: Readonly<Record<string, readonly string[]>> =
     'socket_mode', 'cdn_url', 'write_timeout',
   ],
   'auth.anonymous': ['org_name', 'hide_version', 'device_limit'],
-  'auth.jwt': [
-    'enable_login_token', 'email_claim', 'username_claim', 'jwk_set_url', 'jwk_set_bearer_token_file',
-    'cache_ttl', 'key_id', 'role_attribute_path', 'role_attribute_strict', 'groups_attribute_path',
-    'email_attribute_path', 'username_attribute_path', 'org_attribute_path', 'org_mapping', 'auto_sign_up',
-    'allow_assign_grafana_admin', 'skip_org_role_sync', 'signout_redirect_url', 'tls_client_ca',
-  ],
+  // Every other [auth.jwt] key of Grafana is in the schema. This one is a misspelling in Grafana's
+  // older sample.ini that Grafana itself never read.
+  'auth.jwt': ['expected_claims'],
   paths: ['home', 'config', 'logs', 'plugins', 'provisioning', 'temp_data_lifetime'],
   log: ['mode', 'filters', 'user_facing_default_error'],
   database: [
@@ -37,6 +34,15 @@ export const FOREIGN_GRAFANA_SECTIONS: readonly string[] = [
   'auth.google', 'auth.azuread', 'auth.okta', 'auth.grafana_com', 'auth.grafananet',
   'log.console', 'log.file', 'log.syslog', 'log.frontend',
 ];
+
+/** Why a particular ignored key does nothing, when "not used by livehub" would mislead. */
+const IGNORED_KEY_NOTES: Readonly<Record<string, string>> = {
+  'auth.jwt.expected_claims': 'misspelt in Grafana\'s older sample.ini and ignored by Grafana too; the key is expect_claims',
+};
+
+export function ignoredKeyNote(section: string, key: string): string {
+  return IGNORED_KEY_NOTES[`${section}.${key}`] ?? 'Grafana setting not used by livehub';
+}
 
 export function isIgnoredGrafanaKey(section: string, key: string): boolean {
   return IGNORED_GRAFANA_KEYS[section]?.includes(key) ?? false;

@@ -6,8 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, describeOrigin, ValueProblem, type ValueOrigin } from './errors.js';
 import { expandValue } from './expand.js';
-import { FOREIGN_GRAFANA_SECTIONS, IGNORED_GRAFANA_KEYS, isIgnoredGrafanaKey } from './grafana-compat.js';
+import { FOREIGN_GRAFANA_SECTIONS, IGNORED_GRAFANA_KEYS, ignoredKeyNote, isIgnoredGrafanaKey } from './grafana-compat.js';
 import { DEFAULT_SECTION, parseIni } from './ini.js';
+import { checkJwtConfig } from './jwt-rules.js';
 import { CONFIG_KEYS, CONFIG_SECTIONS, envPart, findKey, type ConfigKey } from './schema.js';
 import type { LiveHubConfig } from './types.js';
 
@@ -25,6 +26,8 @@ export interface LoadedConfig {
   config: LiveHubConfig;
   /** Things the operator should see at startup but that do not stop it (ignored GF_* variables, …). */
   warnings: string[];
+  /** How some settings are applied, worth an info line at startup (e.g. the JWT summary). */
+  notices: string[];
 }
 
 interface RawValue {
@@ -42,7 +45,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
 
   const config = blankConfig();
   for (const [def, value] of raws) applyValue(config, def, value, env);
-  return { config: finish(config, raws, warnings), warnings };
+  const notices: string[] = [];
+  return { config: finish(config, raws, warnings, notices), warnings, notices };
 }
 
 /** The configuration with every default and no file or environment: handy for tests. */
@@ -79,7 +83,7 @@ function readFileLayer(file: string, raws: Map<ConfigKey, RawValue>, warnings: s
     if (def) {
       raws.set(def, { raw: entry.value, origin });
     } else if (isIgnoredGrafanaKey(entry.section, entry.key)) {
-      warnings.push(`ignoring ${keyLabel(entry.section, entry.key)} (${describeOrigin(origin)}): Grafana setting not used by livehub`);
+      warnings.push(`ignoring ${keyLabel(entry.section, entry.key)} (${describeOrigin(origin)}): ${ignoredKeyNote(entry.section, entry.key)}`);
     } else {
       throw unknownKey(entry.section, entry.key, origin);
     }
@@ -134,7 +138,7 @@ function readEnvLayer(env: NodeJS.ProcessEnv, raws: Map<ConfigKey, RawValue>, wa
         raws.set(match.def, { raw: (env[name] ?? '').trim(), origin });
         break;
       case 'grafana-key':
-        warnings.push(`ignoring ${name} ([${match.section}] ${match.key}): Grafana setting not used by livehub`);
+        warnings.push(`ignoring ${name} ([${match.section}] ${match.key}): ${ignoredKeyNote(match.section, match.key)}`);
         break;
       case 'unknown-key':
         throw unknownKey(match.section, match.key, origin);
@@ -175,17 +179,15 @@ function invalidValue(def: ConfigKey, origin: ValueOrigin, value: string, proble
 }
 
 /** Derived values and rules that involve more than one key. */
-function finish(config: LiveHubConfig, raws: Map<ConfigKey, RawValue>, warnings: string[]): LiveHubConfig {
+function finish(config: LiveHubConfig, raws: Map<ConfigKey, RawValue>, warnings: string[], notices: string[]): LiveHubConfig {
   if (config.apiTokens.file === '') config.apiTokens.file = join(config.paths.data, 'api-tokens.json');
 
-  const jwt = config.jwt;
-  if (jwt.enabled && jwt.keyFile === '' && jwt.jwkSetFile === '' && jwt.hmacSecret === '') {
-    const enabled = [...raws].find(([k]) => k.section === 'auth.jwt' && k.key === 'enabled')?.[1].origin;
-    throw new ConfigError(
-      `[auth.jwt] enabled needs key_file, jwk_set_file or hmac_secret${enabled ? ` (${describeOrigin(enabled)})` : ''}`,
-      { section: 'auth.jwt', key: 'enabled', origin: enabled },
-    );
-  }
+  const jwtReport = checkJwtConfig(config.jwt, (key) => {
+    const origin = [...raws].find(([k]) => k.section === 'auth.jwt' && k.key === key)?.[1].origin;
+    return origin === undefined || origin.kind === 'default' ? undefined : origin;
+  });
+  warnings.push(...jwtReport.warnings);
+  notices.push(...jwtReport.notices);
   if (config.live.pongTimeoutSeconds >= config.live.pingIntervalSeconds) {
     warnings.push(
       `[live] pong_timeout (${config.live.pongTimeoutSeconds}s) is not shorter than ping_interval (${config.live.pingIntervalSeconds}s); ` +
@@ -230,12 +232,38 @@ function blankConfig(): LiveHubConfig {
       headerName: '',
       urlLogin: false,
       keyFile: '',
+      keyValue: '',
+      keyId: '',
       jwkSetFile: '',
+      jwkSetValue: '',
+      jwkSetUrl: '',
+      jwkSetBearerTokenFile: '',
+      cacheTtlMs: 0,
+      tlsClientCa: '',
+      tlsSkipVerifyInsecure: false,
+      jwkSetTimeoutMs: 0,
+      jwkSetMaxBytes: 0,
+      jwkSetRefetchCooldownMs: 0,
       hmacSecret: '',
+      usernameClaim: '',
       loginClaim: '',
+      usernameAttributePath: '',
+      emailClaim: '',
+      emailAttributePath: '',
+      nameAttributePath: '',
       orgIdClaim: '',
       defaultOrgId: 0,
       roleClaim: '',
+      roleAttributePath: '',
+      roleAttributeStrict: false,
+      orgAttributePath: '',
+      orgMapping: [],
+      groupsAttributePath: '',
+      allowAssignGrafanaAdmin: false,
+      skipOrgRoleSync: false,
+      autoSignUp: false,
+      enableLoginToken: false,
+      signoutRedirectUrl: '',
       expectClaims: {},
     },
     apiTokens: { file: '' },

@@ -3,6 +3,8 @@
 // The loader, the docs generator and the tests all enumerate this one table.
 
 import { parseOrgRole, ORG_ROLES } from '../auth/identity.js';
+import { compileClaimPath } from '../auth/jmespath.js';
+import { splitOrgMappingSetting } from '../auth/org-mapping.js';
 import { ValueProblem } from './errors.js';
 import { compileGlob } from './glob.js';
 import type { LiveHubConfig, LogConfig } from './types.js';
@@ -164,6 +166,53 @@ function hmacSecret(text: string): string {
   // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output; short secrets are brute-forceable.
   if (text !== '' && Buffer.byteLength(text, 'utf8') < 32) throw new ValueProblem('must be at least 32 bytes long');
   return text;
+}
+
+/** A JMESPath expression over JWT claims (Grafana's `*_attribute_path`); empty means unset. */
+function jmesPath(text: string): string {
+  if (text === '') return text;
+  try {
+    compileClaimPath(text);
+  } catch (err) {
+    throw new ValueProblem(`is not a valid JMESPath expression: ${(err as Error).message}`);
+  }
+  return text;
+}
+
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** Grafana requires https (plain http only in its development mode); livehub also allows http on loopback. */
+function jwkSetUrl(text: string): string {
+  if (text === '') return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ValueProblem('must be an absolute URL such as https://idp.example/.well-known/jwks.json');
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))) return text;
+  throw new ValueProblem('must be an https:// URL (http:// only on a loopback address such as http://127.0.0.1:8080/jwks.json)');
+}
+
+function orgMappingEntries(text: string): string[] {
+  try {
+    return splitOrgMappingSetting(text);
+  } catch (err) {
+    throw new ValueProblem((err as Error).message);
+  }
+}
+
+/** Grafana's expect_claims: a JSON object; iss and sub must be strings, aud a string or array of strings. */
+function expectClaims(text: string): Record<string, unknown> {
+  const claims = parseJsonObject(text);
+  for (const name of ['iss', 'sub'] as const) {
+    if (claims[name] !== undefined && typeof claims[name] !== 'string') throw new ValueProblem(`"${name}" must be a string`);
+  }
+  const aud = claims.aud;
+  if (aud !== undefined && typeof aud !== 'string' && !(Array.isArray(aud) && aud.every((a) => typeof a === 'string'))) {
+    throw new ValueProblem('"aud" must be a string or an array of strings');
+  }
+  return claims;
 }
 
 const identity = (text: string): string => text;
@@ -383,7 +432,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   // [auth.jwt]
   defineKey({
     section: 'auth.jwt', key: 'enabled', type: 'bool', default: 'false',
-    description: 'Accept JSON Web Tokens (RS256, ES256, HS256). Needs `key_file`, `jwk_set_file` or `hmac_secret`.',
+    description: 'Accept JSON Web Tokens (RS256, ES256, HS256). Needs a key source: `key_file`, `key_value`, `jwk_set_file`, `jwk_set_value`, `jwk_set_url` or `hmac_secret` (livehub accepts several at once; Grafana only one).',
     parse: parseBoolean, set: (c, v) => { c.jwt.enabled = v; },
   }),
   defineKey({
@@ -402,9 +451,64 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     parse: identity, set: (c, v) => { c.jwt.keyFile = v; },
   }),
   defineKey({
+    section: 'auth.jwt', key: 'key_value', type: 'string', default: '',
+    description: 'The content of a `key_file`, base64-encoded on one line (`base64 < key.pem | tr -d \'\\n\'`).',
+    parse: identity, set: (c, v) => { c.jwt.keyValue = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'key_id', type: 'string', default: '',
+    description: 'The `kid` of the `key_file` / `key_value` key: tokens whose header names a `kid` are verified by it only when the kids match. Empty: the PEM key verifies tokens with any or no `kid`.',
+    parse: identity, set: (c, v) => { c.jwt.keyId = v; },
+  }),
+  defineKey({
     section: 'auth.jwt', key: 'jwk_set_file', type: 'string', default: '',
     description: 'JWKS file (`{"keys":[…]}`) with RSA/EC public keys; a token\'s `kid` selects the key.',
     parse: identity, set: (c, v) => { c.jwt.jwkSetFile = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'jwk_set_value', type: 'string', default: '',
+    description: 'The content of a `jwk_set_file`, base64-encoded on one line.',
+    parse: identity, set: (c, v) => { c.jwt.jwkSetValue = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'jwk_set_url', type: 'string', default: '',
+    description: 'JWKS endpoint of the identity provider (https; http only on a loopback address). Fetched on demand, kept for `cache_ttl`; a token with an unknown `kid` triggers one refetch (see `jwk_set_refetch_cooldown`); a failed fetch keeps the last good keys.',
+    parse: jwkSetUrl, set: (c, v) => { c.jwt.jwkSetUrl = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'jwk_set_bearer_token_file', type: 'string', default: '',
+    description: 'File whose content is sent as `Authorization: Bearer …` to `jwk_set_url`; re-read before each fetch (rotating service-account tokens).',
+    parse: identity, set: (c, v) => { c.jwt.jwkSetBearerTokenFile = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'cache_ttl', type: 'duration', default: '60m',
+    description: 'How long keys from `jwk_set_url` are used before they are fetched again; a shorter `Cache-Control: max-age` of the response wins. `0` caches nothing: every verification waits for a fetch (one request in flight at a time).',
+    parse: (raw) => inRange(parseDurationMs(raw), 0), set: (c, v) => { c.jwt.cacheTtlMs = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'tls_client_ca', type: 'string', default: '',
+    description: 'PEM file of the CA certificate(s) that `jwk_set_url` is verified against, instead of the system CAs (self-signed or private CAs).',
+    parse: identity, set: (c, v) => { c.jwt.tlsClientCa = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'tls_skip_verify_insecure', type: 'bool', default: 'false',
+    description: 'Do not verify the certificate of `jwk_set_url`. Insecure: anyone on the path can then serve keys; logged as a warning at start-up.',
+    parse: parseBoolean, set: (c, v) => { c.jwt.tlsSkipVerifyInsecure = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'jwk_set_timeout', type: 'duration', default: '10s',
+    description: 'livehub: deadline of one `jwk_set_url` request, from connecting to the last byte (Grafana: 30 s, fixed). Verifications waiting for it are refused when it passes without keys.',
+    parse: (raw) => inRange(parseDurationMs(raw), 100), set: (c, v) => { c.jwt.jwkSetTimeoutMs = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'jwk_set_max_bytes', type: 'bytes', default: '1048576',
+    description: 'livehub: largest `jwk_set_url` response body; a larger one counts as a failed fetch. Bounds the memory of the key cache.',
+    parse: (raw) => inRange(parseBytes(raw), 1024), set: (c, v) => { c.jwt.jwkSetMaxBytes = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'jwk_set_refetch_cooldown', type: 'duration', default: '10s',
+    description: 'livehub: least time between a fetch of `jwk_set_url` and a refetch for an unknown `kid`, and between a failed fetch and the next attempt. Bounds what a flood of tokens with random kids costs the identity provider.',
+    parse: (raw) => inRange(parseDurationMs(raw), 100), set: (c, v) => { c.jwt.jwkSetRefetchCooldownMs = v; },
   }),
   defineKey({
     section: 'auth.jwt', key: 'hmac_secret', type: 'string', default: '', secret: true,
@@ -412,29 +516,104 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     parse: hmacSecret, set: (c, v) => { c.jwt.hmacSecret = v; },
   }),
   defineKey({
-    section: 'auth.jwt', key: 'login_claim', type: 'string', default: 'sub',
-    description: 'Claim holding the login name (a dotted path such as `user.login` reaches nested claims).',
-    parse: nonEmpty, set: (c, v) => { c.jwt.loginClaim = v; },
+    section: 'auth.jwt', key: 'username_claim', type: 'string', default: '',
+    description: 'Claim holding the login (a dotted path such as `user.login` reaches nested claims). When none of `username_claim`, `login_claim`, `username_attribute_path`, `email_claim`, `email_attribute_path` is set, the login is `sub`.',
+    parse: identity, set: (c, v) => { c.jwt.usernameClaim = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'login_claim', type: 'string', default: '',
+    description: 'livehub: alias of `username_claim` (older livehub name); setting both to different claims fails start-up.',
+    parse: identity, set: (c, v) => { c.jwt.loginClaim = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'username_attribute_path', type: 'string', default: '',
+    description: 'JMESPath expression giving the login (e.g. `user.username`), used when `username_claim` is empty.',
+    parse: jmesPath, set: (c, v) => { c.jwt.usernameAttributePath = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'email_claim', type: 'string', default: '',
+    description: 'Claim holding the e-mail address; it is the login when the token has no username.',
+    parse: identity, set: (c, v) => { c.jwt.emailClaim = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'email_attribute_path', type: 'string', default: '',
+    description: 'JMESPath expression giving the e-mail (e.g. `user.emails[1]`), used when `email_claim` is empty.',
+    parse: jmesPath, set: (c, v) => { c.jwt.emailAttributePath = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'name_attribute_path', type: 'string', default: '',
+    description: 'JMESPath expression giving the display name; empty: the `name` claim (else the login).',
+    parse: jmesPath, set: (c, v) => { c.jwt.nameAttributePath = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'role_attribute_path', type: 'string', default: '',
+    description: 'JMESPath expression giving the org role: `Viewer`, `Editor`, `Admin`, `GrafanaAdmin` (= Admin in livehub) or `None` (refused: livehub has no role below Viewer), case-sensitive as in Grafana. Anything else means no role: Viewer, or refused with `role_attribute_strict`. When set, `role_claim` is not used.',
+    parse: jmesPath, set: (c, v) => { c.jwt.roleAttributePath = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'role_attribute_strict', type: 'bool', default: 'false',
+    description: 'Refuse tokens for which `role_attribute_path` (or `role_claim`) and `org_mapping` yield no valid role, instead of making them Viewers.',
+    parse: parseBoolean, set: (c, v) => { c.jwt.roleAttributeStrict = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'role_claim', type: 'string', default: 'role',
+    description: 'livehub: claim holding the org role when `role_attribute_path` is empty (Viewer, Editor, Admin, case-insensitive); missing means Viewer (refused with `role_attribute_strict`), anything else rejects the token. Setting it together with `role_attribute_path` fails start-up.',
+    parse: nonEmpty, set: (c, v) => { c.jwt.roleClaim = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'org_attribute_path', type: 'string', default: '',
+    description: 'JMESPath expression giving the list of the user\'s external organizations or groups, matched against `org_mapping`.',
+    parse: jmesPath, set: (c, v) => { c.jwt.orgAttributePath = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'org_mapping', type: 'list', default: '',
+    description: 'Grafana\'s org mapping: entries `<external>:<org id>:<role>` separated by spaces or commas (or a JSON array), e.g. `group1:1:Editor, group2:2:Viewer, *:3:Viewer`; `*` as external matches everyone, `*` as org any org; the higher of this and `role_attribute_path` wins. Orgs by numeric id only (livehub has no org names).',
+    parse: orgMappingEntries, set: (c, v) => { c.jwt.orgMapping = v; },
   }),
   defineKey({
     section: 'auth.jwt', key: 'org_id_claim', type: 'string', default: 'org_id',
-    description: 'livehub: claim holding the numeric organization id (number or numeric string).',
+    description: 'livehub: claim holding the numeric org id the connection acts in (number or numeric string). With `org_mapping`, it picks one of the mapped orgs (another is refused); without, it is the org.',
     parse: nonEmpty, set: (c, v) => { c.jwt.orgIdClaim = v; },
   }),
   defineKey({
     section: 'auth.jwt', key: 'default_org_id', type: 'int', default: '1',
-    description: 'livehub: organization of tokens without the org id claim.',
+    description: 'livehub: organization of tokens without the org id claim (Grafana\'s `auto_assign_org_id`); with `org_mapping`, used when mapped, else the lowest mapped org.',
     parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.jwt.defaultOrgId = v; },
   }),
   defineKey({
-    section: 'auth.jwt', key: 'role_claim', type: 'string', default: 'role',
-    description: 'livehub: claim holding the org role (Viewer, Editor, Admin, case-insensitive); missing means Viewer, anything else rejects the token.',
-    parse: nonEmpty, set: (c, v) => { c.jwt.roleClaim = v; },
+    section: 'auth.jwt', key: 'expect_claims', type: 'json', default: '{}',
+    description: 'JSON object of claims that must match, e.g. `{"iss": "https://idp.example", "aud": "livehub"}`; `aud` matches when the token\'s audience (string or array) contains every expected value; other claims must be equal.',
+    parse: expectClaims, set: (c, v) => { c.jwt.expectClaims = v; },
   }),
   defineKey({
-    section: 'auth.jwt', key: 'expect_claims', type: 'json', default: '{}',
-    description: 'JSON object of claims that must match, e.g. `{"iss": "https://idp.example", "aud": "livehub"}`; `aud` matches when the token\'s audience (string or array) contains every expected value.',
-    parse: parseJsonObject, set: (c, v) => { c.jwt.expectClaims = v; },
+    section: 'auth.jwt', key: 'skip_org_role_sync', type: 'bool', default: 'false',
+    description: 'Take no role and no org from the token: every JWT user is a Viewer of `default_org_id` (livehub has no user database where roles could be managed instead; logged at start-up).',
+    parse: parseBoolean, set: (c, v) => { c.jwt.skipOrgRoleSync = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'allow_assign_grafana_admin', type: 'bool', default: 'false',
+    description: 'Not applicable: livehub has no server administrator, so `GrafanaAdmin` from `role_attribute_path` is the org role Admin either way.',
+    parse: parseBoolean, set: (c, v) => { c.jwt.allowAssignGrafanaAdmin = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'auto_sign_up', type: 'bool', default: 'false',
+    description: 'Not applicable: livehub has no user accounts, so every verified token is accepted as if `auto_sign_up = true` (a warning at start-up when it is false).',
+    parse: parseBoolean, set: (c, v) => { c.jwt.autoSignUp = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'groups_attribute_path', type: 'string', default: '',
+    description: 'Not applicable (Grafana team sync; livehub has no teams). Validated as JMESPath.',
+    parse: jmesPath, set: (c, v) => { c.jwt.groupsAttributePath = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'enable_login_token', type: 'bool', default: 'false',
+    description: 'Not applicable: livehub issues no login cookie; the JWT accompanies every request or connection.',
+    parse: parseBoolean, set: (c, v) => { c.jwt.enableLoginToken = v; },
+  }),
+  defineKey({
+    section: 'auth.jwt', key: 'signout_redirect_url', type: 'string', default: '',
+    description: 'Not applicable (Grafana\'s sign-out page).',
+    parse: identity, set: (c, v) => { c.jwt.signoutRedirectUrl = v; },
   }),
 
   // [auth.api_tokens]

@@ -83,18 +83,70 @@ export interface JwtAuthConfig {
   urlLogin: boolean;
   /** [auth.jwt] key_file: PEM public key (RS256/ES256). */
   keyFile: string;
+  /** [auth.jwt] key_value: the same as key_file, base64-encoded inline. */
+  keyValue: string;
+  /** [auth.jwt] key_id: the `kid` of the key_file / key_value key. */
+  keyId: string;
   /** [auth.jwt] jwk_set_file: JWKS JSON file (RS256/ES256). */
   jwkSetFile: string;
+  /** [auth.jwt] jwk_set_value: the same as jwk_set_file, base64-encoded inline. */
+  jwkSetValue: string;
+  /** [auth.jwt] jwk_set_url: JWKS endpoint (https, or http on a loopback address). */
+  jwkSetUrl: string;
+  /** [auth.jwt] jwk_set_bearer_token_file: sent as `Authorization: Bearer` to jwk_set_url (re-read per fetch). */
+  jwkSetBearerTokenFile: string;
+  /** [auth.jwt] cache_ttl in ms (default 60 min; 0 = no caching); a shorter Cache-Control max-age wins. */
+  cacheTtlMs: number;
+  /** [auth.jwt] tls_client_ca: PEM CA bundle trusted for jwk_set_url. */
+  tlsClientCa: string;
+  /** [auth.jwt] tls_skip_verify_insecure: do not verify the jwk_set_url certificate. */
+  tlsSkipVerifyInsecure: boolean;
+  /** livehub: [auth.jwt] jwk_set_timeout in ms: one JWKS request, connect to last byte. */
+  jwkSetTimeoutMs: number;
+  /** livehub: [auth.jwt] jwk_set_max_bytes: largest JWKS response body. */
+  jwkSetMaxBytes: number;
+  /** livehub: [auth.jwt] jwk_set_refetch_cooldown in ms: least time between two fetches not due to cache_ttl. */
+  jwkSetRefetchCooldownMs: number;
   /** livehub: [auth.jwt] hmac_secret for HS256 tokens. */
   hmacSecret: string;
-  /** [auth.jwt] login_claim (default "sub"). */
+  /** [auth.jwt] username_claim: claim holding the login. */
+  usernameClaim: string;
+  /** livehub: [auth.jwt] login_claim, alias of username_claim (default empty: `sub` when nothing else names the login). */
   loginClaim: string;
+  /** [auth.jwt] username_attribute_path: JMESPath to the login, when username_claim is empty. */
+  usernameAttributePath: string;
+  /** [auth.jwt] email_claim: claim holding the e-mail (the login when no username is found). */
+  emailClaim: string;
+  /** [auth.jwt] email_attribute_path: JMESPath to the e-mail, when email_claim is empty. */
+  emailAttributePath: string;
+  /** [auth.jwt] name_attribute_path: JMESPath to the display name (default: the `name` claim). */
+  nameAttributePath: string;
   /** livehub: [auth.jwt] org_id_claim (default "org_id"); missing claim = [auth.jwt] default_org_id. */
   orgIdClaim: string;
   /** livehub: [auth.jwt] default_org_id (default 1). */
   defaultOrgId: number;
-  /** livehub: [auth.jwt] role_claim (default "role"); missing = Viewer. */
+  /** livehub: [auth.jwt] role_claim (default "role"); missing = Viewer. Used when role_attribute_path is empty. */
   roleClaim: string;
+  /** [auth.jwt] role_attribute_path: JMESPath returning None/Viewer/Editor/Admin/GrafanaAdmin. */
+  roleAttributePath: string;
+  /** [auth.jwt] role_attribute_strict: refuse tokens that yield no valid role. */
+  roleAttributeStrict: boolean;
+  /** [auth.jwt] org_attribute_path: JMESPath to the user's external orgs/groups (for org_mapping). */
+  orgAttributePath: string;
+  /** [auth.jwt] org_mapping: `external:org:role` entries (Grafana's splitting: spaces/commas or a JSON array). */
+  orgMapping: string[];
+  /** [auth.jwt] groups_attribute_path: team sync in Grafana; validated, not applicable to livehub. */
+  groupsAttributePath: string;
+  /** [auth.jwt] allow_assign_grafana_admin: livehub has no server admin; GrafanaAdmin always maps to Admin. */
+  allowAssignGrafanaAdmin: boolean;
+  /** [auth.jwt] skip_org_role_sync: take no role or org from the token (Viewer of default_org_id). */
+  skipOrgRoleSync: boolean;
+  /** [auth.jwt] auto_sign_up: livehub has no user accounts; every verified token is accepted. */
+  autoSignUp: boolean;
+  /** [auth.jwt] enable_login_token: Grafana login cookie; not applicable to livehub. */
+  enableLoginToken: boolean;
+  /** [auth.jwt] signout_redirect_url: Grafana UI; not applicable to livehub. */
+  signoutRedirectUrl: string;
   /** [auth.jwt] expect_claims: JSON object of claims that must match exactly (e.g. iss, aud). */
   expectClaims: Record<string, unknown>;
 }

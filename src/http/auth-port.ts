@@ -7,7 +7,8 @@ export type AuthOutcome =
   | { readonly ok: true; readonly identity: Identity; readonly credential: 'none' | 'header' | 'query' }
   | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired'; readonly message: string };
 
+/** Asynchronous: a JWT may wait for the keys of `[auth.jwt] jwk_set_url`. */
 export interface RequestAuthenticator {
-  authenticateRequest(req: { readonly headers: IncomingHttpHeaders; readonly url?: string }): AuthOutcome;
-  authenticateToken(token: string): AuthOutcome;
+  authenticateRequest(req: { readonly headers: IncomingHttpHeaders; readonly url?: string }): Promise<AuthOutcome>;
+  authenticateToken(token: string): Promise<AuthOutcome>;
 }

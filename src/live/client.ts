@@ -30,8 +30,9 @@ export type TokenCheck =
   | { readonly ok: true; readonly identity: Identity }
   | { readonly ok: false; readonly reason: 'missing' | 'invalid' | 'expired'; readonly message: string };
 
+/** Asynchronous: a JWT may wait for the keys of `[auth.jwt] jwk_set_url`. */
 export interface TokenVerifier {
-  authenticateToken(token: string): TokenCheck;
+  authenticateToken(token: string): Promise<TokenCheck>;
 }
 
 /** Abuse limits of one connection (configured per endpoint). */
@@ -227,9 +228,11 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   // ---- connect, refresh, expiry --------------------------------------------------------------
 
-  private connect(id: number, token: string | undefined): void {
+  private async connect(id: number, token: string | undefined): Promise<void> {
     if (token !== undefined) {
-      const check = this.tokens.authenticateToken(token);
+      // Later commands wait in the queue meanwhile (drain awaits this), so connect still comes first.
+      const check = await this.tokens.authenticateToken(token);
+      if (this.state === 'closed') return;
       if (!check.ok) {
         if (check.reason === 'expired') {
           this.replyError(id, Errors.tokenExpired);
@@ -255,8 +258,9 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     this.node.keepalive.schedule(this, this.keepaliveAt);
   }
 
-  private refresh(id: number, token: string): void {
-    const check = this.tokens.authenticateToken(token);
+  private async refresh(id: number, token: string): Promise<void> {
+    const check = await this.tokens.authenticateToken(token);
+    if (this.state === 'closed') return;
     if (!check.ok) {
       if (check.reason === 'expired') return this.replyError(id, Errors.tokenExpired);
       return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);

@@ -3,6 +3,7 @@
 // into prom-client. Names reuse Grafana's `grafana_live_` where Grafana has the metric, else `livehub_`.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { JWKS_FETCH_RESULTS, type RemoteJwks } from '../auth/jwks-remote.js';
 import type { LiveNode } from '../live/node.js';
 
 export interface MetricSources {
@@ -13,6 +14,8 @@ export interface MetricSources {
   readonly engineCounters?: () => Record<string, number>;
   /** Number of plugin RunStreams running on this node. */
   readonly runStreams?: () => number;
+  /** The key set of `[auth.jwt] jwk_set_url`, when configured. */
+  readonly jwks?: RemoteJwks;
 }
 
 /** A counter whose value is copied from a monotonic source at scrape time. */
@@ -80,6 +83,14 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
     const read = sources.engineCounters;
     mirroredCounter(registry, 'livehub_engine_events_total', 'Engine events (Redis: resubscribes, undecodable messages, messages held back until subscribers were told to resubscribe).', ['event'], () =>
       Object.entries(read()).map(([event, value]) => [{ event }, value]));
+  }
+  if (sources.jwks !== undefined) {
+    const jwks = sources.jwks;
+    mirroredCounter(registry, 'livehub_jwks_fetches_total', 'Requests to [auth.jwt] jwk_set_url, by result (ok, timeout, http, too_large, network, invalid, token_file).', ['result'], () =>
+      JWKS_FETCH_RESULTS.map((result) => [{ result }, jwks.counters.fetches[result]]));
+    mirroredCounter(registry, 'livehub_jwks_refetches_suppressed_total', 'Tokens with an unknown kid that caused no JWKS request because of jwk_set_refetch_cooldown.', [], () =>
+      [[{}, jwks.counters.refetchesSuppressed]]);
+    gauge('livehub_jwks_keys', 'Signing keys currently held from jwk_set_url (the last good response).', () => jwks.keys.length);
   }
   const roundTrip = new Histogram({
     name: 'livehub_publish_roundtrip_seconds',

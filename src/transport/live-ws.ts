@@ -82,8 +82,10 @@ export class LiveWebSocketEndpoint {
     });
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const outcome = this.auth.authenticateRequest(req);
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const outcome = await this.auth.authenticateRequest(req);
+    // The client may have gone while a JWT waited for its keys.
+    if (socket.destroyed) return;
     if (!outcome.ok && outcome.reason !== 'missing') return rejectUpgrade(socket, 401, 'Unauthorized');
     const origin = req.headers.origin;
     const explicitCredential = outcome.ok && outcome.credential !== 'none';

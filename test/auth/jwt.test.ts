@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { generateKeyPairSync, sign as signRaw } from 'node:crypto';
 import assert from 'node:assert/strict';
 import { JwtVerifier, type JwtVerifyResult } from '../../src/auth/jwt.js';
+import { claimRulesFromConfig } from '../../src/auth/jwt-claims.js';
 import { DERIVED_ID_BASE } from '../../src/auth/stable-id.js';
 import { signJwt, nowSeconds } from './sign-jwt.js';
 import { fixtures, jwtConfig } from './helpers.js';
@@ -100,7 +101,7 @@ test('exp in the past gives the distinct "expired" result', () => {
 
 test('expiry follows the injected clock', () => {
   let now = 1_000_000_000_000;
-  const verifier = new JwtVerifier({ keys: { publicKeys: [], hmacSecret: Buffer.from(keys.hmacSecret) }, rules: jwtConfig(), now: () => now });
+  const verifier = new JwtVerifier({ keys: { publicKeys: [], hmacSecret: Buffer.from(keys.hmacSecret) }, rules: claimRulesFromConfig(jwtConfig()), now: () => now });
   const token = signJwt({ alg: 'HS256' }, { sub: 'x', exp: now / 1000 + 10 }, keys.hmacSecret);
   assert.ok(verifier.verify(token).ok);
   now += 10_000;

@@ -30,6 +30,12 @@ function describeKey(privateKey: KeyObject, publicKey: KeyObject, kid: string, a
   };
 }
 
+/** A fresh RSA-2048 key with the given kid (RS256), e.g. the next key of a rotating JWKS. */
+export function makeRsaKey(kid: string): AsymmetricTestKey {
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return describeKey(rsa.privateKey, rsa.publicKey, kid, 'RS256');
+}
+
 /** Fresh RSA-2048 (kid "rsa-1"), EC P-256 (kid "ec-1") keys and an HMAC secret. */
 export function makeKeys(): TestKeys {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -44,7 +44,25 @@ const INVALID: [string, string, string[]][] = [
   ['GF_AUTH_JWT_HEADER_NAME', 'X Bad Header', ['"X Bad Header"', 'header name']],
   ['GF_AUTH_JWT_URL_LOGIN', '2', ['"2"', 'boolean']],
   ['GF_AUTH_JWT_HMAC_SECRET', 'short', ['<redacted>', '32 bytes']],
-  ['GF_AUTH_JWT_LOGIN_CLAIM', '', ['must not be empty']],
+  ['GF_AUTH_JWT_ROLE_ATTRIBUTE_PATH', 'contains((', ['JMESPath']],
+  ['GF_AUTH_JWT_JWK_SET_URL', 'http://idp.example/jwks', ['https://']],
+  ['GF_AUTH_JWT_EXPECT_CLAIMS', '{"iss": 3}', ['"iss" must be a string']],
+  ['GF_AUTH_JWT_ORG_MAPPING', '["a:1", 2]', ['JSON array']],
+  ['GF_AUTH_JWT_CACHE_TTL', 'an hour', ['"an hour"', 'duration']],
+  ['GF_AUTH_JWT_TLS_SKIP_VERIFY_INSECURE', 'perhaps', ['"perhaps"', 'boolean']],
+  ['GF_AUTH_JWT_JWK_SET_TIMEOUT', '10ms', ['"10ms"', 'at least 100']],
+  ['GF_AUTH_JWT_JWK_SET_MAX_BYTES', '10', ['"10"', 'at least 1024']],
+  ['GF_AUTH_JWT_JWK_SET_REFETCH_COOLDOWN', 'soon', ['"soon"', 'duration']],
+  ['GF_AUTH_JWT_USERNAME_ATTRIBUTE_PATH', 'user.', ['JMESPath']],
+  ['GF_AUTH_JWT_EMAIL_ATTRIBUTE_PATH', 'emails[', ['JMESPath']],
+  ['GF_AUTH_JWT_NAME_ATTRIBUTE_PATH', '&&', ['JMESPath']],
+  ['GF_AUTH_JWT_ROLE_ATTRIBUTE_STRICT', 'strictly', ['"strictly"', 'boolean']],
+  ['GF_AUTH_JWT_ORG_ATTRIBUTE_PATH', 'info.orgs[', ['JMESPath']],
+  ['GF_AUTH_JWT_GROUPS_ATTRIBUTE_PATH', 'groups[', ['JMESPath']],
+  ['GF_AUTH_JWT_SKIP_ORG_ROLE_SYNC', 'skip', ['"skip"', 'boolean']],
+  ['GF_AUTH_JWT_ALLOW_ASSIGN_GRAFANA_ADMIN', 'admin', ['"admin"', 'boolean']],
+  ['GF_AUTH_JWT_AUTO_SIGN_UP', 'auto', ['"auto"', 'boolean']],
+  ['GF_AUTH_JWT_ENABLE_LOGIN_TOKEN', 'token', ['"token"', 'boolean']],
   ['GF_AUTH_JWT_ORG_ID_CLAIM', '', ['must not be empty']],
   ['GF_AUTH_JWT_DEFAULT_ORG_ID', '-3', ['"-3"', 'at least 1']],
   ['GF_AUTH_JWT_ROLE_CLAIM', '', ['must not be empty']],
@@ -81,7 +99,8 @@ for (const [envVar, value, fragments] of INVALID) {
 
 test('every key with validation has an invalid-value case above', () => {
   // Plain strings that accept anything (including "") need no case.
-  const freeText = new Set(['http_addr', 'ha_engine_password', 'ha_prefix', 'ha_sentinel_master_name', 'ha_sentinel_password', 'key_file', 'jwk_set_file', 'file', 'password']);
+  const freeText = new Set(['http_addr', 'ha_engine_password', 'ha_prefix', 'ha_sentinel_master_name', 'ha_sentinel_password', 'key_file', 'jwk_set_file', 'file', 'password',
+    'key_value', 'key_id', 'jwk_set_value', 'jwk_set_bearer_token_file', 'tls_client_ca', 'username_claim', 'login_claim', 'email_claim', 'signout_redirect_url']);
   for (const def of CONFIG_KEYS) {
     if (def.type === 'string' && freeText.has(def.key)) continue;
     assert.ok(INVALID.some(([envVar]) => envVar === def.envVar), `no invalid-value test for [${def.section}] ${def.key}`);

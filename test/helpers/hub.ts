@@ -18,9 +18,11 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startHub(env: Record<string, string> = {}): Promise<TestHub> {
+/** `configFile`: an INI file read first, as `--config`; the GF_* variables override it. */
+export async function startHub(env: Record<string, string> = {}, options: { configFile?: string } = {}): Promise<TestHub> {
   const dataDir = mkdtempSync(join(tmpdir(), 'livehub-test-'));
   const { config } = loadConfig({
+    ...(options.configFile !== undefined ? { file: options.configFile } : {}),
     env: { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dataDir, GF_LIVE_MAX_CONNECTIONS: '-1', ...env },
   });
   const logs: Record<string, unknown>[] = [];

@@ -23,7 +23,7 @@ type Handler = (identity: Identity, service: DashboardService, ctx: RouteContext
 /** Authentication, service availability and DashboardError → response, shared by every route. */
 function route(auth: RequestAuthenticator, service: () => DashboardService | undefined, handler: Handler) {
   return async (ctx: RouteContext): Promise<void> => {
-    const identity = authenticateOrAnswer(auth, ctx.req, ctx.res);
+    const identity = await authenticateOrAnswer(auth, ctx.req, ctx.res);
     if (identity === undefined) return;
     const current = service();
     if (current === undefined) return sendMessage(ctx.res, 503, 'Dashboard storage is not available');

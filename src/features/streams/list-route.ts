@@ -25,7 +25,7 @@ function isEntryList(value: unknown): value is { channels: StreamListEntry[] } {
 
 export function listRoute(node: LiveNode, auth: RequestAuthenticator, extra: readonly ListProvider[], log: Logger, namespaced: boolean) {
   return async ({ req, res }: RouteContext): Promise<void> => {
-    const identity = authenticateOrAnswer(auth, req, res);
+    const identity = await authenticateOrAnswer(auth, req, res);
     if (identity === undefined) return;
     const result = await node.engine.cluster.survey(MANAGED_STREAMS_SURVEY, JSON.stringify({ orgId: identity.orgId }), SURVEY_TIMEOUT_MS);
     const merged = new Map<string, StreamListEntry>();

@@ -7,8 +7,8 @@ import type { RequestAuthenticator } from '../../http/auth-port.js';
 
 export type PushAuth = { readonly ok: true; readonly identity: Identity } | { readonly ok: false; readonly status: 401 | 403; readonly message: string };
 
-export function authorizePush(auth: RequestAuthenticator, req: IncomingMessage): PushAuth {
-  const outcome = auth.authenticateRequest(req);
+export async function authorizePush(auth: RequestAuthenticator, req: IncomingMessage): Promise<PushAuth> {
+  const outcome = await auth.authenticateRequest(req);
   if (!outcome.ok || outcome.credential === 'none') return { ok: false, status: 401, message: 'Unauthorized' };
   if (!hasRole(outcome.identity, 'Editor')) return { ok: false, status: 403, message: 'Forbidden' };
   return { ok: true, identity: outcome.identity };

@@ -12,7 +12,7 @@ import type { PushService } from './push-service.js';
 
 export function pushRoute(service: PushService, auth: RequestAuthenticator, node: LiveNode, bodyLimit: number) {
   return async ({ req, res, params, url }: RouteContext): Promise<void> => {
-    const authorized = authorizePush(auth, req);
+    const authorized = await authorizePush(auth, req);
     if (!authorized.ok) {
       req.resume();
       return sendMessage(res, authorized.status, authorized.message);

@@ -151,8 +151,10 @@ export class PushWebSocketEndpoint {
     private readonly log: Logger,
   ) {}
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, streamId: string): void {
-    const authorized = authorizePush(this.auth, req);
+  async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, streamId: string): Promise<void> {
+    const authorized = await authorizePush(this.auth, req);
+    // The client may have gone while a JWT waited for its keys.
+    if (socket.destroyed) return;
     if (!authorized.ok) return rejectUpgrade(socket, authorized.status, authorized.message);
     // grafana-live.md §3.1/§3.7: the push WebSocket needs org Admin (HTTP push: Editor or Admin).
     if (!hasRole(authorized.identity, 'Admin')) return rejectUpgrade(socket, 403, 'Forbidden');

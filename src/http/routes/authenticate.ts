@@ -5,8 +5,8 @@ import type { Identity } from '../../auth/identity.js';
 import type { RequestAuthenticator } from '../auth-port.js';
 import { sendMessage } from '../respond.js';
 
-export function authenticateOrAnswer(auth: RequestAuthenticator, req: IncomingMessage, res: ServerResponse): Identity | undefined {
-  const outcome = auth.authenticateRequest(req);
+export async function authenticateOrAnswer(auth: RequestAuthenticator, req: IncomingMessage, res: ServerResponse): Promise<Identity | undefined> {
+  const outcome = await auth.authenticateRequest(req);
   if (outcome.ok) return outcome.identity;
   sendMessage(res, 401, outcome.reason === 'expired' ? 'Unauthorized: token expired' : 'Unauthorized');
   return undefined;

@@ -8,8 +8,8 @@ import type { RouteContext } from '../router.js';
 import { authenticateOrAnswer } from './authenticate.js';
 
 export function clusterRoute(node: LiveNode, auth: RequestAuthenticator) {
-  return ({ req, res }: RouteContext): void => {
-    if (authenticateOrAnswer(auth, req, res) === undefined) return;
+  return async ({ req, res }: RouteContext): Promise<void> => {
+    if ((await authenticateOrAnswer(auth, req, res)) === undefined) return;
     const engine = node.engine.health();
     sendJson(res, 200, {
       self: node.options.nodeId,

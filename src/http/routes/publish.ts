@@ -21,7 +21,7 @@ function errorStatus(code: number): number {
 
 export function publishRoute(node: LiveNode, auth: RequestAuthenticator) {
   return async ({ req, res }: RouteContext): Promise<void> => {
-    const identity = authenticateOrAnswer(auth, req, res);
+    const identity = await authenticateOrAnswer(auth, req, res);
     if (identity === undefined) return;
     if (node.options.maxConnections === 0) return sendMessage(res, 503, 'Live is disabled');
     let body: unknown;
