@@ -149,33 +149,29 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
    * unauthenticated connections is.
    */
   open(unauthenticatedFrom?: string): boolean {
-    if (unauthenticatedFrom !== undefined) {
-      if (!this.node.unauthenticated.add(unauthenticatedFrom)) {
-        if (rateLogOf(this.node).shouldLog('unauthenticated-limit')) {
-          this.node.log.warn('Max number of unauthenticated Live connections reached, increase max_unauthenticated_connections in [live] configuration section', {
-            client: this.clientId,
-            limit: this.node.unauthenticated.maxTotal,
-          });
-        }
-        this.closeWith(Disconnects.connectionLimit.code, Disconnects.connectionLimit.reason, false);
-        return false;
-      }
+    const outcome = this.node.addClient(this, unauthenticatedFrom);
+    if (outcome === 'added') {
       this.admissionKey = unauthenticatedFrom;
+      this.scheduleKeepalive(Date.now() + this.node.options.connectTimeoutMs);
+      return true;
     }
-    if (!this.node.addClient(this)) {
-      if (!this.node.isClosing) {
-        this.node.log.warn('Max number of Live connections reached, increase max_connections in [live] configuration section', {
-          user: this.currentIdentity?.userId ?? '',
+    if (outcome === 'unauthenticatedLimit') {
+      // An abuse limit a flood hits thousands of times: one line a minute.
+      if (rateLogOf(this.node).shouldLog('unauthenticated-limit')) {
+        this.node.log.warn('Max number of unauthenticated Live connections reached, increase max_unauthenticated_connections in [live] configuration section', {
           client: this.clientId,
-          limit: this.node.options.maxConnections,
+          limit: this.node.unauthenticated.maxTotal,
         });
       }
-      this.closeWith(Disconnects.connectionLimit.code, Disconnects.connectionLimit.reason, false);
-      this.releaseAdmission();
-      return false;
+    } else if (!this.node.isClosing) {
+      this.node.log.warn('Max number of Live connections reached, increase max_connections in [live] configuration section', {
+        user: this.currentIdentity?.userId ?? '',
+        client: this.clientId,
+        limit: this.node.options.maxConnections,
+      });
     }
-    this.scheduleKeepalive(Date.now() + this.node.options.connectTimeoutMs);
-    return true;
+    this.closeWith(Disconnects.connectionLimit.code, Disconnects.connectionLimit.reason, false);
+    return false;
   }
 
   // ---- inbound -------------------------------------------------------------------------------

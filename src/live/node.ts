@@ -167,16 +167,21 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
 
   // ---- clients -------------------------------------------------------------------------------
 
-  /** Registers a connection; false when max_connections is exceeded (the caller closes 3504). */
-  addClient(client: NodeClient): boolean {
+  /**
+   * Registers a connection, unless max_connections is exceeded or — for a connection without a
+   * credential (`unauthenticatedFrom`: its client address) — the cap of unauthenticated connections
+   * is reached; either way the caller closes 3504. max_connections is checked first.
+   */
+  addClient(client: NodeClient, unauthenticatedFrom?: string): 'added' | 'connectionLimit' | 'unauthenticatedLimit' {
     const limit = this.options.maxConnections;
     if (this.closing || (limit >= 0 && this.clients.size + 1 > limit)) {
       this.counters.connectionLimitRejections++;
-      return false;
+      return 'connectionLimit';
     }
+    if (unauthenticatedFrom !== undefined && !this.unauthenticated.add(unauthenticatedFrom)) return 'unauthenticatedLimit';
     this.clients.add(client);
     this.counters.connectionsAccepted++;
-    return true;
+    return 'added';
   }
 
   /** Counts a connection's user once it connected (for num_users in heartbeats). */
