@@ -31,7 +31,7 @@ export interface ApiTokenStoreOptions {
 }
 
 /** How often a watching store checks its file (the bound on how late a deletion is noticed). */
-export const TOKEN_FILE_WATCH_INTERVAL_MS = 1000;
+export const TOKEN_FILE_WATCH_INTERVAL_MS = 500;
 
 export interface CreateApiTokenInput {
   name: string;
