@@ -5,6 +5,7 @@
 // from the HTTP request; a connect token may supply or replace it.
 
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { RequestAuthenticator } from '../http/auth-port.js';
@@ -49,6 +50,18 @@ function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
 
 function isPong(data: RawData): boolean {
   return Buffer.isBuffer(data) && data.length === 2 && data[0] === 0x7b && data[1] === 0x7d;
+}
+
+/**
+ * The TCP peer's address, without leaving Node's cache of it behind: reading `remoteAddress` keeps
+ * a {address, family, port} object on the socket for its whole life (~100 bytes of every idle
+ * connection, docs/performance.md "memory"), and nothing needs it after the upgrade. Deleting the
+ * property added last reverts V8's map transition; should Node rename it, the delete does nothing.
+ */
+function peerAddress(socket: Socket): string | undefined {
+  const address = socket.remoteAddress;
+  delete (socket as unknown as { _peername?: unknown })._peername;
+  return address;
 }
 
 function onClose(this: WebSocket, code: number): void {
@@ -107,7 +120,7 @@ export class LiveWebSocketEndpoint {
     }
     const identity = outcome.ok ? outcome.identity : undefined;
     // No credential in the request (anonymous, or none): unauthenticated until a connect token says otherwise.
-    const unauthenticatedFrom = explicitCredential ? undefined : clientAddress(req.socket.remoteAddress);
+    const unauthenticatedFrom = explicitCredential ? undefined : clientAddress(peerAddress(req.socket));
     if (unauthenticatedFrom !== undefined && !this.node.unauthenticated.admitsPendingFrom(unauthenticatedFrom)) {
       if (this.addressLog.shouldLog(unauthenticatedFrom)) {
         this.node.log.warn('too many unauthenticated Live connections from one address, increase max_unauthenticated_connections_per_ip in [live] configuration section', {
