@@ -82,7 +82,7 @@ export interface NodeEvents {
 
 const UNSUBSCRIBE_DELAY_MS = 100;
 /**
- * The keepalive wheel's tick, at most. A deadline fires between one and two ticks after it is due,
+ * The keepalive wheel's tick, at most. A deadline fires less than two ticks after it is due,
  * so credential expiry closes at most ~0.5 s late (docs/authorization.md: at most 1 s).
  */
 const MAX_KEEPALIVE_TICK_MS = 250;
