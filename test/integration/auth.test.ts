@@ -1,5 +1,5 @@
 // Identity on the wire: anonymous access, API tokens (header and auth_token), JWT (header, query,
-// connect token), expiry (109 at connect, 110 + 3005 mid-session), refresh, and tenant isolation
+// connect token), expiry (109 at connect, 3005 when it passes mid-session), refresh, and tenant isolation
 // between tokens of different orgs.
 
 import assert from 'node:assert/strict';
