@@ -24,6 +24,8 @@ import { Router } from './http/router.js';
 import { healthRoute } from './http/routes/health.js';
 import { installConsole } from './http/routes/console.js';
 import { publishRoute } from './http/routes/publish.js';
+import { resolveUnauthenticatedLimit } from './live/admission.js';
+import { CredentialRevocations } from './live/credentials.js';
 import { HandlerRegistry } from './live/handlers.js';
 import { LiveNode } from './live/node.js';
 import { createLogger, type Logger } from './log/logger.js';
@@ -80,6 +82,8 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       pingIntervalMs: config.live.pingIntervalSeconds * 1000,
       pongTimeoutMs: config.live.pongTimeoutSeconds * 1000,
       connectTimeoutMs: config.live.connectTimeoutSeconds * 1000,
+      maxUnauthenticatedConnections: resolveUnauthenticatedLimit(config.live.maxUnauthenticatedConnections, config.live.maxConnections),
+      maxUnauthenticatedPerAddress: config.live.maxUnauthenticatedConnectionsPerIp,
       tenantForm: config.live.namespaced ? 'namespace' : 'numeric',
     },
     engine,
@@ -90,6 +94,10 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   registerBroadcast(grafanaScope, engine.store);
 
   const authenticator = new Authenticator(config, { log: logger.child('auth') });
+  // A deleted or changed API token ends the sessions and push sockets using it, on every node.
+  const tokenStore = authenticator.tokenStore;
+  const revocations = new CredentialRevocations(node, () => tokenStore.checkNow());
+  tokenStore.onChange((change) => revocations.noticed(change));
   const origins = new OriginChecker({ rootUrl: config.server.rootUrl, allowedOrigins: config.live.allowedOrigins, requireOrigin: config.live.strictOrigin });
   const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, {
     messageSizeLimit: config.live.messageSizeLimit,
@@ -164,6 +172,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       await node.start();
       // The first JWT should not wait for the identity provider; a failure is logged and retried on demand.
       void authenticator.prefetchKeys();
+      tokenStore.watch();
       for (const feature of installed) await feature.start?.();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -179,6 +188,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       return port;
     },
     async stop(): Promise<void> {
+      tokenStore.stopWatching();
       await node.shutdown(Disconnects.shutdown.code, Disconnects.shutdown.reason);
       liveWs.close();
       for (const feature of installed) await feature.stop?.();

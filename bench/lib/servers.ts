@@ -116,6 +116,10 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Server
     GF_SERVER_HTTP_PORT: String(port),
     GF_SERVER_ROOT_URL: `http://127.0.0.1:${port}/`,
     GF_LIVE_MAX_CONNECTIONS: '-1',
+    // Load generators open thousands of anonymous sockets from a few loopback addresses: the caps
+    // on unauthenticated connections (an abuse limit, docs/authorization.md) would refuse the ramp.
+    GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS: '-1',
+    GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS_PER_IP: '-1',
     GF_AUTH_JWT_ENABLED: 'true',
     GF_AUTH_JWT_HMAC_SECRET: HMAC_SECRET,
     GF_PATHS_DATA: data,

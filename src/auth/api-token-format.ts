@@ -32,3 +32,12 @@ export function apiTokenDigest(token: string): Buffer {
 export function hashApiToken(token: string): string {
   return `sha256:${apiTokenDigest(token).toString('hex')}`;
 }
+
+/**
+ * The credential id sessions carry and nodes exchange to revoke a token (never the secret): 12 bytes
+ * of the token's SHA-256 in base64url. Every node derives the same id from the same token, whichever
+ * file it read it from; 96 bits keep accidental collisions out of reach.
+ */
+export function credentialIdOf(digest: Buffer): string {
+  return `glh:${digest.subarray(0, 12).toString('base64url')}`;
+}

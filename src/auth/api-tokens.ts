@@ -1,11 +1,12 @@
 // Service-account style API tokens: each carries an org and a role, is shown once at creation and
 // is stored only as a SHA-256 hash. The store follows its file: edits by `livehub token …` or by
-// config management are picked up by a cheap, throttled mtime check on lookup.
+// config management are picked up by a cheap, throttled mtime check on lookup and, once `watch()`
+// runs, by a periodic check that reports deleted and changed tokens so open sessions can be closed.
 
 import { statSync, type Stats } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
-import type { Identity, OrgRole } from './identity.js';
-import { apiTokenDigest, generateApiToken, hashApiToken, TOKEN_NAME } from './api-token-format.js';
+import type { CredentialChange, Identity, OrgRole } from './identity.js';
+import { apiTokenDigest, credentialIdOf, generateApiToken, hashApiToken, TOKEN_NAME } from './api-token-format.js';
 import { ApiTokenFileError, readApiTokenFile, writeApiTokenFile, type ApiTokenRecord } from './api-token-file.js';
 import { derivedUserId } from './stable-id.js';
 
@@ -29,6 +30,9 @@ export interface ApiTokenStoreOptions {
   now?: () => number;
 }
 
+/** How often a watching store checks its file (the bound on how late a deletion is noticed). */
+export const TOKEN_FILE_WATCH_INTERVAL_MS = 500;
+
 export interface CreateApiTokenInput {
   name: string;
   orgId: number;
@@ -51,7 +55,7 @@ function statOrUndefined(file: string): Stats | undefined {
 }
 
 /** The identity an API token stands for: a service account `sa-<name>` with a stable decimal id. */
-export function apiTokenIdentity(record: Pick<ApiTokenRecord, 'name' | 'orgId' | 'role'>): Identity {
+export function apiTokenIdentity(record: Pick<ApiTokenRecord, 'name' | 'orgId' | 'role' | 'digest'>): Identity {
   return {
     userId: derivedUserId('api_token', record.name),
     login: `sa-${record.name}`,
@@ -59,16 +63,34 @@ export function apiTokenIdentity(record: Pick<ApiTokenRecord, 'name' | 'orgId' |
     orgId: record.orgId,
     role: record.role,
     authMethod: 'api_token',
+    credentialId: credentialIdOf(record.digest),
   };
+}
+
+/** Tokens that disappeared and tokens whose name, org or role changed, between two file versions. */
+export function diffApiTokens(before: readonly ApiTokenRecord[], after: readonly ApiTokenRecord[]): CredentialChange {
+  const now = new Map(after.map((r) => [r.digest.toString('hex'), r]));
+  const revoked: string[] = [];
+  const changed: string[] = [];
+  for (const old of before) {
+    const current = now.get(old.digest.toString('hex'));
+    if (current === undefined) revoked.push(credentialIdOf(old.digest));
+    else if (current.name !== old.name || current.orgId !== old.orgId || current.role !== old.role) changed.push(credentialIdOf(old.digest));
+  }
+  return { revoked, changed };
 }
 
 export class ApiTokenStore {
   private records: ApiTokenRecord[] = [];
+  /** One identity per record, shared by every session using the token (per-connection memory). */
+  private identities: Identity[] = [];
   private signature = '';
   private lastCheck = Number.NEGATIVE_INFINITY;
   private readonly interval: number;
   private readonly now: () => number;
   private readonly onWarning: (message: string) => void;
+  private readonly listeners: Array<(change: CredentialChange) => void> = [];
+  private watcher: NodeJS.Timeout | undefined;
 
   /** Reads the file now; an unreadable or invalid file throws ApiTokenFileError (fail at startup). */
   constructor(readonly file: string, options: ApiTokenStoreOptions = {}) {
@@ -76,9 +98,34 @@ export class ApiTokenStore {
     this.now = options.now ?? Date.now;
     this.onWarning = options.onWarning ?? (() => undefined);
     const stats = statOrUndefined(file);
-    this.records = readApiTokenFile(file).records;
+    this.setRecords(readApiTokenFile(file).records);
     this.signature = fileSignature(stats);
     this.lastCheck = this.now();
+  }
+
+  /** Told about every deleted or changed token, however the change was noticed. */
+  onChange(listener: (change: CredentialChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Checks the file every `intervalMs` even when nobody presents a token, so a deletion ends open
+   * sessions within that time (a stat per interval; one timer per store, not per session).
+   */
+  watch(intervalMs = TOKEN_FILE_WATCH_INTERVAL_MS): void {
+    if (this.watcher !== undefined) return;
+    this.watcher = setInterval(() => this.checkNow(), intervalMs);
+    this.watcher.unref();
+  }
+
+  stopWatching(): void {
+    if (this.watcher !== undefined) clearInterval(this.watcher);
+    this.watcher = undefined;
+  }
+
+  /** Looks at the file now (e.g. because another node reported a revocation). */
+  checkNow(): void {
+    this.refreshIfChanged(true);
   }
 
   /** The identity for a presented token, or undefined. Never throws. */
@@ -86,12 +133,12 @@ export class ApiTokenStore {
     if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return undefined;
     this.refreshIfChanged();
     const digest = apiTokenDigest(token);
-    let found: ApiTokenRecord | undefined;
+    let found: Identity | undefined;
     // Compare against every entry without stopping early, so timing does not reveal which entry matched.
-    for (const record of this.records) {
-      if (timingSafeEqual(record.digest, digest)) found = record;
+    for (let i = 0; i < this.records.length; i++) {
+      if (timingSafeEqual(this.records[i]!.digest, digest)) found = this.identities[i];
     }
-    return found ? apiTokenIdentity(found) : undefined;
+    return found;
   }
 
   list(): ApiTokenInfo[] {
@@ -143,12 +190,29 @@ export class ApiTokenStore {
     this.lastCheck = now;
     const signature = fileSignature(statOrUndefined(this.file));
     if (signature === this.signature) return;
+    let records: ApiTokenRecord[];
     try {
-      this.records = readApiTokenFile(this.file).records;
-      this.signature = signature;
+      records = readApiTokenFile(this.file).records;
     } catch (err) {
       this.signature = signature; // warn once per broken version, not on every lookup
       this.onWarning(`API token file not reloaded, keeping the previous tokens: ${(err as Error).message}`);
+      return;
     }
+    this.signature = signature;
+    const change = diffApiTokens(this.records, records);
+    this.setRecords(records);
+    if (change.revoked.length === 0 && change.changed.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (err) {
+        this.onWarning(`API token change listener failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private setRecords(records: ApiTokenRecord[]): void {
+    this.records = records;
+    this.identities = records.map(apiTokenIdentity);
   }
 }

@@ -17,6 +17,23 @@ export interface Identity {
   readonly authMethod: AuthMethod;
   /** Expiry of the credential in epoch ms, if it has one (JWT exp). */
   readonly expiresAt?: number;
+  /**
+   * Compact id of the revocable credential behind this identity (API tokens: `glh:` + 16 characters
+   * derived from the token's hash; never the secret). Open sessions and push sockets using it are
+   * closed when the token is deleted or changed (docs/authorization.md, "Sessions end").
+   */
+  readonly credentialId?: string;
+}
+
+/**
+ * Credentials that ended, as credential ids: `revoked` ones no longer authenticate anyone (deleted,
+ * or their secret replaced); `changed` ones still exist but stand for another name, org or role.
+ * Sessions using either are closed (revoked: 3500, changed: 3011, so the client reconnects with
+ * what the credential now grants).
+ */
+export interface CredentialChange {
+  readonly revoked: readonly string[];
+  readonly changed: readonly string[];
 }
 
 const ROLE_RANK: Record<OrgRole, number> = { Viewer: 1, Editor: 2, Admin: 3 };

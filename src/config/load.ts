@@ -218,6 +218,8 @@ function blankConfig(): LiveHubConfig {
       pingIntervalSeconds: 0,
       pongTimeoutSeconds: 0,
       connectTimeoutSeconds: 0,
+      maxUnauthenticatedConnections: { count: -1 },
+      maxUnauthenticatedConnectionsPerIp: 0,
       pushBodyLimit: 0,
       clientCommandRate: 0,
       clientCommandBurst: 0,

@@ -7,10 +7,11 @@ import { compileClaimPath } from '../auth/jmespath.js';
 import { splitOrgMappingSetting } from '../auth/org-mapping.js';
 import { ValueProblem } from './errors.js';
 import { compileGlob } from './glob.js';
-import type { LiveHubConfig, LogConfig } from './types.js';
+import type { LiveHubConfig, LogConfig, UnauthenticatedLimit } from './types.js';
 import { parseBoolean, parseBytes, parseDurationMs, parseInteger, parseJsonObject, parseList } from './values.js';
 
-export type ValueType = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration' | 'json' | 'bytes';
+/** `int or %`: a number, or a percentage of another limit ("90%"). */
+export type ValueType = 'string' | 'int' | 'bool' | 'enum' | 'list' | 'duration' | 'json' | 'bytes' | 'int or %';
 
 export interface ConfigKey {
   readonly section: string;
@@ -53,7 +54,7 @@ export function envPart(name: string): string {
 
 // Types whose empty value has no meaning of its own: `max_connections =` (as Grafana's defaults.ini
 // and docker-compose files often write) means "use the default", like Grafana's MustInt(default).
-const EMPTY_MEANS_DEFAULT: ReadonlySet<ValueType> = new Set(['int', 'bool', 'duration', 'bytes', 'json']);
+const EMPTY_MEANS_DEFAULT: ReadonlySet<ValueType> = new Set(['int', 'bool', 'duration', 'bytes', 'json', 'int or %']);
 
 function defineKey<T>(spec: KeySpec<T>): ConfigKey {
   const emptyMeansDefault = EMPTY_MEANS_DEFAULT.has(spec.type) || (spec.type === 'enum' && !spec.choices?.includes(''));
@@ -93,6 +94,20 @@ function liveAtLeast(key: string, min: number): (n: number) => number {
 function wholeSeconds(ms: number, minSeconds: number): number {
   if (ms % 1000 !== 0) throw new ValueProblem('must be a whole number of seconds');
   return inRange(ms / 1000, minSeconds);
+}
+
+/** A connection count (-1 = no cap) or a share of max_connections written as a percentage ("90%"). */
+function countOrShare(key: string): (raw: string) => UnauthenticatedLimit {
+  return (raw) => {
+    const text = raw.trim();
+    if (text.endsWith('%')) {
+      const number = text.slice(0, -1).trim();
+      const percent = /^\d+(\.\d+)?$/.test(number) ? Number(number) : Number.NaN;
+      if (!(percent >= 0 && percent <= 100)) throw new ValueProblem(`must be a percentage between 0% and 100% of max_connections, or a number of connections`);
+      return { percent };
+    }
+    return { count: liveAtLeast(key, -1)(parseInteger(text)) };
+  };
 }
 
 function nonEmpty(text: string): string {
@@ -375,6 +390,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'live', key: 'connect_timeout', type: 'duration', default: '15',
     description: 'livehub: a WebSocket that has not sent `connect` within this time is closed with 3502 "stale" (whole seconds).',
     parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.connectTimeoutSeconds = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'max_unauthenticated_connections', type: 'int or %', default: '90%',
+    description: 'livehub: WebSocket connections without a credential (anonymous, or not yet authenticated by a connect token) one node holds at most, as a number (-1 no cap) or a share of `max_connections` (`90%`; no cap when that is -1). They count from the upgrade; over the cap the socket is closed with 3504. What is left of `max_connections` is kept for clients with a credential (docs/authorization.md).',
+    parse: countOrShare('max_unauthenticated_connections'), set: (c, v) => { c.live.maxUnauthenticatedConnections = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'max_unauthenticated_connections_per_ip', type: 'int', default: '16',
+    description: 'livehub: WebSocket connections without a credential that have not completed `connect` yet, per client address (the TCP peer); -1 no cap. Over it the upgrade is refused with HTTP 429 (centrifuge-js retries with back-off). Anonymous sessions that connected no longer count here.',
+    parse: (raw) => liveAtLeast('max_unauthenticated_connections_per_ip', -1)(parseInteger(raw)), set: (c, v) => { c.live.maxUnauthenticatedConnectionsPerIp = v; },
   }),
   defineKey({
     section: 'live', key: 'push_body_limit', type: 'bytes', default: '16777216',

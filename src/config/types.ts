@@ -16,6 +16,9 @@ export interface ServerConfig {
   headersTimeoutMs: number;
 }
 
+/** A limit written as a number of connections or as a share of `max_connections` ("90%"). */
+export type UnauthenticatedLimit = { readonly count: number } | { readonly percent: number };
+
 export interface LiveConfig {
   /** [live] max_connections: per node; -1 unlimited; 0 disables Live. */
   maxConnections: number;
@@ -49,6 +52,10 @@ export interface LiveConfig {
   pongTimeoutSeconds: number;
   /** livehub: close connections that sent no connect within this time (3502). */
   connectTimeoutSeconds: number;
+  /** livehub: [live] max_unauthenticated_connections: sockets without a credential per node, a count (-1 = no cap) or a share of max_connections. */
+  maxUnauthenticatedConnections: UnauthenticatedLimit;
+  /** livehub: [live] max_unauthenticated_connections_per_ip: credential-less sockets not yet connected, per client address; -1 = no cap. */
+  maxUnauthenticatedConnectionsPerIp: number;
   /** livehub: HTTP push body limit in bytes (after gzip decoding). */
   pushBodyLimit: number;
   /** livehub: [live] client_command_rate: commands per second per connection (token bucket); 0 = unlimited. */

@@ -161,6 +161,9 @@ export interface SurveyResult {
   readonly missing: string[];
 }
 
+/** Receives a notification another node sent (see Cluster.notify). */
+export type NotifyHandler = (payload: string) => void;
+
 export interface Cluster {
   readonly nodeId: string;
   nodes(): NodeInfo[];
@@ -168,6 +171,14 @@ export interface Cluster {
   onSurvey(op: string, handler: SurveyHandler): void;
   /** Asks every known node (this one included) and waits up to timeoutMs for their replies. */
   survey(op: string, payload: string, timeoutMs: number): Promise<SurveyResult>;
+  /** Registers this node's receiver of `op` notifications sent by other nodes. */
+  onNotify(op: string, handler: NotifyHandler): void;
+  /**
+   * Sends a one-way message to every other node, including nodes not yet in the node list (the
+   * sender acts on its own behalf itself: it never receives its own notification). Resolves once
+   * the message is handed to the transport; rejects when it cannot be sent now (no retry).
+   */
+  notify(op: string, payload: string): Promise<void>;
 }
 
 export interface EngineHealth {

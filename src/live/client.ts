@@ -1,6 +1,7 @@
 // One WebSocket connection speaking Centrifuge protocol v2: its state machine (connecting ->
 // connected -> closed), in-order command processing with connect first, keepalive (ping/pong), the
-// outbound queue limit, and the non-subscribe commands. Subscribe/unsubscribe live in subscribe.ts.
+// credential's expiry (3005), the outbound queue limit, and the non-subscribe commands.
+// Subscribe/unsubscribe live in subscribe.ts.
 
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
@@ -10,6 +11,7 @@ import { decodeCommands, type Command } from '../protocol/commands.js';
 import { encodeError, encodeReply, encodeUnsubscribePush, PING, toRawJson } from '../protocol/replies.js';
 import { OutboundMessage } from '../transport/frame.js';
 import { RateLimitedLog } from '../log/logger.js';
+import { ANONYMOUS_SESSION } from './admission.js';
 import type { KeepaliveTarget } from './keepalive.js';
 import { engineError, type LiveNode, type NodeClient } from './node.js';
 import { handleHistory, handlePresence, handlePresenceStats } from './queries.js';
@@ -48,8 +50,35 @@ export const DEFAULT_MAX_QUEUED_COMMANDS = 1024;
 
 type State = 'connecting' | 'connected' | 'closed';
 
-/** One "too many requests" log line per node, user and minute is enough, even under a flood. */
+/** One "too many requests" (or "unauthenticated limit") log line per node, user and minute is enough, even under a flood. */
 const rateLogs = new WeakMap<LiveNode, RateLimitedLog>();
+
+function rateLogOf(node: LiveNode): RateLimitedLog {
+  let rateLog = rateLogs.get(node);
+  if (rateLog === undefined) rateLogs.set(node, (rateLog = new RateLimitedLog(60_000)));
+  return rateLog;
+}
+
+/** A client's refresh should arrive before its credential expires: it is asked this much earlier... */
+const MIN_REFRESH_LEAD_MS = 1000;
+/** ...a tenth of the remaining lifetime, but never more than a minute. */
+const MAX_REFRESH_LEAD_MS = 60_000;
+
+/**
+ * The `ttl` of a connect/refresh reply: seconds after which centrifuge-js fetches a new token
+ * (getToken) and sends `refresh`. livehub closes the session when the credential expires (no grace
+ * period, unlike Centrifuge's 25 s), so the client is asked to refresh ahead of the expiry; at least
+ * 1 s, so a client handed an almost expired token does not refresh in a loop.
+ */
+export function refreshTtlSeconds(expiresAt: number, now: number): number {
+  const remaining = expiresAt - now;
+  const lead = Math.min(MAX_REFRESH_LEAD_MS, Math.max(MIN_REFRESH_LEAD_MS, remaining / 10));
+  return Math.max(1, Math.floor((remaining - lead) / 1000));
+}
+
+function expiryFields(expiresAt: number | undefined, now: number): string {
+  return expiresAt === undefined ? '' : `,"expires":true,"ttl":${refreshTtlSeconds(expiresAt, now)}`;
+}
 
 const PING_MESSAGE = new OutboundMessage(PING);
 /** The client's answer to a ping: an empty command. */
@@ -75,6 +104,12 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   private keepaliveAt = 0;
   /** Command rate limiter state: when the token bucket is full again (rate-limit.ts; 0 = full). */
   private bucketFullAt = 0;
+  /**
+   * How the socket counts against the caps of unauthenticated connections (admission.ts): its client
+   * address while it has no credential and has not connected, ANONYMOUS_SESSION once connected
+   * without one, undefined when it has a credential (not counted).
+   */
+  private admissionKey: string | undefined = undefined;
 
   constructor(
     readonly node: LiveNode,
@@ -105,21 +140,39 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     return this.state === 'closed';
   }
 
-  /** Registers with the node; closes with 3504 when max_connections is reached. */
-  open(): boolean {
-    if (!this.node.addClient(this)) {
-      if (!this.node.isClosing) {
-        this.node.log.warn('Max number of Live connections reached, increase max_connections in [live] configuration section', {
-          user: this.currentIdentity?.userId ?? '',
+  get credentialId(): string | undefined {
+    return this.currentIdentity?.credentialId;
+  }
+
+  /**
+   * Registers with the node; closes with 3504 when max_connections is reached or, for a socket
+   * without a credential (`unauthenticatedFrom`: its client address), when the node's cap of
+   * unauthenticated connections is.
+   */
+  open(unauthenticatedFrom?: string): boolean {
+    const outcome = this.node.addClient(this, unauthenticatedFrom);
+    if (outcome === 'added') {
+      this.admissionKey = unauthenticatedFrom;
+      this.scheduleKeepalive(Date.now() + this.node.options.connectTimeoutMs);
+      return true;
+    }
+    if (outcome === 'unauthenticatedLimit') {
+      // An abuse limit a flood hits thousands of times: one line a minute.
+      if (rateLogOf(this.node).shouldLog('unauthenticated-limit')) {
+        this.node.log.warn('Max number of unauthenticated Live connections reached, increase max_unauthenticated_connections in [live] configuration section', {
           client: this.clientId,
-          limit: this.node.options.maxConnections,
+          limit: this.node.unauthenticated.maxTotal,
         });
       }
-      this.closeWith(Disconnects.connectionLimit.code, Disconnects.connectionLimit.reason, false);
-      return false;
+    } else if (!this.node.isClosing) {
+      this.node.log.warn('Max number of Live connections reached, increase max_connections in [live] configuration section', {
+        user: this.currentIdentity?.userId ?? '',
+        client: this.clientId,
+        limit: this.node.options.maxConnections,
+      });
     }
-    this.node.keepalive.schedule(this, Date.now() + this.node.options.connectTimeoutMs);
-    return true;
+    this.closeWith(Disconnects.connectionLimit.code, Disconnects.connectionLimit.reason, false);
+    return false;
   }
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -159,9 +212,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   private tooManyRequests(why: string, details: Record<string, unknown>): void {
     const user = this.currentIdentity?.userId ?? '';
-    let rateLog = rateLogs.get(this.node);
-    if (rateLog === undefined) rateLogs.set(this.node, (rateLog = new RateLimitedLog(60_000)));
-    if (rateLog.shouldLog(`${why}:${user}`)) {
+    if (rateLogOf(this.node).shouldLog(`${why}:${user}`)) {
       this.node.log.warn(`closing client: ${why}`, { client: this.clientId, user, ...details });
     }
     this.disconnect(Disconnects.tooManyRequests.code, Disconnects.tooManyRequests.reason);
@@ -229,6 +280,10 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   // ---- connect, refresh, expiry --------------------------------------------------------------
 
   private async connect(id: number, token: string | undefined): Promise<void> {
+    // Only a credential the client sent in `connect` is one it can refresh (centrifuge-js getToken);
+    // one from the upgrade request (header, auth_token) is renewed by reconnecting, so its expiry is
+    // handled server-side: no expires/ttl in the reply, close 3005 at expiry.
+    let refreshable = false;
     if (token !== undefined) {
       // Later commands wait in the queue meanwhile (drain awaits this), so connect still comes first.
       const check = await this.tokens.authenticateToken(token);
@@ -241,21 +296,30 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
         return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);
       }
       this.currentIdentity = check.identity;
+      refreshable = true;
     }
     if (this.currentIdentity === undefined) {
       this.replyError(id, Errors.unauthorized);
       return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);
     }
+    const now = Date.now();
+    const expiresAt = this.currentIdentity.expiresAt;
+    if (expiresAt !== undefined && now >= expiresAt) {
+      // The upgrade's credential expired before the client sent connect.
+      this.replyError(id, Errors.tokenExpired);
+      return this.disconnect(Disconnects.expired.code, Disconnects.expired.reason);
+    }
     this.state = 'connected';
+    this.settleAdmission();
     this.node.addUser(this.currentIdentity.userId);
     const opts = this.node.options;
     const pingSeconds = Math.max(1, Math.round(opts.pingIntervalMs / 1000));
     this.send(new OutboundMessage(encodeReply(id, 'connect',
-      `{"client":"${this.clientId}","version":${JSON.stringify(opts.version)},"ping":${pingSeconds},"pong":true}`)));
+      `{"client":"${this.clientId}","version":${JSON.stringify(opts.version)}${refreshable ? expiryFields(expiresAt, now) : ''},"ping":${pingSeconds},"pong":true}`)));
     // First ping at a random point in [interval/2, interval) spreads pings of a reconnect storm.
     const interval = opts.pingIntervalMs;
-    this.keepaliveAt = Date.now() + interval / 2 + Math.random() * (interval / 2);
-    this.node.keepalive.schedule(this, this.keepaliveAt);
+    this.keepaliveAt = now + interval / 2 + Math.random() * (interval / 2);
+    this.scheduleKeepalive(this.keepaliveAt);
   }
 
   private async refresh(id: number, token: string): Promise<void> {
@@ -269,11 +333,34 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
       // A refresh may extend a session, never turn it into someone else's.
       return this.disconnect(Disconnects.invalidToken.code, Disconnects.invalidToken.reason);
     }
+    // The new credential replaces the old one: its expiry, its role, its credential id (revocation).
     this.currentIdentity = check.identity;
-    const expiresAt = check.identity.expiresAt;
-    let result = `{"client":"${this.clientId}","version":${JSON.stringify(this.node.options.version)}`;
-    if (expiresAt !== undefined) result += `,"expires":true,"ttl":${Math.max(0, Math.floor((expiresAt - Date.now()) / 1000))}`;
-    this.send(new OutboundMessage(encodeReply(id, 'refresh', result + '}')));
+    this.settleAdmission();
+    this.scheduleKeepalive(this.keepaliveAt);
+    this.send(new OutboundMessage(encodeReply(id, 'refresh',
+      `{"client":"${this.clientId}","version":${JSON.stringify(this.node.options.version)}${expiryFields(check.identity.expiresAt, Date.now())}}`)));
+  }
+
+  /** The credential expired without a refresh: close 3005 (centrifuge-js reconnects with a fresh session). */
+  private expire(): void {
+    this.node.log.debug('closing client: credential expired', { client: this.clientId, user: this.currentIdentity?.userId ?? '' });
+    this.disconnect(Disconnects.expired.code, Disconnects.expired.reason);
+  }
+
+  /** A connected socket with a credential stops counting as unauthenticated; an anonymous one stops being pending. */
+  private settleAdmission(): void {
+    const key = this.admissionKey;
+    if (key === undefined) return;
+    if (this.currentIdentity !== undefined && this.currentIdentity.authMethod !== 'anonymous') return this.releaseAdmission();
+    if (key === ANONYMOUS_SESSION) return;
+    this.node.unauthenticated.connectedAnonymously(key);
+    this.admissionKey = ANONYMOUS_SESSION;
+  }
+
+  private releaseAdmission(): void {
+    if (this.admissionKey === undefined) return;
+    this.node.unauthenticated.remove(this.admissionKey);
+    this.admissionKey = undefined;
   }
 
   /** A session whose credential expired gets 110 and is closed with 3005 (the client reconnects). */
@@ -337,19 +424,32 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   // ---- keepalive -----------------------------------------------------------------------------
 
+  /**
+   * The session's one entry in the node's timing wheel serves the connect deadline, pings, the pong
+   * deadline and the credential's expiry: it is scheduled at the earliest of them (no timer, no
+   * field of its own for expiry; it sits in the identity).
+   */
+  private scheduleKeepalive(at: number): void {
+    const expiresAt = this.currentIdentity?.expiresAt;
+    this.node.keepalive.schedule(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
+  }
+
   onKeepaliveDue(now: number): void {
     if (this.state === 'closed') return;
+    const expiresAt = this.currentIdentity?.expiresAt;
+    if (expiresAt !== undefined && now >= expiresAt) return this.expire();
+    // The wheel never fires early, so a connecting session woken before its expiry met its connect deadline.
     if (this.state === 'connecting') return this.disconnect(Disconnects.stale.code, Disconnects.stale.reason);
     if (this.awaitingPong) {
       // keepaliveAt is the pong deadline.
       if (now >= this.keepaliveAt) return this.disconnect(Disconnects.noPong.code, Disconnects.noPong.reason);
-      return this.node.keepalive.schedule(this, this.keepaliveAt);
+      return this.scheduleKeepalive(this.keepaliveAt);
     }
-    if (now < this.keepaliveAt) return this.node.keepalive.schedule(this, this.keepaliveAt);
+    if (now < this.keepaliveAt) return this.scheduleKeepalive(this.keepaliveAt);
     this.send(PING_MESSAGE);
     this.awaitingPong = true;
     this.keepaliveAt = now + this.node.options.pongTimeoutMs;
-    this.node.keepalive.schedule(this, this.keepaliveAt);
+    this.scheduleKeepalive(this.keepaliveAt);
   }
 
   private onPong(): void {
@@ -361,7 +461,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     // The ping was sent at deadline − pong timeout; the next one is one interval after it.
     const opts = this.node.options;
     this.keepaliveAt = this.keepaliveAt - opts.pongTimeoutMs + opts.pingIntervalMs;
-    this.node.keepalive.schedule(this, this.keepaliveAt);
+    this.scheduleKeepalive(this.keepaliveAt);
   }
 
   // ---- outbound ------------------------------------------------------------------------------
@@ -421,6 +521,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   private release(code: number): void {
     this.node.keepalive.cancel(this);
+    this.releaseAdmission();
     this.queue = undefined;
     removeAllSubscriptions(this);
     this.node.removeClient(this);

@@ -30,6 +30,10 @@ export class NodeCounters {
   originRejections = 0;
   slowClientCloses = 0;
   resynchronisedSubscriptions = 0;
+  /** API token revocations/changes acted on, by where they were noticed ("local" file, "remote" node). */
+  readonly credentialChanges = new Map<string, number>();
+  /** Revocations that could not be sent to the other nodes (engine unavailable). */
+  credentialNotifyFailures = 0;
 
   countPublished(fullChannel: string): void {
     bump(this.published, scopeOf(fullChannel));
@@ -43,6 +47,10 @@ export class NodeCounters {
 
   countDisconnect(code: number): void {
     bump(this.disconnects, String(code));
+  }
+
+  countCredentialChange(source: 'local' | 'remote'): void {
+    bump(this.credentialChanges, source);
   }
 
   countReplyError(code: number): void {

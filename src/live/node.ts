@@ -3,7 +3,7 @@
 // presence counts). Edges (WebSocket, HTTP) and features call this; it talks to the engine port only.
 
 import { EventEmitter } from 'node:events';
-import type { Identity } from '../auth/identity.js';
+import type { CredentialChange, Identity } from '../auth/identity.js';
 import {
   EngineUnavailableError,
   type CachedFrame,
@@ -18,7 +18,9 @@ import {
 import { Errors, MAX_FULL_CHANNEL_BYTES, temporaryError, Unsubscribes, type ProtocolError } from '../protocol/codes.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/logger.js';
+import { UnauthenticatedConnections } from './admission.js';
 import { parseChannel, type ChannelAddress } from './channel.js';
+import { endingFor } from './credentials.js';
 import type { ChannelHandler, HandlerRegistry } from './handlers.js';
 import { NodeCounters } from './counters.js';
 import { Hub } from './hub.js';
@@ -38,6 +40,10 @@ export interface NodeOptions {
   readonly pongTimeoutMs: number;
   /** Close connections that did not send connect within this time (3502). */
   readonly connectTimeoutMs: number;
+  /** Sockets without a credential this node holds at most (admission.ts); -1 = no cap. */
+  readonly maxUnauthenticatedConnections: number;
+  /** Unauthenticated sockets not yet connected, per client address; -1 = no cap. */
+  readonly maxUnauthenticatedPerAddress: number;
   readonly tenantForm: TenantForm;
 }
 
@@ -56,6 +62,8 @@ export type Resolution = ResolvedChannel | { readonly ok: false; readonly error:
 export interface NodeClient {
   readonly clientId: string;
   readonly userId: string | undefined;
+  /** The revocable credential the connection acts with (Identity.credentialId), if any. */
+  readonly credentialId: string | undefined;
   disconnect(code: number, reason: string): void;
 }
 
@@ -68,9 +76,16 @@ export interface NodeEvents {
   resynchronised: [channels: number, subscriptions: number];
   /** Seconds from handing a publication to the engine until it acknowledged it. */
   publishRoundTrip: [seconds: number];
+  /** Credentials ended (revoked or changed): connections the node does not manage (push sockets) close theirs. */
+  credentialsEnded: [change: CredentialChange];
 }
 
 const UNSUBSCRIBE_DELAY_MS = 100;
+/**
+ * The keepalive wheel's tick, at most. A deadline fires less than two ticks after it is due,
+ * so credential expiry closes at most ~0.5 s late (docs/authorization.md: at most 1 s).
+ */
+const MAX_KEEPALIVE_TICK_MS = 250;
 /**
  * After the engine feed was restored and subscribers were told to resubscribe (2500), their
  * channels stay subscribed in the engine this long: thousands of clients come back over a second
@@ -84,6 +99,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   readonly keepalive: KeepaliveScheduler;
   readonly rpcMethods = new Map<string, RpcMethod>();
   readonly counters = new NodeCounters();
+  readonly unauthenticated: UnauthenticatedConnections;
   messageHandler: MessageHandler | undefined;
   private readonly clients = new Set<NodeClient>();
   private readonly users = new Map<string, number>();
@@ -100,7 +116,8 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     readonly log: Logger,
   ) {
     super();
-    this.keepalive = new KeepaliveScheduler(Math.max(50, Math.min(1000, Math.floor(options.pingIntervalMs / 4))));
+    this.keepalive = new KeepaliveScheduler(Math.max(50, Math.min(MAX_KEEPALIVE_TICK_MS, Math.floor(options.pingIntervalMs / 4))));
+    this.unauthenticated = new UnauthenticatedConnections(options.maxUnauthenticatedConnections, options.maxUnauthenticatedPerAddress);
   }
 
   async start(): Promise<void> {
@@ -150,16 +167,21 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
 
   // ---- clients -------------------------------------------------------------------------------
 
-  /** Registers a connection; false when max_connections is exceeded (the caller closes 3504). */
-  addClient(client: NodeClient): boolean {
+  /**
+   * Registers a connection, unless max_connections is exceeded or — for a connection without a
+   * credential (`unauthenticatedFrom`: its client address) — the cap of unauthenticated connections
+   * is reached; either way the caller closes 3504. max_connections is checked first.
+   */
+  addClient(client: NodeClient, unauthenticatedFrom?: string): 'added' | 'connectionLimit' | 'unauthenticatedLimit' {
     const limit = this.options.maxConnections;
     if (this.closing || (limit >= 0 && this.clients.size + 1 > limit)) {
       this.counters.connectionLimitRejections++;
-      return false;
+      return 'connectionLimit';
     }
+    if (unauthenticatedFrom !== undefined && !this.unauthenticated.add(unauthenticatedFrom)) return 'unauthenticatedLimit';
     this.clients.add(client);
     this.counters.connectionsAccepted++;
-    return true;
+    return 'added';
   }
 
   /** Counts a connection's user once it connected (for num_users in heartbeats). */
@@ -174,6 +196,24 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     const n = (this.users.get(user) ?? 0) - 1;
     if (n <= 0) this.users.delete(user);
     else this.users.set(user, n);
+  }
+
+  /**
+   * Closes this node's connections that act with an ended credential (revoked: 3500 "token revoked",
+   * changed: 3011 "credential changed") and tells the owners of other connections (push sockets).
+   * A scan of the node's clients: revocations are rare, and sessions keep no index for them.
+   */
+  endCredentialSessions(change: CredentialChange): number {
+    const ending = endingFor(change);
+    let closed = 0;
+    for (const client of [...this.clients]) {
+      const code = ending(client.credentialId);
+      if (code === undefined) continue;
+      client.disconnect(code.code, code.reason);
+      closed++;
+    }
+    this.emit('credentialsEnded', change);
+    return closed;
   }
 
   get numClients(): number {

@@ -55,6 +55,8 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
   gauge('grafana_live_node_num_subscriptions', 'Client subscriptions on this node.', () => node.stats().numSubscriptions);
   gauge('grafana_live_node_num_channels', 'Channels with at least one subscriber on this node.', () => node.stats().numChannels);
   gauge('livehub_max_connections', 'The [live] max_connections limit (-1 unlimited).', () => node.options.maxConnections);
+  gauge('livehub_unauthenticated_connections', 'WebSocket connections without a credential (not yet authenticated, or anonymous) on this node.', () => node.unauthenticated.count);
+  gauge('livehub_max_unauthenticated_connections', 'The [live] max_unauthenticated_connections limit in connections (-1 no cap).', () => node.unauthenticated.maxTotal);
   gauge('livehub_engine_healthy', '1 when the engine (memory or Redis) can serve, else 0.', () => (node.engine.health().healthy ? 1 : 0));
   gauge('livehub_redis_up', '1 when the Redis engine is connected; absent semantics for the memory engine: always 1.', () => (node.engine.health().healthy ? 1 : 0));
   gauge('livehub_cluster_nodes', 'Nodes seen in the cluster (heartbeats), this one included.', () => node.engine.cluster.nodes().length);
@@ -68,6 +70,12 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
   mirroredCounter(registry, 'grafana_live_client_num_reply_errors', 'Error replies sent to clients, by protocol code.', ['code'], () => byLabel('code', c.replyErrors));
   mirroredCounter(registry, 'livehub_connections_accepted_total', 'WebSocket connections accepted.', [], () => [[{}, c.connectionsAccepted]]);
   mirroredCounter(registry, 'livehub_connection_limit_rejections_total', 'Connections closed with 3504 because of max_connections.', [], () => [[{}, c.connectionLimitRejections]]);
+  mirroredCounter(registry, 'livehub_unauthenticated_rejections_total', 'Connections without a credential refused: limit="node" (max_unauthenticated_connections, close 3504), limit="address" (max_unauthenticated_connections_per_ip, HTTP 429).', ['limit'], () => [
+    [{ limit: 'node' }, node.unauthenticated.rejectedByNodeLimit],
+    [{ limit: 'address' }, node.unauthenticated.rejectedByAddressLimit],
+  ]);
+  mirroredCounter(registry, 'livehub_credential_changes_total', 'API token revocations or changes acted on (their sessions closed), by where they were noticed: source="local" (this node\'s token file) or "remote" (another node, via the engine).', ['source'], () => byLabel('source', c.credentialChanges));
+  mirroredCounter(registry, 'livehub_credential_notify_failures_total', 'Revocations that could not be sent to the other nodes (engine unavailable).', [], () => [[{}, c.credentialNotifyFailures]]);
   mirroredCounter(registry, 'livehub_origin_rejections_total', 'WebSocket upgrades rejected by the origin check.', [], () => [[{}, c.originRejections]]);
   mirroredCounter(registry, 'livehub_slow_client_closes_total', 'Clients closed with 3008 because their queue exceeded client_queue_max_size.', [], () => [[{}, c.slowClientCloses]]);
   mirroredCounter(registry, 'livehub_publish_failures_total', 'Publishes rejected because the engine could not take them.', [], () => [[{}, c.publishFailures]]);

@@ -50,6 +50,11 @@ export const Disconnects = {
   writeError: { code: 3009, reason: 'write error' },
   insufficientState: { code: 3010, reason: 'insufficient state' },
   forceReconnect: { code: 3011, reason: 'force reconnect' },
+  /**
+   * livehub: the API token of the session (or push socket) now stands for another name, org or role.
+   * Reconnecting: the client comes back with what the token grants now, never the old role's rights.
+   */
+  credentialChanged: { code: 3011, reason: 'credential changed' },
   noPong: { code: 3012, reason: 'no pong' },
   /**
    * livehub: a connection over [live] client_command_rate / client_command_burst (token bucket), or
@@ -58,6 +63,8 @@ export const Disconnects = {
    */
   tooManyRequests: { code: 3013, reason: 'too many requests' },
   invalidToken: { code: 3500, reason: 'invalid token' },
+  /** livehub: the API token of the session (or push socket) was deleted or replaced; terminal like 3500. */
+  tokenRevoked: { code: 3500, reason: 'token revoked' },
   badRequest: { code: 3501, reason: 'bad request' },
   stale: { code: 3502, reason: 'stale' },
   forceDisconnect: { code: 3503, reason: 'force disconnect' },

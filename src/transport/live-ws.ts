@@ -1,20 +1,27 @@
-// GET /api/live/ws: authenticate the upgrade, check its Origin, upgrade without compression or
-// subprotocol (JSON only), enforce the inbound size limit (ws closes 1009), and hand the socket to a
-// ClientSession with its abuse limits (command rate → 3013). Identity is taken from the HTTP
-// request; a connect token may supply or replace it.
+// GET /api/live/ws: authenticate the upgrade, check its Origin and, for a socket without a
+// credential, the per-address cap of unauthenticated connections (HTTP 429), upgrade without
+// compression or subprotocol (JSON only), enforce the inbound size limit (ws closes 1009), and hand
+// the socket to a ClientSession with its abuse limits (command rate → 3013). Identity is taken
+// from the HTTP request; a connect token may supply or replace it.
 
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { RequestAuthenticator } from '../http/auth-port.js';
 import { ClientSession, PONG_TEXT, type SessionLimits } from '../live/client.js';
+import { clientAddress } from '../live/admission.js';
 import type { LiveNode } from '../live/node.js';
 import type { RateLimit } from '../live/rate-limit.js';
 import { Disconnects } from '../protocol/codes.js';
 import type { OriginChecker } from './origin.js';
 import { rejectUpgrade } from './reject.js';
+import { RateLimitedLog } from '../log/logger.js';
 import { destroyOnError } from './upgrade-router.js';
 import { WsClientTransport } from './ws-transport.js';
+
+/** Retry-After of a 429: a legitimate client's pending socket is gone within a round trip. */
+const RETRY_AFTER_SECONDS = 1;
 
 export interface LiveWebSocketOptions {
   /** [live] message_size_limit; -1 = unlimited. */
@@ -45,6 +52,18 @@ function isPong(data: RawData): boolean {
   return Buffer.isBuffer(data) && data.length === 2 && data[0] === 0x7b && data[1] === 0x7d;
 }
 
+/**
+ * The TCP peer's address, without leaving Node's cache of it behind: reading `remoteAddress` keeps
+ * a {address, family, port} object on the socket for its whole life (~100 bytes of every idle
+ * connection, docs/performance.md "memory"), and nothing needs it after the upgrade. Deleting the
+ * property added last reverts V8's map transition; should Node rename it, the delete does nothing.
+ */
+function peerAddress(socket: Socket): string | undefined {
+  const address = socket.remoteAddress;
+  delete (socket as unknown as { _peername?: unknown })._peername;
+  return address;
+}
+
 function onClose(this: WebSocket, code: number): void {
   (this as LiveSocket).session?.onTransportClosed(code);
 }
@@ -54,6 +73,8 @@ export class LiveWebSocketEndpoint {
   private readonly limits: SessionLimits;
   /** Shared by all of this endpoint's sockets (see LiveSocket). */
   private readonly onError: (this: WebSocket, err: Error) => void;
+  /** One "too many from this address" line per address and minute. */
+  private readonly addressLog = new RateLimitedLog(60_000);
 
   constructor(
     private readonly node: LiveNode,
@@ -100,15 +121,26 @@ export class LiveWebSocketEndpoint {
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }
     const identity = outcome.ok ? outcome.identity : undefined;
+    // No credential in the request (anonymous, or none): unauthenticated until a connect token says otherwise.
+    const unauthenticatedFrom = explicitCredential ? undefined : clientAddress(peerAddress(req.socket));
+    if (unauthenticatedFrom !== undefined && !this.node.unauthenticated.admitsPendingFrom(unauthenticatedFrom)) {
+      if (this.addressLog.shouldLog(unauthenticatedFrom)) {
+        this.node.log.warn('too many unauthenticated Live connections from one address, increase max_unauthenticated_connections_per_ip in [live] configuration section', {
+          address: unauthenticatedFrom,
+          limit: this.node.unauthenticated.maxPendingPerAddress,
+        });
+      }
+      return rejectUpgrade(socket, 429, 'too many unauthenticated connections from this address', RETRY_AFTER_SECONDS);
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // ws now owns the socket's errors (it destroys the socket itself): drop the router's listener,
       // which would otherwise turn the socket's 'error' listeners into an array for its whole life.
       socket.removeListener('error', destroyOnError);
-      this.accept(ws as LiveSocket, identity);
+      this.accept(ws as LiveSocket, identity, unauthenticatedFrom);
     });
   }
 
-  private accept(ws: LiveSocket, identity: ClientSession['identity'] | undefined): void {
+  private accept(ws: LiveSocket, identity: ClientSession['identity'] | undefined, unauthenticatedFrom: string | undefined): void {
     const session = new ClientSession(this.node, new WsClientTransport(ws), identity, this.auth, this.limits);
     ws.session = session;
     ws.on('message', onMessage);
@@ -118,7 +150,7 @@ export class LiveWebSocketEndpoint {
       // Live is disabled: 3504 is terminal for centrifuge-js, so clients stop retrying.
       return session.disconnect(Disconnects.connectionLimit.code, 'Live is disabled');
     }
-    session.open();
+    session.open(unauthenticatedFrom);
   }
 
   close(): void {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiTokenStore, ApiTokenFileError, generateApiToken, hashApiToken } from '../../src/auth/api-tokens.js';
+import type { CredentialChange } from '../../src/auth/identity.js';
 import { DERIVED_ID_BASE } from '../../src/auth/stable-id.js';
 import { tempDir } from './helpers.js';
 
@@ -131,4 +132,64 @@ test('lookup ignores absurd input without throwing', () => {
   const store = new ApiTokenStore(tokenFile());
   assert.equal(store.lookup(''), undefined);
   assert.equal(store.lookup(`glh_${'a'.repeat(10_000)}`), undefined);
+});
+
+test('every change is reported as credential ids: deleted or replaced tokens revoked, renamed/re-roled ones changed', () => {
+  const file = tokenFile();
+  const watched = new ApiTokenStore(file, { reloadCheckIntervalMs: 0 });
+  const changes: CredentialChange[] = [];
+  watched.onChange((change) => changes.push(change));
+  const writer = new ApiTokenStore(file);
+  const a = writer.create({ name: 'a', orgId: 1, role: 'Admin' }).token;
+  const b = writer.create({ name: 'b', orgId: 1, role: 'Editor' }).token;
+  const c = writer.create({ name: 'c', orgId: 1, role: 'Viewer' }).token;
+  watched.checkNow();
+  assert.equal(changes.length, 0, 'new tokens end nothing');
+  const [idA, idB, idC] = [a, b, c].map((t) => watched.lookup(t)!.credentialId!);
+  assert.match(idA!, /^glh:[A-Za-z0-9_-]{16}$/);
+  assert.ok(![a, b, c].some((t) => idA!.includes(t.slice(4, 20))), 'the id is not a piece of the token');
+  assert.equal(watched.lookup(a), watched.lookup(a), 'one identity object per token, shared by its sessions');
+
+  // b becomes a Viewer, c is deleted, a is untouched (createdAt rewritten: not a change).
+  const entries = JSON.parse(readFileSync(file, 'utf8')).tokens as Array<Record<string, unknown>>;
+  entries[0]!['createdAt'] = '2020-01-01T00:00:00.000Z';
+  entries[1]!['role'] = 'Viewer';
+  writeFileSync(file, JSON.stringify({ tokens: entries.slice(0, 2) }));
+  watched.checkNow();
+  assert.deepEqual(changes, [{ revoked: [idC], changed: [idB] }]);
+  assert.equal(watched.lookup(b)?.role, 'Viewer');
+
+  // Same name, new secret: the old secret is revoked.
+  entries[0]!['hash'] = hashApiToken(generateApiToken());
+  writeFileSync(file, JSON.stringify({ tokens: entries.slice(0, 2) }));
+  watched.checkNow();
+  assert.deepEqual(changes[1], { revoked: [idA], changed: [] });
+
+  writeFileSync(file, '{ broken');
+  watched.checkNow();
+  assert.equal(changes.length, 2, 'a broken edit keeps the tokens and ends nothing');
+  rmSync(file);
+  watched.checkNow();
+  assert.equal(changes[2]!.revoked.length, 2, 'deleting the file revokes every token');
+  assert.ok(changes[2]!.revoked.includes(idB!) && !changes[2]!.revoked.includes(idA!), 'a\'s new secret and b');
+});
+
+test('watch() notices a deletion without any lookup', async () => {
+  const file = tokenFile();
+  const watched = new ApiTokenStore(file);
+  const writer = new ApiTokenStore(file);
+  const token = writer.create({ name: 'gone', orgId: 1, role: 'Editor' }).token;
+  watched.checkNow();
+  const id = watched.lookup(token)!.credentialId;
+  const changes: CredentialChange[] = [];
+  watched.onChange((change) => changes.push(change));
+  watched.watch(50);
+  try {
+    writer.delete('gone');
+    const deadline = Date.now() + 2000;
+    while (changes.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(changes, [{ revoked: [id], changed: [] }]);
+  } finally {
+    watched.stopWatching();
+  }
 });

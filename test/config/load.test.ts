@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { defaultConfig, loadConfig, matchEnvVar } from '../../src/config/load.js';
+import { resolveUnauthenticatedLimit } from '../../src/live/admission.js';
 import type { LiveHubConfig } from '../../src/config/types.js';
 import { configError, iniFile, tempDir } from './helpers.js';
 
@@ -27,6 +28,8 @@ const DEFAULTS: LiveHubConfig = {
     pingIntervalSeconds: 25,
     pongTimeoutSeconds: 10,
     connectTimeoutSeconds: 15,
+    maxUnauthenticatedConnections: { percent: 90 },
+    maxUnauthenticatedConnectionsPerIp: 16,
     pushBodyLimit: 16777216,
     clientCommandRate: 100,
     clientCommandBurst: 200,
@@ -240,6 +243,19 @@ test('empty values of typed keys mean the default', () => {
   const { config } = loadConfig({ env: { GF_LIVE_MAX_CONNECTIONS: '', GF_AUTH_ANONYMOUS_ENABLED: ' ' } });
   assert.equal(config.live.maxConnections, 100);
   assert.equal(config.anonymous.enabled, true);
+});
+
+test('max_unauthenticated_connections takes a count or a share of max_connections', () => {
+  const share = loadConfig({ env: { GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS: '75%' } }).config.live;
+  assert.deepEqual(share.maxUnauthenticatedConnections, { percent: 75 });
+  assert.equal(resolveUnauthenticatedLimit(share.maxUnauthenticatedConnections, 100), 75);
+  assert.equal(resolveUnauthenticatedLimit(share.maxUnauthenticatedConnections, 10), 7, 'rounded down');
+  assert.equal(resolveUnauthenticatedLimit(share.maxUnauthenticatedConnections, -1), -1, 'no cap without max_connections');
+  const count = loadConfig({ env: { GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS: '40' } }).config.live;
+  assert.deepEqual(count.maxUnauthenticatedConnections, { count: 40 });
+  assert.equal(resolveUnauthenticatedLimit(count.maxUnauthenticatedConnections, 100), 40);
+  const empty = loadConfig({ env: { GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS: '' } }).config.live;
+  assert.deepEqual(empty.maxUnauthenticatedConnections, { percent: 90 }, 'empty means the default');
 });
 
 test('the last assignment of a repeated key wins', () => {

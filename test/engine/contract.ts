@@ -190,6 +190,15 @@ export function engineContract(name: string, factory: EngineFactory): void {
       assert.equal(unknown.replies.length, 0);
     });
 
+    test('cluster: a notification is sent without error and never comes back to its sender', async () => {
+      const got: string[] = [];
+      engine.cluster.onNotify('contract-note', (payload) => got.push(payload));
+      await engine.cluster.notify('contract-note', '{"r":["glh:x"],"c":[]}');
+      // A published control message would be back within milliseconds.
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(got, []);
+    });
+
     test('publication data and publisher info arrive byte for byte', async () => {
       const ch = channel('bytes');
       await engine.broker.subscribe([ch]);

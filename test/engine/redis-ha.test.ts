@@ -293,6 +293,23 @@ describe('two nodes on one Redis', () => {
     assert.ok(Date.now() - quick < 500, 'no waiting for a node that is gone');
   });
 
+  test('a notification reaches every other node once, not its sender; unknown ops and garbage are dropped', async () => {
+    const p = prefix();
+    const [a, b, c] = ['n-a', 'n-b', 'n-c'].map((id) => node({ port: shared.port, prefix: p, id })) as [RedisEngine, RedisEngine, RedisEngine];
+    for (const e of [a, b, c]) await e.start(new Events(), () => ZERO);
+    const got = new Map<string, string[]>([['n-a', []], ['n-b', []], ['n-c', []]]);
+    for (const e of [a, b, c]) e.cluster.onNotify('note', (payload) => got.get(e.cluster.nodeId)!.push(payload));
+    // No heartbeat needed: a node that just started hears notifications before it is in anyone's node list.
+    await a.cluster.notify('note', '{"r":["glh:abc"],"c":[]}');
+    await b.cluster.notify('other-op', 'ignored');
+    await admin(shared.port).publish(`${p}.control`, '{"v":1,"t":"nt","n":"x"}');
+    await waitFor(() => got.get('n-b')!.length === 1 && got.get('n-c')!.length === 1, 'B and C to hear A', 3000);
+    await sleep(200);
+    assert.deepEqual(Object.fromEntries(got), { 'n-a': [], 'n-b': ['{"r":["glh:abc"],"c":[]}'], 'n-c': ['{"r":["glh:abc"],"c":[]}'] });
+    await c.close();
+    await assert.rejects(c.cluster.notify('note', '{}'), /control shard/, 'a closed engine cannot send');
+  });
+
   test('the frame cache is shared: push on A, read and receive on B', async () => {
     const { p, a, b, eventsB } = await startedPair();
     const ch = '1/stream/telegraf/cpu';

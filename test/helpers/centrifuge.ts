@@ -24,6 +24,8 @@ export class RecordingWebSocket extends WebSocket {
 
 export interface ClientOptions {
   readonly token?: string;
+  /** centrifuge-js calls it for the first connect token and whenever a reply says the token expires. */
+  readonly getToken?: () => Promise<string>;
   readonly timeout?: number;
   readonly minReconnectDelay?: number;
   readonly maxReconnectDelay?: number;
@@ -45,6 +47,7 @@ export function newClient(url: string, options: ClientOptions = {}): Centrifuge 
     minReconnectDelay: options.minReconnectDelay ?? 100,
     maxReconnectDelay: options.maxReconnectDelay ?? 500,
     ...(options.token !== undefined ? { token: options.token } : {}),
+    ...(options.getToken !== undefined ? { getToken: options.getToken } : {}),
   });
   liveClients.add(client);
   return client;

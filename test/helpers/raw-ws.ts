@@ -25,9 +25,14 @@ export class RawClient {
     });
   }
 
-  static open(url: string, options: { headers?: Record<string, string>; maxPayload?: number } = {}): Promise<RawClient> {
+  /** `localAddress` (e.g. 127.0.0.7) makes the server see another client address on loopback. */
+  static open(url: string, options: { headers?: Record<string, string>; maxPayload?: number; localAddress?: string } = {}): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: options.headers ?? {}, maxPayload: options.maxPayload ?? 0 });
+      const ws = new WebSocket(url, {
+        headers: options.headers ?? {},
+        maxPayload: options.maxPayload ?? 0,
+        ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+      });
       const client = new RawClient(ws);
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));

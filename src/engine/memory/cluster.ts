@@ -1,7 +1,7 @@
 // A cluster of one: the memory engine's membership lists only this node, and a survey is answered
 // in-process. Keeps callers (e.g. /api/live/list) identical for single-node and HA deployments.
 
-import type { Cluster, NodeInfo, NodeStats, SurveyHandler, SurveyResult } from '../engine.js';
+import type { Cluster, NodeInfo, NodeStats, NotifyHandler, SurveyHandler, SurveyResult } from '../engine.js';
 
 export interface LocalNodeIdentity {
   readonly id: string;
@@ -49,4 +49,10 @@ export class SingleNodeCluster implements Cluster {
       return { replies: [], missing: [this.self.id] };
     }
   }
+
+  /** A cluster of one: no other node ever sends a notification... */
+  onNotify(_op: string, _handler: NotifyHandler): void {}
+
+  /** ...and there is no other node to receive one. */
+  async notify(_op: string, _payload: string): Promise<void> {}
 }

@@ -1,11 +1,12 @@
-// Cluster membership and surveys over Redis (grafana-live.md §7.4, centrifuge §12.6): heartbeats on
-// `P.control` every 3 s build the node registry (a node is dropped 7 s after its last one); a survey
-// asks every known node on `P.control`, answers itself in-process and collects replies on `P.node.<id>`.
+// Cluster membership, surveys and notifications over Redis (grafana-live.md §7.4, centrifuge §12.6):
+// heartbeats on `P.control` every 3 s build the node registry (a node is dropped 7 s after its last
+// one); a survey asks every known node on `P.control`, answers itself in-process and collects
+// replies on `P.node.<id>`; a notification is one message on `P.control` that every other node acts on.
 
 import { randomUUID } from 'node:crypto';
-import type { Cluster, NodeInfo, NodeStats, SurveyHandler, SurveyReply, SurveyResult } from '../engine.js';
+import type { Cluster, NodeInfo, NodeStats, NotifyHandler, SurveyHandler, SurveyReply, SurveyResult } from '../engine.js';
 import type { LocalNodeIdentity } from '../memory/cluster.js';
-import { decodeControl, encodeControl, type Heartbeat, type SurveyRequest, type SurveyResponse } from './envelope.js';
+import { decodeControl, encodeControl, type Heartbeat, type Notification, type SurveyRequest, type SurveyResponse } from './envelope.js';
 import { errorMessage } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import type { Shard } from './shard.js';
@@ -34,6 +35,7 @@ const ZERO_STATS: NodeStats = { numClients: 0, numUsers: 0, numSubscriptions: 0,
 
 export class RedisCluster implements Cluster {
   private readonly handlers = new Map<string, SurveyHandler>();
+  private readonly notifyHandlers = new Map<string, NotifyHandler>();
   private readonly registry = new Map<string, NodeInfo>();
   private readonly pending = new Map<string, PendingSurvey>();
   private readonly startedAt = Date.now();
@@ -112,7 +114,17 @@ export class RedisCluster implements Cluster {
     return collect(this.self.id, await mine, replies, missing);
   }
 
-  /** A message on `P.control` (heartbeats, survey requests of other nodes). */
+  onNotify(op: string, handler: NotifyHandler): void {
+    this.notifyHandlers.set(op, handler);
+  }
+
+  async notify(op: string, payload: string): Promise<void> {
+    if (!this.shard.cmd.ready) throw new Error(`control shard is ${this.shard.cmd.describe()}`);
+    const message: Notification = { type: 'notify', nodeId: this.self.id, op, payload };
+    await this.shard.cmd.client.publish(this.keys.control, encodeControl(message));
+  }
+
+  /** A message on `P.control` (heartbeats, survey requests and notifications of other nodes). */
   handleControl(payload: string): void {
     const message = decodeControl(payload);
     if (message === undefined) {
@@ -122,6 +134,17 @@ export class RedisCluster implements Cluster {
     if (message.nodeId === this.self.id) return;
     if (message.type === 'heartbeat') this.onHeartbeat(message);
     else if (message.type === 'survey_request') void this.reply(message);
+    else if (message.type === 'notify') this.onNotification(message);
+  }
+
+  private onNotification(message: Notification): void {
+    const handler = this.notifyHandlers.get(message.op);
+    if (handler === undefined) return;
+    try {
+      handler(message.payload);
+    } catch (err) {
+      this.log.debug('notification handler failed', { op: message.op, error: errorMessage(err) });
+    }
   }
 
   /** A message on `P.node.<self>` (survey replies). */

@@ -190,7 +190,15 @@ export interface SurveyResponse {
   readonly payload: string;
 }
 
-export type ControlMessage = Heartbeat | SurveyRequest | SurveyResponse;
+/** A one-way message to every other node (e.g. revoked credentials). */
+export interface Notification {
+  readonly type: 'notify';
+  readonly nodeId: string;
+  readonly op: string;
+  readonly payload: string;
+}
+
+export type ControlMessage = Heartbeat | SurveyRequest | SurveyResponse | Notification;
 
 export function encodeControl(message: ControlMessage): string {
   switch (message.type) {
@@ -204,6 +212,8 @@ export function encodeControl(message: ControlMessage): string {
       return JSON.stringify({ v: ENVELOPE_VERSION, t: 'sq', n: message.nodeId, id: message.requestId, op: message.op, p: message.payload });
     case 'survey_reply':
       return JSON.stringify({ v: ENVELOPE_VERSION, t: 'sr', n: message.nodeId, id: message.requestId, ok: message.ok, p: message.payload });
+    case 'notify':
+      return JSON.stringify({ v: ENVELOPE_VERSION, t: 'nt', n: message.nodeId, op: message.op, p: message.payload });
   }
 }
 
@@ -221,6 +231,7 @@ export function decodeControl(payload: string): ControlMessage | undefined {
       uptimeSeconds: m.up as number,
     };
   }
+  if (m.t === 'nt') return typeof m.op === 'string' && typeof m.p === 'string' ? { type: 'notify', nodeId, op: m.op, payload: m.p } : undefined;
   if (typeof m.id !== 'string' || typeof m.p !== 'string') return undefined;
   if (m.t === 'sq' && typeof m.op === 'string') return { type: 'survey_request', nodeId, requestId: m.id, op: m.op, payload: m.p };
   if (m.t === 'sr' && typeof m.ok === 'boolean') return { type: 'survey_reply', nodeId, requestId: m.id, ok: m.ok, payload: m.p };

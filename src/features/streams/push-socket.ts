@@ -6,12 +6,17 @@
 // Abuse bounds: at most PUSH_SOCKET_MAX_PENDING batches wait for processing (beyond that the socket
 // stops reading, so TCP pushes back on the sender); error answers are truncated, and a peer that
 // does not read them is closed 3008 "slow" once PUSH_SOCKET_MAX_BUFFERED bytes are queued for it.
+// The credential ends the socket like a Live session: closed 3005 "connection expired" when its JWT
+// expires (checked on the node's keepalive wheel, no timer of its own), 3500 "token revoked" when
+// its API token is deleted or replaced, 3011 "credential changed" when the token's name, org or
+// role changed (Telegraf reconnects and is authorised afresh).
 
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { hasRole, type Identity } from '../../auth/identity.js';
+import { hasRole, type CredentialChange, type Identity } from '../../auth/identity.js';
 import type { RequestAuthenticator } from '../../http/auth-port.js';
+import { endingFor } from '../../live/credentials.js';
 import type { KeepaliveTarget } from '../../live/keepalive.js';
 import type { LiveNode } from '../../live/node.js';
 import type { Logger } from '../../log/logger.js';
@@ -54,7 +59,17 @@ class PushConnection implements KeepaliveTarget {
     ws.on('pong', () => this.touch());
     ws.on('close', () => this.close());
     ws.on('error', () => this.close());
-    this.node.keepalive.schedule(this, Date.now() + this.node.options.pingIntervalMs);
+    this.schedule(Date.now() + this.node.options.pingIntervalMs);
+  }
+
+  get credentialId(): string | undefined {
+    return this.identity.credentialId;
+  }
+
+  /** The next ping, or the credential's expiry when that comes first (one wheel entry for both). */
+  private schedule(at: number): void {
+    const expiresAt = this.identity.expiresAt;
+    this.node.keepalive.schedule(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
   }
 
   private touch(): void {
@@ -102,6 +117,8 @@ class PushConnection implements KeepaliveTarget {
 
   onKeepaliveDue(now: number): void {
     if (this.closed) return;
+    const expiresAt = this.identity.expiresAt;
+    if (expiresAt !== undefined && now >= expiresAt) return this.end(Disconnects.expired.code, Disconnects.expired.reason);
     const interval = this.node.options.pingIntervalMs;
     // Grafana's read deadline: ping interval × 10/9, counted from the last sign of life.
     if (now - this.lastActivity > (interval * 10) / 9 + this.node.options.pongTimeoutMs) {
@@ -109,7 +126,14 @@ class PushConnection implements KeepaliveTarget {
       return this.close();
     }
     this.ws.ping();
-    this.node.keepalive.schedule(this, now + interval);
+    this.schedule(now + interval);
+  }
+
+  /** Server-initiated close for a reason of this socket's own (expiry, revocation): counted by code. */
+  end(code: number, reason: string): void {
+    if (this.closed) return;
+    this.node.counters.countDisconnect(code);
+    this.shutdown(code, reason);
   }
 
   private close(): void {
@@ -142,6 +166,7 @@ export class PushWebSocketEndpoint {
     maxPayload: PUSH_SOCKET_MAX_MESSAGE,
   });
   private readonly connections = new Set<PushConnection>();
+  private readonly onCredentialsEnded = (change: CredentialChange): void => this.endCredentialSockets(change);
 
   constructor(
     private readonly node: LiveNode,
@@ -149,7 +174,19 @@ export class PushWebSocketEndpoint {
     private readonly auth: RequestAuthenticator,
     private readonly origins: OriginChecker,
     private readonly log: Logger,
-  ) {}
+  ) {
+    node.on('credentialsEnded', this.onCredentialsEnded);
+  }
+
+  /** Push sockets whose API token was revoked (3500) or changed (3011) are closed. */
+  private endCredentialSockets(change: CredentialChange): void {
+    if (this.connections.size === 0) return;
+    const ending = endingFor(change);
+    for (const connection of [...this.connections]) {
+      const code = ending(connection.credentialId);
+      if (code !== undefined) connection.end(code.code, code.reason);
+    }
+  }
 
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, streamId: string): Promise<void> {
     const authorized = await authorizePush(this.auth, req);
@@ -181,6 +218,7 @@ export class PushWebSocketEndpoint {
 
   /** Closes the endpoint and every open push socket (1001 "going away"). */
   close(): void {
+    this.node.off('credentialsEnded', this.onCredentialsEnded);
     for (const connection of [...this.connections]) connection.shutdown(1001, 'shutdown');
     this.wss.close();
   }
