@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
 import { EngineUnavailableError, type ClientInfo } from '../engine/engine.js';
 import { Disconnects, Errors, type ProtocolError } from '../protocol/codes.js';
-import { decodeCommands, type Command } from '../protocol/commands.js';
-import { encodeError, encodeReply, encodeUnsubscribePush, PING, toRawJson } from '../protocol/replies.js';
+import { decodeCommands, type Command, type PublishRequest } from '../protocol/commands.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-text.js';
+import { encodeError, encodeReply, encodeUnsubscribePush, PING } from '../protocol/replies.js';
 import { OutboundMessage } from '../transport/frame.js';
 import { RateLimitedLog } from '../log/logger.js';
 import type { KeepaliveTarget } from './keepalive.js';
@@ -40,6 +41,8 @@ export interface SessionLimits {
   readonly commandRate?: RateLimit;
   /** Commands decoded but not yet run; a client that piles up more is closed with 3013. */
   readonly maxQueuedCommands?: number;
+  /** [server] max_json_depth: deeper published data is answered 400 (default DEFAULT_MAX_JSON_DEPTH). */
+  readonly maxJsonDepth?: number;
 }
 
 /** Commands may wait behind a slow handler; beyond this many the client is flooding. */
@@ -210,7 +213,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
       case 'subscribe':
         return handleSubscribe(this, command.id, command.params);
       case 'publish':
-        return this.publish(command.id, command.params.channel, command.params.data);
+        return this.publish(command.id, command.params);
       case 'presence':
         return handlePresence(this, command.id, command.params.channel);
       case 'presence_stats':
@@ -283,18 +286,13 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   // ---- publish, rpc, send --------------------------------------------------------------------
 
-  private async publish(id: number, channel: string, data: unknown): Promise<void> {
+  private async publish(id: number, { channel, data, rawData, depth }: PublishRequest): Promise<void> {
     if (channel === '') return this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
     const resolved = this.node.resolve(this.identity, channel);
     if (!resolved.ok) return this.replyError(id, resolved.error);
-    let rawData: string;
-    try {
-      rawData = toRawJson(data);
-    } catch {
-      // JSON.parse takes nesting that JSON.stringify cannot re-serialise (RangeError): a bad request,
-      // not a temporary failure the client would retry forever.
-      return this.replyError(id, Errors.badRequest);
-    }
+    // Too deep for handlers and storage to walk safely: a bad request, not a temporary failure the
+    // client would retry forever. What is published is `rawData`, the client's exact text.
+    if (depth > (this.limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH)) return this.replyError(id, Errors.badRequest);
     let result;
     try {
       result = await resolved.handler.onPublish({ ...resolved, identity: this.identity, data, rawData });

@@ -90,6 +90,13 @@ const id = fc.integer({ min: 1, max: 0xffffffff });
 
 type Case = readonly [wire: Record<string, unknown>, expected: Command];
 
+/** Nesting depth of a parsed value, computed independently of the decoder's text scan. */
+function nesting(value: unknown): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return 1 + children.reduce<number>((max, child) => Math.max(max, nesting(child)), 0);
+}
+
 function opt<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
   return fc.option(arb, { nil: undefined });
 }
@@ -114,7 +121,10 @@ const validCommand: fc.Arbitrary<Case> = fc.oneof(
     { id: i, [m]: { channel } },
     { id: i, method: m, params: { channel } } as Command,
   ]),
-  fc.tuple(id, text, data).map(([i, channel, d]): Case => [{ id: i, publish: { channel, data: d } }, { id: i, method: 'publish', params: { channel, data: d } }]),
+  fc.tuple(id, text, data).map(([i, channel, d]): Case => [
+    { id: i, publish: { channel, data: d } },
+    { id: i, method: 'publish', params: { channel, data: d, rawData: JSON.stringify(d), depth: nesting(d) } },
+  ]),
   fc.tuple(id, text, opt(fc.integer({ min: -1, max: 1000 })), opt(fc.boolean()), opt(fc.record({ offset: fc.nat(), epoch: text }).map((s) => ({ offset: s.offset, epoch: s.epoch })))).map(
     ([i, channel, limit, reverse, since]): Case => [
       { id: i, history: defined({ channel, limit, reverse, since }) },
