@@ -26,7 +26,7 @@ import { installConsole } from './http/routes/console.js';
 import { publishRoute } from './http/routes/publish.js';
 import { HandlerRegistry } from './live/handlers.js';
 import { LiveNode } from './live/node.js';
-import { createLogger, type Logger } from './log/logger.js';
+import { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
 import { Disconnects } from './protocol/codes.js';
 import { LiveWebSocketEndpoint } from './transport/live-ws.js';
 import { OriginChecker } from './transport/origin.js';
@@ -63,9 +63,14 @@ export interface LiveHub {
   stop(): Promise<void>;
 }
 
+/** The [log] settings of a logger built for this configuration. */
+export function loggerOptions(config: LiveHubConfig): LoggerOptions {
+  return { repeatIntervalMs: config.log.repeatIntervalMs, maxValueLength: config.log.maxValueLength };
+}
+
 export function createLiveHub(options: LiveHubOptions): LiveHub {
   const { config } = options;
-  const logger = options.logger ?? createLogger(config.log.level);
+  const logger = options.logger ?? createLogger(config.log.level, undefined, undefined, loggerOptions(config));
   const nodeId = options.nodeId ?? randomUUID();
   const engine: Engine = createEngine(config, { id: nodeId, name: hostname(), version: VERSION }, logger.child('engine'));
   const registry = new HandlerRegistry();

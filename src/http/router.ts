@@ -73,7 +73,8 @@ export class Router {
       try {
         await route.handler({ req, res, params, url });
       } catch (err) {
-        this.log.error('request failed', { method: req.method, path: url.pathname, error: err });
+        // Keyed by route, not by the client's path: a client repeating a failing request cannot flood the log.
+        this.log.limited('error', `request-failed ${route.method} ${route.segments.join('/')}`, 'request failed', { method: req.method, path: url.pathname, error: err });
         if (!res.headersSent) sendMessage(res, 500, 'Internal Server Error');
         else res.destroy();
       }

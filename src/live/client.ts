@@ -111,7 +111,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   open(): boolean {
     if (!this.node.addClient(this)) {
       if (!this.node.isClosing) {
-        this.node.log.warn('Max number of Live connections reached, increase max_connections in [live] configuration section', {
+        this.node.log.limited('warn', 'max-connections', 'Max number of Live connections reached, increase max_connections in [live] configuration section', {
           user: this.currentIdentity?.userId ?? '',
           client: this.clientId,
           limit: this.node.options.maxConnections,
@@ -142,7 +142,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     if (text === PONG_TEXT && this.queue === undefined && !this.processing) return this.onPong();
     const decoded = decodeCommands(text);
     if (!decoded.ok) {
-      this.node.log.info('bad client message', { client: this.clientId, error: decoded.error });
+      this.node.log.limited('info', 'bad-message', 'bad client message', { client: this.clientId, error: decoded.error });
       this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
       return;
     }

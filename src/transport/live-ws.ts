@@ -11,7 +11,7 @@ import { ClientSession, PONG_TEXT, type SessionLimits } from '../live/client.js'
 import type { LiveNode } from '../live/node.js';
 import type { RateLimit } from '../live/rate-limit.js';
 import { Disconnects } from '../protocol/codes.js';
-import type { OriginChecker } from './origin.js';
+import { logRejectedOrigin, type OriginChecker } from './origin.js';
 import { rejectUpgrade } from './reject.js';
 import { destroyOnError } from './upgrade-router.js';
 import { WsClientTransport } from './ws-transport.js';
@@ -68,7 +68,7 @@ export class LiveWebSocketEndpoint {
       if (session === undefined) return;
       node.log.debug('websocket error', { client: session.clientId, error: err });
       if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        node.log.warn('closing client: message too big', { client: session.clientId, limit: maxPayload });
+        node.log.limited('warn', 'message-too-big', 'closing client: message too big', { client: session.clientId, limit: maxPayload });
       }
     };
     this.wss = new WebSocketServer({
@@ -88,12 +88,7 @@ export class LiveWebSocketEndpoint {
     const origin = req.headers.origin;
     const explicitCredential = outcome.ok && outcome.credential !== 'none';
     if (!this.origins.allowed(origin, req.headers.host, explicitCredential)) {
-      this.node.log.warn('Request Origin is not authorized', {
-        origin: origin ?? '',
-        host: req.headers.host ?? '',
-        appUrl: this.origins.policy.rootUrl,
-        allowedOrigins: this.origins.policy.allowedOrigins.join(','),
-      });
+      logRejectedOrigin(this.node.log, this.origins.policy, origin, req.headers.host);
       this.node.counters.originRejections++;
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }

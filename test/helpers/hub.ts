@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createLiveHub, type LiveHub } from '../../src/server.js';
+import { createLiveHub, loggerOptions, type LiveHub } from '../../src/server.js';
 import { disconnectAllClients } from './centrifuge.js';
 
 export interface TestHub {
@@ -24,7 +24,7 @@ export async function startHub(env: Record<string, string> = {}): Promise<TestHu
     env: { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dataDir, GF_LIVE_MAX_CONNECTIONS: '-1', ...env },
   });
   const logs: Record<string, unknown>[] = [];
-  const logger = createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+  const logger = createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>), 'live', loggerOptions(config));
   const hub = createLiveHub({ config, logger });
   const port = await hub.start();
   return {
