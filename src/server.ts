@@ -24,6 +24,9 @@ import { Router } from './http/router.js';
 import { healthRoute } from './http/routes/health.js';
 import { installConsole } from './http/routes/console.js';
 import { publishRoute } from './http/routes/publish.js';
+import { CsrfPolicy } from './http/csrf.js';
+import { HttpRateLimiter } from './http/rate-limiter.js';
+import { RequestGuard } from './http/request-guard.js';
 import { HandlerRegistry } from './live/handlers.js';
 import { LiveNode } from './live/node.js';
 import { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
@@ -99,12 +102,17 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, {
     messageSizeLimit: config.live.messageSizeLimit,
     commandRate: { ratePerSecond: config.live.clientCommandRate, burst: config.live.clientCommandBurst },
+    maxJsonDepth: config.server.maxJsonDepth,
   });
 
-  const router = new Router(logger.child('http'));
+  const httpLog = logger.child('http');
+  const router = new Router(httpLog);
+  const guard = new RequestGuard(new CsrfPolicy(config.security, config.server.rootUrl), authenticator, httpLog);
+  router.useGuard(guard);
+  const rateLimiter = new HttpRateLimiter(config.httpRateLimit, httpLog);
   const upgrades = new UpgradeRouter();
   upgrades.add('/api/live/ws', (req, socket, head) => liveWs.handleUpgrade(req, socket, head));
-  const features: FeatureContext = { config, node, registry, grafanaScope, router, upgrades, origins, auth: authenticator, log: logger };
+  const features: FeatureContext = { config, node, registry, grafanaScope, router, upgrades, origins, auth: authenticator, rateLimiter, log: logger };
   const streams = installManagedStreams(features);
   const builtins = options.installBuiltins ?? true;
   const dashboards = builtins ? installDashboards(features) : undefined;
@@ -114,6 +122,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const metrics = createMetricsRegistry({
     node,
     push: () => streams.service.counters,
+    http: { guard: guard.counters, rateLimiter, log: logger },
     ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
   });
@@ -125,7 +134,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   if (plugins !== undefined) installed.push(plugins);
   installConsole(router, { version: VERSION });
   router.add('GET', '/api/health', healthRoute(node));
-  router.add('POST', '/api/live/publish', publishRoute(node, authenticator));
+  router.add('POST', '/api/live/publish', publishRoute(node, authenticator, { limiter: rateLimiter, maxJsonDepth: config.server.maxJsonDepth }), { jsonBody: true });
   router.add('GET', '/api/live/ws', ({ res }) =>
     sendMessage(res, 400, "WebSocket endpoint: the request has no 'Upgrade: websocket' header (check the reverse proxy forwards Upgrade and Connection headers)"),
   );
@@ -183,6 +192,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     async stop(): Promise<void> {
       await node.shutdown(Disconnects.shutdown.code, Disconnects.shutdown.reason);
       liveWs.close();
+      rateLimiter.stop();
       for (const feature of installed) await feature.stop?.();
       if (!started) return;
       await new Promise<void>((resolve) => {

@@ -445,7 +445,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
 
   // [http_rate_limit]
   ...rateKeys('', 'an identity (API token or user)', { perSecond: '100', burst: '200', bytesPerSecond: '16MiB', bytesBurst: '32MiB' }, (c) => [c.httpRateLimit.requests, c.httpRateLimit.bytes]),
-  ...rateKeys('anonymous_', 'one client address of anonymous callers (an IPv6 /64 counts as one address)', { perSecond: '10', burst: '20', bytesPerSecond: '256KiB', bytesBurst: '1MiB' }, (c) => [c.httpRateLimit.anonymousRequests, c.httpRateLimit.anonymousBytes]),
+  ...rateKeys('anonymous_', 'one client address of anonymous callers (an IPv6 /64 counts as one address)', { perSecond: '50', burst: '100', bytesPerSecond: '256KiB', bytesBurst: '1MiB' }, (c) => [c.httpRateLimit.anonymousRequests, c.httpRateLimit.anonymousBytes]),
   defineKey({
     section: 'http_rate_limit', key: 'max_keys', type: 'int', default: '20000',
     description: 'livehub: buckets (identity or address, per route group) kept at once. Past it the least recently used bucket is dropped (counted in `livehub_http_rate_limit_evictions_total`); full buckets are dropped every 10 s, so the table empties when the load stops.',

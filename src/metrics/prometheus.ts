@@ -3,7 +3,10 @@
 // into prom-client. Names reuse Grafana's `grafana_live_` where Grafana has the metric, else `livehub_`.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GuardCounters } from '../http/request-guard.js';
+import type { HttpRateLimiter } from '../http/rate-limiter.js';
 import type { LiveNode } from '../live/node.js';
+import type { Logger } from '../log/logger.js';
 
 export interface MetricSources {
   readonly node: LiveNode;
@@ -13,6 +16,8 @@ export interface MetricSources {
   readonly engineCounters?: () => Record<string, number>;
   /** Number of plugin RunStreams running on this node. */
   readonly runStreams?: () => number;
+  /** The HTTP edge: CSRF and content-type refusals, rate limits, suppressed log lines. */
+  readonly http?: { readonly guard: GuardCounters; readonly rateLimiter: HttpRateLimiter; readonly log: Logger };
 }
 
 /** A counter whose value is copied from a monotonic source at scrape time. */
@@ -80,6 +85,20 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
     const read = sources.engineCounters;
     mirroredCounter(registry, 'livehub_engine_events_total', 'Engine events (Redis: resubscribes, undecodable messages, messages held back until subscribers were told to resubscribe).', ['event'], () =>
       Object.entries(read()).map(([event, value]) => [{ event }, value]));
+  }
+  if (sources.http !== undefined) {
+    const { guard, rateLimiter, log } = sources.http;
+    const limited = rateLimiter.counters;
+    mirroredCounter(registry, 'livehub_http_rate_limited_total', 'HTTP requests answered 429 by [http_rate_limit], by route group, caller class (identity or anonymous address) and limit (requests or bytes).', ['route', 'caller', 'limit'], () =>
+      [...limited.rejected].map(([label, value]) => {
+        const [route = '', caller = '', limit = ''] = label.split(' ');
+        return [{ route, caller, limit }, value];
+      }));
+    mirroredCounter(registry, 'livehub_http_rate_limit_evictions_total', 'Rate-limit buckets dropped because [http_rate_limit] max_keys was reached.', [], () => [[{}, limited.evictions]]);
+    gauge('livehub_http_rate_limit_keys', 'Rate-limit buckets held (bounded by [http_rate_limit] max_keys; refilled buckets are dropped).', () => rateLimiter.size);
+    mirroredCounter(registry, 'livehub_http_csrf_rejections_total', 'HTTP requests refused with 403 by the CSRF check ([security] csrf_*).', [], () => [[{}, guard.csrfRejections]]);
+    mirroredCounter(registry, 'livehub_http_content_type_rejections_total', 'Requests to JSON APIs refused with 415 for a non-JSON content type.', [], () => [[{}, guard.contentTypeRejections]]);
+    mirroredCounter(registry, 'livehub_log_lines_suppressed_total', 'Repeated log lines held back by [log] repeat_interval (reported as counts).', [], () => [[{}, log.suppressedLines()]]);
   }
   const roundTrip = new Histogram({
     name: 'livehub_publish_roundtrip_seconds',

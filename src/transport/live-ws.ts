@@ -21,6 +21,8 @@ export interface LiveWebSocketOptions {
   readonly messageSizeLimit: number;
   /** [live] client_command_rate / client_command_burst (rate 0 = unlimited). */
   readonly commandRate?: RateLimit;
+  /** [server] max_json_depth for published data. */
+  readonly maxJsonDepth?: number;
 }
 
 /**
@@ -61,7 +63,10 @@ export class LiveWebSocketEndpoint {
     private readonly origins: OriginChecker,
     options: LiveWebSocketOptions,
   ) {
-    this.limits = options.commandRate !== undefined ? { commandRate: options.commandRate } : {};
+    this.limits = {
+      ...(options.commandRate !== undefined ? { commandRate: options.commandRate } : {}),
+      ...(options.maxJsonDepth !== undefined ? { maxJsonDepth: options.maxJsonDepth } : {}),
+    };
     const maxPayload = options.messageSizeLimit < 0 ? 0 : options.messageSizeLimit;
     this.onError = function (this: WebSocket, err: Error): void {
       const session = (this as LiveSocket).session;

@@ -39,7 +39,7 @@ const DEFAULTS: LiveHubConfig = {
   httpRateLimit: {
     requests: { perSecond: 100, burst: 200 },
     bytes: { perSecond: 16 * 1024 * 1024, burst: 32 * 1024 * 1024 },
-    anonymousRequests: { perSecond: 10, burst: 20 },
+    anonymousRequests: { perSecond: 50, burst: 100 },
     anonymousBytes: { perSecond: 256 * 1024, burst: 1024 * 1024 },
     maxKeys: 20_000,
   },

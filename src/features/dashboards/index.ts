@@ -34,7 +34,7 @@ export function installDashboards(ctx: FeatureContext): DashboardsFeature {
 
   const handler = new DashboardChannelHandler(() => service?.repository, log);
   ctx.grafanaScope.registerFeature('dashboard', () => handler);
-  registerDashboardRoutes(ctx.router, ctx.auth, () => service);
+  registerDashboardRoutes(ctx.router, ctx.auth, () => service, { limiter: ctx.rateLimiter, maxJsonDepth: ctx.config.server.maxJsonDepth });
 
   return {
     events,
