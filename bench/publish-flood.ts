@@ -31,11 +31,19 @@ export interface FloodResult {
   readonly peakRssMiB: number;
   readonly heapAfterGcMiB: { before: number; after: number };
   readonly slowestHealthMs: number;
+  /** livehub_http_rate_limit_keys: the most seen during the flood, and how long the table took to empty after it. */
+  readonly rateLimitKeys: { peak: number; emptyAfterMs: number | undefined };
 }
 
 function arg(argv: string[], name: string, fallback: number): number {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? Number(argv[i + 1]) : fallback;
+}
+
+async function rateLimitKeys(port: number): Promise<number> {
+  const metrics = await httpGet(port, '/metrics', 10_000);
+  const line = metrics.body.split('\n').find((l) => l.startsWith('livehub_http_rate_limit_keys{'));
+  return line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
 function post(agent: Agent, port: number, localAddress: string, body: string): Promise<number> {
@@ -63,6 +71,7 @@ export async function runPublishFlood(opts: { seconds: number; senders: number; 
     let firstLimitedAfter: FloodResult['firstLimitedAfter'];
     let peakRss = server.rss();
     let slowestHealthMs = 0;
+    let peakKeys = 0;
     const started = performance.now();
     const deadline = started + opts.seconds * 1000;
     const sender = async (i: number): Promise<void> => {
@@ -90,6 +99,7 @@ export async function runPublishFlood(opts: { seconds: number; senders: number; 
         peakRss = Math.max(peakRss, server.rss());
         if (performance.now() - lastReport >= 10_000) {
           lastReport = performance.now();
+          peakKeys = Math.max(peakKeys, await rateLimitKeys(server.port));
           opts.log(`  ${Math.round((lastReport - started) / 1000)} s: ${accepted} accepted, ${limited} limited, RSS ${(server.rss() / MIB).toFixed(0)} MiB`);
         }
         await sleep(250);
@@ -97,6 +107,17 @@ export async function runPublishFlood(opts: { seconds: number; senders: number; 
     };
     await Promise.all([...Array.from({ length: opts.senders }, (_, i) => sender(i)), watcher()]);
     const elapsedMinutes = (performance.now() - started) / 60_000;
+    const ended = performance.now();
+    peakKeys = Math.max(peakKeys, await rateLimitKeys(server.port));
+    // Refilled buckets are swept every 10 s: the table should be empty well within 30 s.
+    let emptyAfterMs: number | undefined;
+    while (performance.now() - ended < 30_000) {
+      if ((await rateLimitKeys(server.port)) === 0) {
+        emptyAfterMs = Math.round(performance.now() - ended);
+        break;
+      }
+      await sleep(500);
+    }
     const after = await server.memory();
     // Every body is 1 MiB.
     const acceptedMiB = accepted;
@@ -114,6 +135,7 @@ export async function runPublishFlood(opts: { seconds: number; senders: number; 
       peakRssMiB: Math.round(peakRss / MIB),
       heapAfterGcMiB: { before: Math.round(before.heapUsed / MIB), after: Math.round(after.heapUsed / MIB) },
       slowestHealthMs: Math.round(slowestHealthMs),
+      rateLimitKeys: { peak: peakKeys, emptyAfterMs },
     };
   } finally {
     await server.stop();
@@ -122,11 +144,12 @@ export async function runPublishFlood(opts: { seconds: number; senders: number; 
 
 export function formatPublishFlood(r: FloodResult): string {
   return table(
-    ['seconds', 'senders', 'addresses', 'sent', '200', '429', 'other', 'first 429 after', 'MiB accepted', 'MiB/min/address', 'peak RSS MiB', 'heap MiB before→after', 'slowest health ms'],
+    ['seconds', 'senders', 'addresses', 'sent', '200', '429', 'other', 'first 429 after', 'MiB accepted', 'MiB/min/address', 'peak RSS MiB', 'heap MiB before→after', 'slowest health ms', 'buckets peak', 'buckets empty after ms'],
     [[
       r.params.seconds, r.params.senders, r.params.addresses, r.sent, r.accepted, r.limited, r.other,
       r.firstLimitedAfter === undefined ? 'never' : `${r.firstLimitedAfter.requests} req / ${r.firstLimitedAfter.ms} ms`,
       r.acceptedMiB, r.acceptedMiBPerMinutePerAddress, r.peakRssMiB, `${r.heapAfterGcMiB.before}→${r.heapAfterGcMiB.after}`, r.slowestHealthMs,
+      r.rateLimitKeys.peak, r.rateLimitKeys.emptyAfterMs ?? 'not within 30 s',
     ]],
   );
 }

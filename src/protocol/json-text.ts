@@ -93,43 +93,50 @@ function memberName(text: string, start: number, end: number): string {
 }
 
 /**
- * The span of member `name` of the object starting at `objectStart`, or undefined when the value
- * there is not an object or has no such member. When the name repeats, the last one counts, as it
+ * Scans the object whose `{` is at `open` once, descending into the member `path[level]` when more
+ * of the path follows: the span at the end of the path (undefined when missing or not reached
+ * through objects) and the index after the object. When a name repeats the last one counts, as it
  * does for JSON.parse — so the span is always the value the parsed object holds.
  */
-function lastMember(text: string, objectStart: number, name: string): JsonSpan | undefined {
-  let i = skipSpace(text, objectStart);
-  if (text.charCodeAt(i) !== OPEN_BRACE) return undefined;
-  i = skipSpace(text, i + 1);
+function findInObject(text: string, open: number, path: readonly string[], level: number): { found: JsonSpan | undefined; end: number } {
+  let i = skipSpace(text, open + 1);
   let found: JsonSpan | undefined;
   while (i < text.length && text.charCodeAt(i) === QUOTE) {
     const nameEnd = skipString(text, i);
-    const matches = memberName(text, i, nameEnd) === name;
+    const matches = memberName(text, i, nameEnd) === path[level];
     i = skipSpace(text, nameEnd);
-    if (text.charCodeAt(i) !== COLON) return found;
+    if (text.charCodeAt(i) !== COLON) break;
     const start = skipSpace(text, i + 1);
-    const value = skipValue(text, start);
-    if (matches) found = { start, end: value.end, depth: value.depth };
-    i = skipSpace(text, value.end);
+    let end: number;
+    if (matches && level < path.length - 1) {
+      if (text.charCodeAt(start) === OPEN_BRACE) {
+        const inner = findInObject(text, start, path, level + 1);
+        found = inner.found;
+        end = inner.end;
+      } else {
+        found = undefined;
+        end = skipValue(text, start).end;
+      }
+    } else {
+      const value = skipValue(text, start);
+      if (matches) found = { start, end: value.end, depth: value.depth };
+      end = value.end;
+    }
+    i = skipSpace(text, end);
     if (text.charCodeAt(i) !== COMMA) break;
     i = skipSpace(text, i + 1);
   }
-  return found;
+  return { found, end: text.charCodeAt(i) === CLOSE_BRACE ? i + 1 : i };
 }
 
 /**
  * For a text JSON.parse accepted: the span of the value at `path` (member names from the top-level
- * object down), undefined when a step is missing or not an object.
+ * object down), undefined when a step is missing or not an object. One pass over the text.
  */
 export function memberSpan(text: string, path: readonly string[]): JsonSpan | undefined {
-  let at = 0;
-  let span: JsonSpan | undefined;
-  for (const name of path) {
-    span = lastMember(text, at, name);
-    if (span === undefined) return undefined;
-    at = span.start;
-  }
-  return span;
+  const open = skipSpace(text, 0);
+  if (path.length === 0 || text.charCodeAt(open) !== OPEN_BRACE) return undefined;
+  return findInObject(text, open, path, 0).found;
 }
 
 /** Nesting depth of a whole JSON text (see JsonSpan.depth). */

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as fc from 'fast-check';
 import { decodeCommands, type Command } from '../../src/protocol/commands.js';
 import { params, timed } from './runs.js';
+import { nesting } from '../helpers/json-depth.js';
 
 const METHODS = ['connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats', 'history', 'rpc', 'refresh', 'sub_refresh', 'ping', 'send'] as const;
 const KNOWN: ReadonlySet<string> = new Set([...METHODS, 'pong']);
@@ -89,13 +90,6 @@ const data = jsonish.map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const id = fc.integer({ min: 1, max: 0xffffffff });
 
 type Case = readonly [wire: Record<string, unknown>, expected: Command];
-
-/** Nesting depth of a parsed value, computed independently of the decoder's text scan. */
-function nesting(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  const children = Array.isArray(value) ? value : Object.values(value);
-  return 1 + children.reduce<number>((max, child) => Math.max(max, nesting(child)), 0);
-}
 
 function opt<T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
   return fc.option(arb, { nil: undefined });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { jsonDepth, memberSpan } from '../../src/protocol/json-text.js';
 import { params } from '../fuzz/runs.js';
+import { nesting } from '../helpers/json-depth.js';
 
 function spanText(text: string, path: string[]): string | undefined {
   const span = memberSpan(text, path);
@@ -59,13 +60,6 @@ test('depth of values and whole texts', () => {
   assert.equal(jsonDepth(deep), 100_000);
   assert.equal(memberSpan(`{"data":${deep}}`, ['data'])?.depth, 100_000);
 });
-
-/** Nesting depth of a parsed value, computed independently of the scanner. */
-function nesting(value: unknown): number {
-  if (typeof value !== 'object' || value === null) return 0;
-  const children = Array.isArray(value) ? value : Object.values(value);
-  return 1 + children.reduce<number>((max, child) => Math.max(max, nesting(child)), 0);
-}
 
 test('property: the span parses to exactly the member JSON.parse produced, in any layout', () => {
   const member = fc.jsonValue({ maxDepth: 4 });
