@@ -16,7 +16,7 @@ import { BodyError, sendJson, sendMessage } from '../respond.js';
 import type { RouteContext } from '../router.js';
 import { authenticateOrAnswer } from './authenticate.js';
 
-export const PUBLISH_BODY_LIMIT = 1024 * 1024;
+const PUBLISH_BODY_LIMIT = 1024 * 1024;
 
 export interface PublishRouteOptions {
   readonly limiter: HttpRateLimiter;
