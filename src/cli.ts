@@ -7,7 +7,7 @@ import { runTokenCommand } from './auth/token-cli.js';
 import { ConfigError } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { createLogger } from './log/logger.js';
-import { createLiveHub } from './server.js';
+import { createLiveHub, loggerOptions } from './server.js';
 
 interface CliArgs {
   readonly configFile: string | undefined;
@@ -35,7 +35,7 @@ function parseArgs(argv: string[]): CliArgs {
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const { config, warnings, notices } = loadConfig(args.configFile === undefined ? { env: process.env } : { file: args.configFile, env: process.env });
-  const logger = createLogger(config.log.level);
+  const logger = createLogger(config.log.level, undefined, undefined, loggerOptions(config));
   for (const warning of warnings) logger.warn(warning);
   for (const notice of notices) logger.info(notice);
   if (args.rest[0] === 'token') return runTokenCommand(args.rest.slice(1), config, (line) => process.stdout.write(line + '\n'));

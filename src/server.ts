@@ -26,9 +26,12 @@ import { installConsole } from './http/routes/console.js';
 import { publishRoute } from './http/routes/publish.js';
 import { resolveUnauthenticatedLimit } from './live/admission.js';
 import { CredentialRevocations } from './live/credentials.js';
+import { CsrfPolicy } from './http/csrf.js';
+import { HttpRateLimiter } from './http/rate-limiter.js';
+import { RequestGuard } from './http/request-guard.js';
 import { HandlerRegistry } from './live/handlers.js';
 import { LiveNode } from './live/node.js';
-import { createLogger, type Logger } from './log/logger.js';
+import { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
 import { Disconnects } from './protocol/codes.js';
 import { LiveWebSocketEndpoint } from './transport/live-ws.js';
 import { OriginChecker } from './transport/origin.js';
@@ -65,9 +68,14 @@ export interface LiveHub {
   stop(): Promise<void>;
 }
 
+/** The [log] settings of a logger built for this configuration. */
+export function loggerOptions(config: LiveHubConfig): LoggerOptions {
+  return { repeatIntervalMs: config.log.repeatIntervalMs, maxValueLength: config.log.maxValueLength };
+}
+
 export function createLiveHub(options: LiveHubOptions): LiveHub {
   const { config } = options;
-  const logger = options.logger ?? createLogger(config.log.level);
+  const logger = options.logger ?? createLogger(config.log.level, undefined, undefined, loggerOptions(config));
   const nodeId = options.nodeId ?? randomUUID();
   const engine: Engine = createEngine(config, { id: nodeId, name: hostname(), version: VERSION }, logger.child('engine'));
   const registry = new HandlerRegistry();
@@ -102,12 +110,17 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, {
     messageSizeLimit: config.live.messageSizeLimit,
     commandRate: { ratePerSecond: config.live.clientCommandRate, burst: config.live.clientCommandBurst },
+    maxJsonDepth: config.server.maxJsonDepth,
   });
 
-  const router = new Router(logger.child('http'));
+  const httpLog = logger.child('http');
+  const router = new Router(httpLog);
+  const guard = new RequestGuard(new CsrfPolicy(config.security, config.server.rootUrl), authenticator, httpLog);
+  router.useGuard(guard);
+  const rateLimiter = new HttpRateLimiter(config.httpRateLimit, httpLog);
   const upgrades = new UpgradeRouter();
   upgrades.add('/api/live/ws', (req, socket, head) => liveWs.handleUpgrade(req, socket, head));
-  const features: FeatureContext = { config, node, registry, grafanaScope, router, upgrades, origins, auth: authenticator, log: logger };
+  const features: FeatureContext = { config, node, registry, grafanaScope, router, upgrades, origins, auth: authenticator, rateLimiter, log: logger };
   const streams = installManagedStreams(features);
   const builtins = options.installBuiltins ?? true;
   const dashboards = builtins ? installDashboards(features) : undefined;
@@ -117,6 +130,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const metrics = createMetricsRegistry({
     node,
     push: () => streams.service.counters,
+    http: { guard: guard.counters, rateLimiter, log: logger },
     ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
     ...(authenticator.remoteJwks !== undefined ? { jwks: authenticator.remoteJwks } : {}),
@@ -129,7 +143,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   if (plugins !== undefined) installed.push(plugins);
   installConsole(router, { version: VERSION });
   router.add('GET', '/api/health', healthRoute(node));
-  router.add('POST', '/api/live/publish', publishRoute(node, authenticator));
+  router.add('POST', '/api/live/publish', publishRoute(node, authenticator, { limiter: rateLimiter, maxJsonDepth: config.server.maxJsonDepth }), { jsonBody: true });
   router.add('GET', '/api/live/ws', ({ res }) =>
     sendMessage(res, 400, "WebSocket endpoint: the request has no 'Upgrade: websocket' header (check the reverse proxy forwards Upgrade and Connection headers)"),
   );
@@ -191,6 +205,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       tokenStore.stopWatching();
       await node.shutdown(Disconnects.shutdown.code, Disconnects.shutdown.reason);
       liveWs.close();
+      rateLimiter.stop();
       for (const feature of installed) await feature.stop?.();
       if (!started) return;
       await new Promise<void>((resolve) => {

@@ -124,6 +124,10 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Server
     GF_AUTH_JWT_HMAC_SECRET: HMAC_SECRET,
     GF_PATHS_DATA: data,
     GF_LOG_LEVEL: 'warn',
+    // One token drives thousands of pushes a second: the benchmarks measure fan-out, not the
+    // per-identity HTTP rate limit (docs/authorization.md), which would cap them at its default.
+    GF_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND: '0',
+    GF_HTTP_RATE_LIMIT_BYTES_PER_SECOND: '0',
     LIVEHUB_BENCH_HOOKS: '1',
     ...options.env,
   };

@@ -117,7 +117,8 @@ export function readApiTokenFile(file: string): ApiTokenFileContent {
 
 /** Writes entries atomically (temp file + rename) with owner-only permissions. */
 export function writeApiTokenFile(file: string, rawEntries: readonly Record<string, unknown>[]): void {
-  mkdirSync(dirname(file), { recursive: true });
+  // The data directory, when this creates it: private like everything livehub keeps there.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   writeFileSync(temp, `${JSON.stringify({ tokens: rawEntries }, null, 2)}\n`, { mode: 0o600 });
   renameSync(temp, file);

@@ -93,6 +93,19 @@ export class Authenticator {
     }
   }
 
+  /**
+   * True when the request names its caller itself — an Authorization or JWT header, or auth_token —
+   * valid or not. A browser never attaches these on its own, so such a request carries no ambient
+   * authority (the CSRF check, docs/authorization.md).
+   */
+  hasCredential(req: AuthRequest): boolean {
+    try {
+      return this.findCredential(req) !== undefined;
+    } catch {
+      return true;
+    }
+  }
+
   /** For the token of a Centrifuge `connect` command; an empty token counts as no credential. */
   async authenticateToken(token: string): Promise<AuthResult> {
     try {

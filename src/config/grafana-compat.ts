@@ -15,6 +15,17 @@ export const IGNORED_GRAFANA_KEYS: Readonly<Record<string, readonly string[]>> =
   // older sample.ini that Grafana itself never read.
   'auth.jwt': ['expected_claims'],
   paths: ['home', 'config', 'logs', 'plugins', 'provisioning', 'temp_data_lifetime'],
+  // livehub reads only the csrf_* keys of [security]; a grafana.ini's other [security] keys are fine.
+  security: [
+    'disable_initial_admin_creation', 'admin_user', 'admin_password', 'admin_email', 'secret_key',
+    'encryption_provider', 'available_encryption_providers', 'disable_gravatar', 'data_source_proxy_whitelist',
+    'disable_brute_force_login_protection', 'brute_force_login_protection_max_attempts', 'cookie_secure',
+    'cookie_samesite', 'allow_embedding', 'strict_transport_security', 'strict_transport_security_max_age_seconds',
+    'strict_transport_security_preload', 'strict_transport_security_subdomains', 'x_content_type_options',
+    'x_xss_protection', 'content_security_policy', 'content_security_policy_template',
+    'content_security_policy_report_only', 'content_security_policy_report_only_template', 'angular_support_enabled',
+    'disable_frontend_sandbox_for_plugins', 'enable_frontend_sandbox_for_plugins', 'actions_allow_post_url',
+  ],
   log: ['mode', 'filters', 'user_facing_default_error'],
   database: [
     'url', 'max_open_conn', 'max_idle_conn', 'conn_max_lifetime', 'log_queries', 'cache_mode', 'wal',

@@ -200,7 +200,7 @@ function finish(config: LiveHubConfig, raws: Map<ConfigKey, RawValue>, warnings:
 /** Placeholder shape that every schema entry overwrites (each key applies its default at least). */
 function blankConfig(): LiveHubConfig {
   return {
-    server: { httpAddr: '', httpPort: 0, rootUrl: '', readTimeoutMs: 0, headersTimeoutMs: 0 },
+    server: { httpAddr: '', httpPort: 0, rootUrl: '', readTimeoutMs: 0, headersTimeoutMs: 0, maxJsonDepth: 0 },
     live: {
       maxConnections: 0,
       allowedOrigins: [],
@@ -227,6 +227,14 @@ function blankConfig(): LiveHubConfig {
       namespaced: false,
       pluginPaths: [],
       datasourceProvisioning: [],
+    },
+    security: { csrfTrustedOrigins: [], csrfAdditionalHeaders: [], csrfAlwaysCheck: false },
+    httpRateLimit: {
+      requests: { perSecond: 0, burst: 0 },
+      bytes: { perSecond: 0, burst: 0 },
+      anonymousRequests: { perSecond: 0, burst: 0 },
+      anonymousBytes: { perSecond: 0, burst: 0 },
+      maxKeys: 0,
     },
     anonymous: { enabled: false, orgId: 0, orgRole: 'Viewer' },
     jwt: {
@@ -271,6 +279,6 @@ function blankConfig(): LiveHubConfig {
     apiTokens: { file: '' },
     paths: { data: '' },
     database: { type: 'sqlite3', host: '', name: '', user: '', password: '', sslMode: 'disable', path: '' },
-    log: { level: 'info' },
+    log: { level: 'info', repeatIntervalMs: 0, maxValueLength: 0 },
   };
 }

@@ -7,7 +7,7 @@ import { compileClaimPath } from '../auth/jmespath.js';
 import { splitOrgMappingSetting } from '../auth/org-mapping.js';
 import { ValueProblem } from './errors.js';
 import { compileGlob } from './glob.js';
-import type { LiveHubConfig, LogConfig, UnauthenticatedLimit } from './types.js';
+import type { LiveHubConfig, LogConfig, RateConfig, UnauthenticatedLimit } from './types.js';
 import { parseBoolean, parseBytes, parseDurationMs, parseInteger, parseJsonObject, parseList } from './values.js';
 
 /** `int or %`: a number, or a percentage of another limit ("90%"). */
@@ -232,6 +232,31 @@ function expectClaims(text: string): Record<string, unknown> {
 
 const identity = (text: string): string => text;
 
+/** Grafana splits these [security] lists on spaces; commas are accepted too. */
+function spacedList(text: string): string[] {
+  return text.split(/[\s,]+/).filter((item) => item !== '');
+}
+
+/**
+ * csrf_trusted_origins: Grafana compares each entry with the Origin's host name, so entries are host
+ * names. A full origin (`https://grafana.example.com:3000`) is reduced to its host name instead of
+ * never matching, as it silently would in Grafana.
+ */
+function trustedHosts(text: string): string[] {
+  return spacedList(text).map((entry) => {
+    if (!entry.includes('://')) return entry.toLowerCase().replace(/:\d+$/, '');
+    try {
+      return new URL(entry).hostname.toLowerCase();
+    } catch {
+      throw new ValueProblem(`${JSON.stringify(entry)} is neither a host name nor an origin URL`);
+    }
+  });
+}
+
+function headerNames(text: string): string[] {
+  return spacedList(text).map((name) => httpHeaderName(name).toLowerCase());
+}
+
 function pluginModules(text: string): string[] {
   const items = parseList(text);
   for (const item of items) {
@@ -280,6 +305,38 @@ function sslMode(text: string): (typeof SSL_MODES)[number] {
   return found;
 }
 
+/** The four keys of one caller class of [http_rate_limit]: requests and body bytes, each rate + burst. */
+function rateKeys(
+  prefix: '' | 'anonymous_',
+  who: string,
+  defaults: { perSecond: string; burst: string; bytesPerSecond: string; bytesBurst: string },
+  target: (c: LiveHubConfig) => [RateConfig, RateConfig],
+): ConfigKey[] {
+  const groups = '`POST /api/live/publish`, the HTTP push and the dashboard API each have their own bucket';
+  return [
+    defineKey({
+      section: 'http_rate_limit', key: `${prefix}requests_per_second`, type: 'int', default: defaults.perSecond,
+      description: `livehub: requests per second of ${who} (token bucket; ${groups}); 0 disables. Over it: 429 with \`Retry-After\`.`,
+      parse: (raw) => inRange(parseInteger(raw), 0), set: (c, v) => { target(c)[0].perSecond = v; },
+    }),
+    defineKey({
+      section: 'http_rate_limit', key: `${prefix}request_burst`, type: 'int', default: defaults.burst,
+      description: `livehub: requests ${who} may make at once above \`${prefix}requests_per_second\` (the bucket size).`,
+      parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { target(c)[0].burst = v; },
+    }),
+    defineKey({
+      section: 'http_rate_limit', key: `${prefix}bytes_per_second`, type: 'bytes', default: defaults.bytesPerSecond,
+      description: `livehub: request body bytes per second of ${who}, counted after gzip decoding; 0 disables. Over it: 429 with \`Retry-After\`.`,
+      parse: (raw) => inRange(parseBytes(raw), 0), set: (c, v) => { target(c)[1].perSecond = v; },
+    }),
+    defineKey({
+      section: 'http_rate_limit', key: `${prefix}bytes_burst`, type: 'bytes', default: defaults.bytesBurst,
+      description: `livehub: body bytes ${who} may send at once (the bucket size). A body larger than the bucket passes only when the bucket is full, and empties it.`,
+      parse: (raw) => inRange(parseBytes(raw), 1), set: (c, v) => { target(c)[1].burst = v; },
+    }),
+  ];
+}
+
 // ---- the table ----------------------------------------------------------------------------------
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
@@ -308,6 +365,29 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'server', key: 'headers_timeout', type: 'duration', default: '10',
     description: 'livehub: time allowed for a client to send the request headers, WebSocket upgrades included (seconds, or `500ms`, `10s`); a client that drips its headers (slowloris) is cut. Capped by `read_timeout` when that is set.',
     parse: (raw) => inRange(parseDurationMs(raw), 1), set: (c, v) => { c.server.headersTimeoutMs = v; },
+  }),
+
+  defineKey({
+    section: 'server', key: 'max_json_depth', type: 'int', default: '128',
+    description: 'livehub: deepest nesting accepted in JSON request bodies (`POST /api/live/publish`, dashboard saves) and in published data (WebSocket `publish`); deeper input gets 400 (WebSocket: error 107).',
+    parse: (raw) => inRange(parseInteger(raw), 1, 10_000), set: (c, v) => { c.server.maxJsonDepth = v; },
+  }),
+
+  // [security]
+  defineKey({
+    section: 'security', key: 'csrf_trusted_origins', type: 'list', default: '',
+    description: 'Host names (space- or comma-separated) whose `Origin` passes the CSRF check of state-changing HTTP requests, besides the request\'s own host and `root_url` (docs/authorization.md). Grafana\'s key; an origin URL is reduced to its host name.',
+    parse: trustedHosts, set: (c, v) => { c.security.csrfTrustedOrigins = v; },
+  }),
+  defineKey({
+    section: 'security', key: 'csrf_additional_headers', type: 'list', default: '',
+    description: 'Request headers (space- or comma-separated, e.g. `X-Forwarded-Host`) whose host value is also trusted as the server\'s own origin by the CSRF check. Grafana\'s key.',
+    parse: headerNames, set: (c, v) => { c.security.csrfAdditionalHeaders = v; },
+  }),
+  defineKey({
+    section: 'security', key: 'csrf_always_check', type: 'bool', default: 'false',
+    description: 'Run the CSRF check on requests with an explicit credential (`Authorization` header, JWT header, `auth_token`) too; by default only anonymous requests — the ones a browser can make with ambient authority, like Grafana\'s login cookie — are checked. Grafana\'s key.',
+    parse: parseBoolean, set: (c, v) => { c.security.csrfAlwaysCheck = v; },
   }),
 
   // [live]
@@ -435,6 +515,15 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'live', key: 'datasource_provisioning', type: 'list', default: '',
     description: 'livehub: comma-separated Grafana data-source provisioning files (`.yaml`, `.yml`, `.json`) or directories of them; they define the data sources behind `ds/<uid>/…` channels.',
     parse: provisioningPaths, set: (c, v) => { c.live.datasourceProvisioning = v; },
+  }),
+
+  // [http_rate_limit]
+  ...rateKeys('', 'an identity (API token or user)', { perSecond: '100', burst: '200', bytesPerSecond: '16MiB', bytesBurst: '32MiB' }, (c) => [c.httpRateLimit.requests, c.httpRateLimit.bytes]),
+  ...rateKeys('anonymous_', 'one client address of anonymous callers (an IPv6 /64 counts as one address)', { perSecond: '50', burst: '100', bytesPerSecond: '256KiB', bytesBurst: '1MiB' }, (c) => [c.httpRateLimit.anonymousRequests, c.httpRateLimit.anonymousBytes]),
+  defineKey({
+    section: 'http_rate_limit', key: 'max_keys', type: 'int', default: '20000',
+    description: 'livehub: buckets (identity or address, per route group) kept at once. Past it the least recently used bucket is dropped (counted in `livehub_http_rate_limit_evictions_total`); full buckets are dropped every 10 s, so the table empties when the load stops.',
+    parse: (raw) => inRange(parseInteger(raw), 1, 10_000_000), set: (c, v) => { c.httpRateLimit.maxKeys = v; },
   }),
 
   // [auth.anonymous]
@@ -697,6 +786,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'log', key: 'level', type: 'enum', default: 'info', choices: ['debug', 'info', 'warn', 'error'],
     description: 'Log level: debug, info, warn or error (`warning` and Grafana\'s `critical` are accepted).',
     parse: logLevel, set: (c, v) => { c.log.level = v; },
+  }),
+  defineKey({
+    section: 'log', key: 'repeat_interval', type: 'duration', default: '60',
+    description: 'livehub: a warning that clients can trigger over and over (rejected origins, requests over a rate limit, cross-site requests, failed pushes) is written once per interval; the repeats are counted and reported in one line with a `suppressed` field when the interval ends (seconds, or `500ms`, `2m`).',
+    parse: (raw) => inRange(parseDurationMs(raw), 100), set: (c, v) => { c.log.repeatIntervalMs = v; },
+  }),
+  defineKey({
+    section: 'log', key: 'max_value_length', type: 'int', default: '512',
+    description: 'livehub: longest string value in a log line, in characters; longer values (an 8 KB Origin header, a huge channel name) are cut and marked with the number of characters left out.',
+    parse: (raw) => inRange(parseInteger(raw), 32), set: (c, v) => { c.log.maxValueLength = v; },
   }),
 ];
 

@@ -14,6 +14,36 @@ export interface ServerConfig {
   readTimeoutMs: number;
   /** livehub: [server] headers_timeout in ms: request headers (and WebSocket upgrades) must arrive within it. */
   headersTimeoutMs: number;
+  /** livehub: [server] max_json_depth: deeper JSON bodies and published data are a 400. */
+  maxJsonDepth: number;
+}
+
+export interface SecurityConfig {
+  /** [security] csrf_trusted_origins: host names whose Origin passes the CSRF check. */
+  csrfTrustedOrigins: string[];
+  /** [security] csrf_additional_headers: headers whose host value is trusted as an Origin (e.g. X-Forwarded-Host). */
+  csrfAdditionalHeaders: string[];
+  /** [security] csrf_always_check: check requests with explicit credentials too, not only anonymous ones. */
+  csrfAlwaysCheck: boolean;
+}
+
+/** A token bucket: `perSecond` refills a bucket of `burst`; perSecond 0 = unlimited. */
+export interface RateConfig {
+  perSecond: number;
+  burst: number;
+}
+
+export interface HttpRateLimitConfig {
+  /** livehub: [http_rate_limit] requests of one identity (API token or user) per route group. */
+  requests: RateConfig;
+  /** livehub: [http_rate_limit] body bytes of one identity per route group. */
+  bytes: RateConfig;
+  /** livehub: [http_rate_limit] requests of anonymous callers, per client address. */
+  anonymousRequests: RateConfig;
+  /** livehub: [http_rate_limit] body bytes of anonymous callers, per client address. */
+  anonymousBytes: RateConfig;
+  /** livehub: [http_rate_limit] max_keys: buckets kept at once; the least recently used go first. */
+  maxKeys: number;
 }
 
 /** A limit written as a number of connections or as a share of `max_connections` ("90%"). */
@@ -188,11 +218,17 @@ export interface DatabaseConfig {
 export interface LogConfig {
   /** [log] level: debug | info | warn | error. */
   level: 'debug' | 'info' | 'warn' | 'error';
+  /** livehub: [log] repeat_interval in ms: a repeated warning caused by clients is logged once per interval, with a count. */
+  repeatIntervalMs: number;
+  /** livehub: [log] max_value_length: longer string values in log lines are cut. */
+  maxValueLength: number;
 }
 
 export interface LiveHubConfig {
   server: ServerConfig;
   live: LiveConfig;
+  security: SecurityConfig;
+  httpRateLimit: HttpRateLimitConfig;
   anonymous: AnonymousAuthConfig;
   jwt: JwtAuthConfig;
   apiTokens: ApiTokenConfig;

@@ -1,9 +1,10 @@
 // What a feature gets when it is installed by the composition root: the node's facade, the handler
 // registry (and the grafana scope), the HTTP and upgrade routers, the origin policy, authentication,
-// config and a logger. Features never see sockets or engine adapters.
+// the HTTP rate limiter, config and a logger. Features never see sockets or engine adapters.
 
 import type { LiveHubConfig } from '../config/types.js';
 import type { RequestAuthenticator } from '../http/auth-port.js';
+import type { HttpRateLimiter } from '../http/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import type { HandlerRegistry } from '../live/handlers.js';
 import type { LiveNode } from '../live/node.js';
@@ -22,6 +23,8 @@ export interface FeatureContext {
   readonly upgrades: UpgradeRouter;
   readonly origins: OriginChecker;
   readonly auth: RequestAuthenticator;
+  /** [http_rate_limit]: routes admit each authenticated request through it (429 over a limit). */
+  readonly rateLimiter: HttpRateLimiter;
   readonly log: Logger;
 }
 

@@ -11,4 +11,6 @@ export type AuthOutcome =
 export interface RequestAuthenticator {
   authenticateRequest(req: { readonly headers: IncomingHttpHeaders; readonly url?: string }): Promise<AuthOutcome>;
   authenticateToken(token: string): Promise<AuthOutcome>;
+  /** The request carries an explicit credential (header or auth_token), valid or not. */
+  hasCredential(req: { readonly headers: IncomingHttpHeaders; readonly url?: string }): boolean;
 }

@@ -4,14 +4,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGunzip } from 'node:zlib';
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-export function sendMessage(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { message });
+export function sendMessage(res: ServerResponse, status: number, message: string, headers?: Record<string, string>): void {
+  sendJson(res, status, { message }, headers);
+}
+
+/** Decoded body bytes readBody took in per request (the HTTP rate limiter settles its byte budget with it). */
+const bodyBytes = new WeakMap<IncomingMessage, number>();
+
+/** Bytes of the request's body read by readBody after decoding (0 when it was not read). */
+export function bodyBytesRead(req: IncomingMessage): number {
+  return bodyBytes.get(req) ?? 0;
 }
 
 export function sendEmpty(res: ServerResponse, status: number): void {
@@ -85,6 +94,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     source.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
+      bodyBytes.set(req, size);
       // Checked on decoded bytes, so a small gzip bomb stops at the limit, not at the bomb's size.
       if (size > limit) fail(new BodyError(413, `request body too large: over ${limit} bytes`));
       else chunks.push(chunk);

@@ -1,8 +1,10 @@
 // A tiny method + path router (":name" segments and a trailing "*"), enough for livehub's handful of
-// routes. Every handler error becomes a 500 JSON answer and a log line, never a crash.
+// routes. Every handler error becomes a 500 JSON answer and a log line, never a crash. A guard (CSRF,
+// content types: request-guard.ts) runs before every route.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log/logger.js';
+import type { RequestGuard, RouteOptions } from './request-guard.js';
 import { sendMessage } from './respond.js';
 
 export interface RouteContext {
@@ -18,6 +20,7 @@ interface Route {
   readonly method: string;
   readonly segments: string[];
   readonly handler: RouteHandler;
+  readonly options: RouteOptions;
 }
 
 function match(segments: string[], parts: string[]): Record<string, string> | undefined {
@@ -46,11 +49,17 @@ function match(segments: string[], parts: string[]): Record<string, string> | un
 
 export class Router {
   private readonly routes: Route[] = [];
+  private guard: RequestGuard | undefined;
 
   constructor(private readonly log: Logger) {}
 
-  add(method: string, path: string, handler: RouteHandler): void {
-    this.routes.push({ method, segments: path.split('/').slice(1), handler });
+  add(method: string, path: string, handler: RouteHandler, options: RouteOptions = {}): void {
+    this.routes.push({ method, segments: path.split('/').slice(1), handler, options });
+  }
+
+  /** Checks every request must pass before its route runs. */
+  useGuard(guard: RequestGuard): void {
+    this.guard = guard;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -70,10 +79,12 @@ export class Router {
       if (params === undefined) continue;
       pathMatched = true;
       if (route.method !== req.method && !(route.method === 'GET' && req.method === 'HEAD')) continue;
+      if (this.guard !== undefined && !this.guard.admit(req, res, url.pathname, route.options)) return;
       try {
         await route.handler({ req, res, params, url });
       } catch (err) {
-        this.log.error('request failed', { method: req.method, path: url.pathname, error: err });
+        // Keyed by route, not by the client's path: a client repeating a failing request cannot flood the log.
+        this.log.limited('error', `request-failed ${route.method} ${route.segments.join('/')}`, 'request failed', { method: req.method, path: url.pathname, error: err });
         if (!res.headersSent) sendMessage(res, 500, 'Internal Server Error');
         else res.destroy();
       }

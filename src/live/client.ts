@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
 import { EngineUnavailableError, type ClientInfo } from '../engine/engine.js';
 import { Disconnects, Errors, type ProtocolError } from '../protocol/codes.js';
-import { decodeCommands, type Command } from '../protocol/commands.js';
-import { encodeError, encodeReply, encodeUnsubscribePush, PING, toRawJson } from '../protocol/replies.js';
+import { decodeCommands, type Command, type PublishRequest } from '../protocol/commands.js';
+import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-text.js';
+import { encodeError, encodeReply, encodeUnsubscribePush, PING } from '../protocol/replies.js';
 import { OutboundMessage } from '../transport/frame.js';
-import { RateLimitedLog } from '../log/logger.js';
 import { ANONYMOUS_SESSION } from './admission.js';
 import type { KeepaliveTarget } from './keepalive.js';
 import { engineError, type LiveNode, type NodeClient } from './node.js';
@@ -43,21 +43,14 @@ export interface SessionLimits {
   readonly commandRate?: RateLimit;
   /** Commands decoded but not yet run; a client that piles up more is closed with 3013. */
   readonly maxQueuedCommands?: number;
+  /** [server] max_json_depth: deeper published data is answered 400 (default DEFAULT_MAX_JSON_DEPTH). */
+  readonly maxJsonDepth?: number;
 }
 
 /** Commands may wait behind a slow handler; beyond this many the client is flooding. */
 export const DEFAULT_MAX_QUEUED_COMMANDS = 1024;
 
 type State = 'connecting' | 'connected' | 'closed';
-
-/** One "too many requests" (or "unauthenticated limit") log line per node, user and minute is enough, even under a flood. */
-const rateLogs = new WeakMap<LiveNode, RateLimitedLog>();
-
-function rateLogOf(node: LiveNode): RateLimitedLog {
-  let rateLog = rateLogs.get(node);
-  if (rateLog === undefined) rateLogs.set(node, (rateLog = new RateLimitedLog(60_000)));
-  return rateLog;
-}
 
 /** A client's refresh should arrive before its credential expires: it is asked this much earlier... */
 const MIN_REFRESH_LEAD_MS = 1000;
@@ -157,15 +150,15 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
       return true;
     }
     if (outcome === 'unauthenticatedLimit') {
-      // An abuse limit a flood hits thousands of times: one line a minute.
-      if (rateLogOf(this.node).shouldLog('unauthenticated-limit')) {
-        this.node.log.warn('Max number of unauthenticated Live connections reached, increase max_unauthenticated_connections in [live] configuration section', {
+      // An abuse limit a flood hits thousands of times: one line per [log] repeat_interval.
+      if (!this.node.isClosing) {
+        this.node.log.limited('warn', 'unauthenticated-limit', 'Max number of unauthenticated Live connections reached, increase max_unauthenticated_connections in [live] configuration section', {
           client: this.clientId,
           limit: this.node.unauthenticated.maxTotal,
         });
       }
     } else if (!this.node.isClosing) {
-      this.node.log.warn('Max number of Live connections reached, increase max_connections in [live] configuration section', {
+      this.node.log.limited('warn', 'max-connections', 'Max number of Live connections reached, increase max_connections in [live] configuration section', {
         user: this.currentIdentity?.userId ?? '',
         client: this.clientId,
         limit: this.node.options.maxConnections,
@@ -193,7 +186,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     if (text === PONG_TEXT && this.queue === undefined && !this.processing) return this.onPong();
     const decoded = decodeCommands(text);
     if (!decoded.ok) {
-      this.node.log.info('bad client message', { client: this.clientId, error: decoded.error });
+      this.node.log.limited('info', 'bad-message', 'bad client message', { client: this.clientId, error: decoded.error });
       this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
       return;
     }
@@ -211,10 +204,8 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   }
 
   private tooManyRequests(why: string, details: Record<string, unknown>): void {
-    const user = this.currentIdentity?.userId ?? '';
-    if (rateLogOf(this.node).shouldLog(`${why}:${user}`)) {
-      this.node.log.warn(`closing client: ${why}`, { client: this.clientId, user, ...details });
-    }
+    // A flood repeats this thousands of times: one line per reason and [log] repeat_interval.
+    this.node.log.limited('warn', `closing client: ${why}`, `closing client: ${why}`, { client: this.clientId, user: this.currentIdentity?.userId ?? '', ...details });
     this.disconnect(Disconnects.tooManyRequests.code, Disconnects.tooManyRequests.reason);
   }
 
@@ -262,7 +253,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
       case 'subscribe':
         return handleSubscribe(this, command.id, command.params);
       case 'publish':
-        return this.publish(command.id, command.params.channel, command.params.data);
+        return this.publish(command.id, command.params);
       case 'presence':
         return handlePresence(this, command.id, command.params.channel);
       case 'presence_stats':
@@ -374,18 +365,13 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
 
   // ---- publish, rpc, send --------------------------------------------------------------------
 
-  private async publish(id: number, channel: string, data: unknown): Promise<void> {
+  private async publish(id: number, { channel, data, rawData, depth }: PublishRequest): Promise<void> {
     if (channel === '') return this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
     const resolved = this.node.resolve(this.identity, channel);
     if (!resolved.ok) return this.replyError(id, resolved.error);
-    let rawData: string;
-    try {
-      rawData = toRawJson(data);
-    } catch {
-      // JSON.parse takes nesting that JSON.stringify cannot re-serialise (RangeError): a bad request,
-      // not a temporary failure the client would retry forever.
-      return this.replyError(id, Errors.badRequest);
-    }
+    // Too deep for handlers and storage to walk safely: a bad request, not a temporary failure the
+    // client would retry forever. What is published is `rawData`, the client's exact text.
+    if (depth > (this.limits.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH)) return this.replyError(id, Errors.badRequest);
     let result;
     try {
       result = await resolved.handler.onPublish({ ...resolved, identity: this.identity, data, rawData });

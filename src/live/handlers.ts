@@ -23,8 +23,13 @@ export interface SubscribeRequestContext extends ChannelRequest {
 }
 
 export interface PublishRequestContext extends ChannelRequest {
-  /** The published payload as parsed JSON and as its raw text. */
+  /** The published payload parsed (JSON.parse: big integers rounded, 1e400 is Infinity), for checks. */
   readonly data: unknown;
+  /**
+   * The payload exactly as the client wrote it (HTTP body or WebSocket command), at most
+   * [server] max_json_depth deep. A handler that publishes the client's data unchanged returns this,
+   * as Grafana forwards the raw bytes; one that transforms it returns its own JSON.
+   */
   readonly rawData: string;
 }
 

@@ -246,7 +246,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
       return { ok: false, error: Errors.invalidChannel };
     }
     if (split.tenant.orgId !== identity.orgId) {
-      this.log.info('Error subscribing: wrong orgId', { channel: prefixed });
+      this.log.limited('info', 'wrong-org', 'Error subscribing: wrong orgId', { channel: prefixed });
       return { ok: false, error: Errors.permissionDenied };
     }
     return this.resolveInTenant(split.tenant, split.channel);

@@ -73,3 +73,18 @@ export function countCommands(text: string): number {
     from = nl + 1;
   }
 }
+
+// ---- buckets that may go into debt (HTTP body bytes: reserved up front, settled once read) ----
+
+/** Milliseconds until a bucket in state `fullAt` holds `n` tokens (0 = now). `n` at most the burst. */
+export function waitForTokens(limit: RateLimit, fullAt: number, now: number, n: number): number {
+  return Math.max(0, fullAt - now - ((limit.burst - n) * 1000) / limit.ratePerSecond);
+}
+
+/**
+ * Takes `n` tokens (a negative `n` gives them back) without checking: the bucket may go below zero,
+ * and then refills from there. Used for amounts known only afterwards, such as a body's decoded size.
+ */
+export function chargeTokens(limit: RateLimit, fullAt: number, now: number, n: number): number {
+  return Math.max(fullAt, now) + (n * 1000) / limit.ratePerSecond;
+}

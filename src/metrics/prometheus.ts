@@ -4,7 +4,10 @@
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { JWKS_FETCH_RESULTS, type RemoteJwks } from '../auth/jwks-remote.js';
+import type { GuardCounters } from '../http/request-guard.js';
+import type { HttpRateLimiter } from '../http/rate-limiter.js';
 import type { LiveNode } from '../live/node.js';
+import type { Logger } from '../log/logger.js';
 
 export interface MetricSources {
   readonly node: LiveNode;
@@ -16,6 +19,8 @@ export interface MetricSources {
   readonly runStreams?: () => number;
   /** The key set of `[auth.jwt] jwk_set_url`, when configured. */
   readonly jwks?: RemoteJwks;
+  /** The HTTP edge: CSRF and content-type refusals, rate limits, suppressed log lines. */
+  readonly http?: { readonly guard: GuardCounters; readonly rateLimiter: HttpRateLimiter; readonly log: Logger };
 }
 
 /** A counter whose value is copied from a monotonic source at scrape time. */
@@ -99,6 +104,20 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
     mirroredCounter(registry, 'livehub_jwks_refetches_suppressed_total', 'Tokens with an unknown kid that caused no JWKS request because of jwk_set_refetch_cooldown.', [], () =>
       [[{}, jwks.counters.refetchesSuppressed]]);
     gauge('livehub_jwks_keys', 'Signing keys currently held from jwk_set_url (the last good response).', () => jwks.keys.length);
+  }
+  if (sources.http !== undefined) {
+    const { guard, rateLimiter, log } = sources.http;
+    const limited = rateLimiter.counters;
+    mirroredCounter(registry, 'livehub_http_rate_limited_total', 'HTTP requests answered 429 by [http_rate_limit], by route group, caller class (identity or anonymous address) and limit (requests or bytes).', ['route', 'caller', 'limit'], () =>
+      [...limited.rejected].map(([label, value]) => {
+        const [route = '', caller = '', limit = ''] = label.split(' ');
+        return [{ route, caller, limit }, value];
+      }));
+    mirroredCounter(registry, 'livehub_http_rate_limit_evictions_total', 'Rate-limit buckets dropped because [http_rate_limit] max_keys was reached.', [], () => [[{}, limited.evictions]]);
+    gauge('livehub_http_rate_limit_keys', 'Rate-limit buckets held (bounded by [http_rate_limit] max_keys; refilled buckets are dropped).', () => rateLimiter.size);
+    mirroredCounter(registry, 'livehub_http_csrf_rejections_total', 'HTTP requests refused with 403 by the CSRF check ([security] csrf_*).', [], () => [[{}, guard.csrfRejections]]);
+    mirroredCounter(registry, 'livehub_http_content_type_rejections_total', 'Requests to JSON APIs refused with 415 for a non-JSON content type.', [], () => [[{}, guard.contentTypeRejections]]);
+    mirroredCounter(registry, 'livehub_log_lines_suppressed_total', 'Repeated log lines held back by [log] repeat_interval (reported as counts).', [], () => [[{}, log.suppressedLines()]]);
   }
   const roundTrip = new Histogram({
     name: 'livehub_publish_roundtrip_seconds',

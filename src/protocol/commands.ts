@@ -1,6 +1,10 @@
 // Decodes one inbound WebSocket text message into Centrifuge protocol v2 commands: JSON objects
 // separated by "\n", each `{"id":n,"<method>":{...}}`. Everything is validated here so the session
 // never sees `unknown`; anything malformed makes the whole message a bad request (close 3501).
+// A publish also carries the exact source text of its `data` (json-text.ts), found only for publish
+// commands so every other command decodes as before.
+
+import { memberSpan } from './json-text.js';
 
 export interface ConnectRequest {
   readonly token?: string;
@@ -28,11 +32,21 @@ export interface HistoryRequest {
   readonly reverse: boolean;
 }
 
+export interface PublishRequest {
+  readonly channel: string;
+  /** The parsed payload, for handlers' checks. */
+  readonly data: unknown;
+  /** The payload exactly as the client wrote it ("null" when absent): what gets published. */
+  readonly rawData: string;
+  /** Nesting depth of the payload (json-text.ts), checked against the session's limit. */
+  readonly depth: number;
+}
+
 export type Command =
   | { readonly id: number; readonly method: 'connect'; readonly params: ConnectRequest }
   | { readonly id: number; readonly method: 'subscribe'; readonly params: SubscribeRequest }
   | { readonly id: number; readonly method: 'unsubscribe'; readonly params: { readonly channel: string } }
-  | { readonly id: number; readonly method: 'publish'; readonly params: { readonly channel: string; readonly data: unknown } }
+  | { readonly id: number; readonly method: 'publish'; readonly params: PublishRequest }
   | { readonly id: number; readonly method: 'presence'; readonly params: { readonly channel: string } }
   | { readonly id: number; readonly method: 'presence_stats'; readonly params: { readonly channel: string } }
   | { readonly id: number; readonly method: 'history'; readonly params: HistoryRequest }
@@ -127,7 +141,16 @@ function decodeHistory(b: Json): HistoryRequest {
   return { channel, limit, reverse, since: { offset: optUint(sinceRaw, 'offset') ?? 0, epoch: optString(sinceRaw, 'epoch') ?? '' } };
 }
 
-function decodeOne(raw: unknown): Command {
+function decodePublish(b: Json, line: string): PublishRequest {
+  const channel = reqString(b, 'channel');
+  const data = b['data'];
+  if (data === undefined) return { channel, data, rawData: 'null', depth: 0 };
+  // JSON.parse accepted the line and `data` is defined, so the span exists.
+  const span = memberSpan(line, ['publish', 'data'])!;
+  return { channel, data, rawData: line.slice(span.start, span.end), depth: span.depth };
+}
+
+function decodeOne(raw: unknown, line: string): Command {
   if (!isObject(raw)) throw new BadCommand('command must be an object');
   const idRaw = raw['id'];
   let id = 0;
@@ -157,8 +180,7 @@ function decodeOne(raw: unknown): Command {
   if (raw['subscribe'] !== undefined) return { id, method: 'subscribe', params: decodeSubscribe(body(raw, 'subscribe')) };
   if (raw['unsubscribe'] !== undefined) return { id, method: 'unsubscribe', params: channelOnly(body(raw, 'unsubscribe')) };
   if (raw['publish'] !== undefined) {
-    const b = body(raw, 'publish');
-    return { id, method: 'publish', params: { channel: reqString(b, 'channel'), data: b['data'] } };
+    return { id, method: 'publish', params: decodePublish(body(raw, 'publish'), line) };
   }
   if (raw['presence'] !== undefined) return { id, method: 'presence', params: channelOnly(body(raw, 'presence')) };
   if (raw['presence_stats'] !== undefined) return { id, method: 'presence_stats', params: channelOnly(body(raw, 'presence_stats')) };
@@ -184,7 +206,7 @@ export function decodeCommands(text: string): DecodeResult {
   try {
     for (const line of trimmed.split('\n')) {
       if (line.trim().length === 0) throw new BadCommand('empty command');
-      commands.push(decodeOne(JSON.parse(line)));
+      commands.push(decodeOne(JSON.parse(line), line));
     }
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };

@@ -48,9 +48,3 @@ export function encodeUnsubscribePush(channel: string, code: number, reason: str
 export function encodeMessagePush(dataJson: string): string {
   return `{"push":{"message":{"data":${dataJson}}}}`;
 }
-
-/** JSON.stringify for a payload the client sent; `undefined` data becomes `null` (valid JSON). */
-export function toRawJson(value: unknown): string {
-  const text = JSON.stringify(value);
-  return text === undefined ? 'null' : text;
-}

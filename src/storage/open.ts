@@ -20,7 +20,8 @@ export function describeDatabase(database: DatabaseConfig, dataDir: string): str
     : `sqlite3 ${sqliteFile(database, dataDir)}`;
 }
 
-export async function openDatabase(database: DatabaseConfig, dataDir: string): Promise<SqlDatabase> {
+/** `warn`: file-mode problems of the SQLite files that are not errors (docs/configuration.md). */
+export async function openDatabase(database: DatabaseConfig, dataDir: string, warn?: (message: string) => void): Promise<SqlDatabase> {
   if (database.type === 'postgres') {
     return PostgresDatabase.open({
       host: database.host,
@@ -30,5 +31,5 @@ export async function openDatabase(database: DatabaseConfig, dataDir: string): P
       sslMode: database.sslMode,
     });
   }
-  return SqliteDatabase.open(sqliteFile(database, dataDir));
+  return SqliteDatabase.open(sqliteFile(database, dataDir), warn);
 }

@@ -1,10 +1,10 @@
 // SQLite adapter on better-sqlite3: one file, WAL journal, statements serialised through a mutex so
 // an async transaction never interleaves with other statements on the shared connection.
 
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Mutex } from './mutex.js';
+import { ensurePrivateDir, ensurePrivateFile } from './private-files.js';
 import { DatabaseUnavailableError, UniqueViolationError, type Row, type SqlDatabase, type SqlExecutor, type SqlValue } from './sql.js';
 
 type Connection = BetterSqlite3.Database;
@@ -60,11 +60,18 @@ export class SqliteDatabase implements SqlDatabase {
     this.statements = new SqliteStatements(db);
   }
 
-  /** Opens (creating folders and file as needed) the database at `file`. */
-  static open(file: string): SqliteDatabase {
+  /**
+   * Opens (creating folders and file as needed) the database at `file`: folders 0700, the database
+   * 0600 before SQLite touches it, so its -wal and -shm files get 0600 too (private-files.ts).
+   * Problems with modes that are not errors go to `warn`.
+   */
+  static open(file: string, warn: (message: string) => void = () => undefined): SqliteDatabase {
     let db: Connection;
     try {
-      if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+      if (file !== ':memory:') {
+        const warnings = [ensurePrivateDir(dirname(file)), ensurePrivateFile(file, true), ensurePrivateFile(`${file}-wal`, false), ensurePrivateFile(`${file}-shm`, false)];
+        for (const w of warnings) if (w !== undefined) warn(w);
+      }
       db = new BetterSqlite3(file);
       db.pragma('journal_mode = WAL');
       db.pragma('busy_timeout = 5000');

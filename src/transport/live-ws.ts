@@ -14,7 +14,7 @@ import { clientAddress } from '../live/admission.js';
 import type { LiveNode } from '../live/node.js';
 import type { RateLimit } from '../live/rate-limit.js';
 import { Disconnects } from '../protocol/codes.js';
-import type { OriginChecker } from './origin.js';
+import { logRejectedOrigin, type OriginChecker } from './origin.js';
 import { rejectUpgrade } from './reject.js';
 import { RateLimitedLog } from '../log/logger.js';
 import { destroyOnError } from './upgrade-router.js';
@@ -28,6 +28,8 @@ export interface LiveWebSocketOptions {
   readonly messageSizeLimit: number;
   /** [live] client_command_rate / client_command_burst (rate 0 = unlimited). */
   readonly commandRate?: RateLimit;
+  /** [server] max_json_depth for published data. */
+  readonly maxJsonDepth?: number;
 }
 
 /**
@@ -82,14 +84,17 @@ export class LiveWebSocketEndpoint {
     private readonly origins: OriginChecker,
     options: LiveWebSocketOptions,
   ) {
-    this.limits = options.commandRate !== undefined ? { commandRate: options.commandRate } : {};
+    this.limits = {
+      ...(options.commandRate !== undefined ? { commandRate: options.commandRate } : {}),
+      ...(options.maxJsonDepth !== undefined ? { maxJsonDepth: options.maxJsonDepth } : {}),
+    };
     const maxPayload = options.messageSizeLimit < 0 ? 0 : options.messageSizeLimit;
     this.onError = function (this: WebSocket, err: Error): void {
       const session = (this as LiveSocket).session;
       if (session === undefined) return;
       node.log.debug('websocket error', { client: session.clientId, error: err });
       if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-        node.log.warn('closing client: message too big', { client: session.clientId, limit: maxPayload });
+        node.log.limited('warn', 'message-too-big', 'closing client: message too big', { client: session.clientId, limit: maxPayload });
       }
     };
     this.wss = new WebSocketServer({
@@ -111,12 +116,7 @@ export class LiveWebSocketEndpoint {
     const origin = req.headers.origin;
     const explicitCredential = outcome.ok && outcome.credential !== 'none';
     if (!this.origins.allowed(origin, req.headers.host, explicitCredential)) {
-      this.node.log.warn('Request Origin is not authorized', {
-        origin: origin ?? '',
-        host: req.headers.host ?? '',
-        appUrl: this.origins.policy.rootUrl,
-        allowedOrigins: this.origins.policy.allowedOrigins.join(','),
-      });
+      logRejectedOrigin(this.node.log, this.origins.policy, origin, req.headers.host);
       this.node.counters.originRejections++;
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }

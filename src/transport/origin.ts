@@ -5,6 +5,7 @@
 // page cannot attach — browsers always send Origin, so only proxies that strip it are affected.
 
 import { compileGlob } from '../config/glob.js';
+import type { Logger } from '../log/logger.js';
 
 export interface OriginPolicy {
   readonly rootUrl: string;
@@ -58,4 +59,18 @@ export class OriginChecker {
     }
     return this.globs.some((glob) => glob.test(origin));
   }
+}
+
+/**
+ * Grafana's log line for a rejected upgrade. Any page can repeat the upgrade at will (and send an
+ * 8 KB Origin each time), so it is written once per `[log] repeat_interval` with a count, and its
+ * values are cut by the logger.
+ */
+export function logRejectedOrigin(log: Logger, policy: OriginPolicy, origin: string | undefined, host: string | undefined): void {
+  log.limited('warn', 'origin-rejected', 'Request Origin is not authorized', {
+    origin: origin ?? '',
+    host: host ?? '',
+    appUrl: policy.rootUrl,
+    allowedOrigins: policy.allowedOrigins.join(','),
+  });
 }

@@ -10,7 +10,7 @@ import type { LiveHubConfig } from '../../src/config/types.js';
 import { configError, iniFile, tempDir } from './helpers.js';
 
 const DEFAULTS: LiveHubConfig = {
-  server: { httpAddr: '', httpPort: 3000, rootUrl: 'http://localhost:3000/', readTimeoutMs: 30_000, headersTimeoutMs: 10_000 },
+  server: { httpAddr: '', httpPort: 3000, rootUrl: 'http://localhost:3000/', readTimeoutMs: 30_000, headersTimeoutMs: 10_000, maxJsonDepth: 128 },
   live: {
     maxConnections: 100,
     allowedOrigins: [],
@@ -37,6 +37,14 @@ const DEFAULTS: LiveHubConfig = {
     namespaced: false,
     pluginPaths: [],
     datasourceProvisioning: [],
+  },
+  security: { csrfTrustedOrigins: [], csrfAdditionalHeaders: [], csrfAlwaysCheck: false },
+  httpRateLimit: {
+    requests: { perSecond: 100, burst: 200 },
+    bytes: { perSecond: 16 * 1024 * 1024, burst: 32 * 1024 * 1024 },
+    anonymousRequests: { perSecond: 50, burst: 100 },
+    anonymousBytes: { perSecond: 256 * 1024, burst: 1024 * 1024 },
+    maxKeys: 20_000,
   },
   anonymous: { enabled: true, orgId: 1, orgRole: 'Viewer' },
   jwt: {
@@ -81,7 +89,7 @@ const DEFAULTS: LiveHubConfig = {
   apiTokens: { file: join('data', 'api-tokens.json') },
   paths: { data: 'data' },
   database: { type: 'sqlite3', host: '127.0.0.1:5432', name: 'livehub', user: 'livehub', password: '', sslMode: 'disable', path: 'livehub.db' },
-  log: { level: 'info' },
+  log: { level: 'info', repeatIntervalMs: 60_000, maxValueLength: 512 },
 };
 
 test('defaults match the documented values', () => {
@@ -169,7 +177,8 @@ test('matchEnvVar resolves sections, keys, Grafana keys and strangers', () => {
   assert.ok(hit.kind === 'key' && hit.def.section === 'auth.anonymous' && hit.def.key === 'enabled');
   assert.deepEqual(matchEnvVar('GF_LIVE_MAX_CONECTIONS'), { kind: 'unknown-key', section: 'live', key: 'max_conections' });
   assert.deepEqual(matchEnvVar('GF_PATHS_PROVISIONING'), { kind: 'grafana-key', section: 'paths', key: 'provisioning' });
-  assert.deepEqual(matchEnvVar('GF_SECURITY_ADMIN_PASSWORD'), { kind: 'no-section' });
+  assert.deepEqual(matchEnvVar('GF_SECURITY_ADMIN_PASSWORD'), { kind: 'grafana-key', section: 'security', key: 'admin_password' });
+  assert.deepEqual(matchEnvVar('GF_SMTP_HOST'), { kind: 'no-section' });
   assert.deepEqual(matchEnvVar('GF_LOG_CONSOLE_LEVEL'), { kind: 'no-section' });
   assert.deepEqual(matchEnvVar('GF_AUTH_DISABLE_LOGIN_FORM'), { kind: 'no-section' });
 });
@@ -206,6 +215,25 @@ test('GF_ vars of other sections and Grafana-only keys are ignored with a warnin
   assert.ok(warnings.some((w) => w.includes('GF_PATHS_PROVISIONING') && w.includes('[paths] provisioning')));
   assert.ok(warnings.some((w) => w.includes('GF_AUTH_ANONYMOUS_ORG_NAME')));
   assert.ok(!warnings.some((w) => w.includes('PATH=')));
+});
+
+test("a grafana.ini [security] section: the csrf keys apply, Grafana's other keys warn", () => {
+  const file = iniFile(
+    '[security]',
+    'admin_password = secret',
+    'cookie_samesite = strict',
+    'csrf_trusted_origins = grafana.example.com https://Other.Example:8443, third.example:3000',
+    'csrf_additional_headers = X-Forwarded-Host',
+    'csrf_always_check = true',
+  );
+  const { config, warnings } = loadConfig({ file, env: {} });
+  assert.deepEqual(config.security, {
+    csrfTrustedOrigins: ['grafana.example.com', 'other.example', 'third.example'],
+    csrfAdditionalHeaders: ['x-forwarded-host'],
+    csrfAlwaysCheck: true,
+  });
+  assert.equal(warnings.length, 2);
+  assert.ok(warnings.some((w) => w.includes('[security] admin_password')));
 });
 
 test('Grafana-only keys in the file are ignored with a warning naming the line', () => {

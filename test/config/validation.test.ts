@@ -82,6 +82,21 @@ const INVALID: [string, string, string[]][] = [
   ['GF_DATABASE_SSL_MODE', 'prefer', ['"prefer"', 'disable, require, verify-ca, verify-full']],
   ['GF_DATABASE_PATH', '', ['must not be empty']],
   ['GF_LOG_LEVEL', 'loud', ['"loud"', 'debug, info, warn, error']],
+  ['GF_LOG_REPEAT_INTERVAL', '10ms', ['"10ms"', 'at least 100']],
+  ['GF_LOG_MAX_VALUE_LENGTH', '8', ['"8"', 'at least 32']],
+  ['GF_SERVER_MAX_JSON_DEPTH', '0', ['"0"', 'between 1 and 10000']],
+  ['GF_SECURITY_CSRF_TRUSTED_ORIGINS', 'ok.example https://[bad', ['https://[bad', 'host name']],
+  ['GF_SECURITY_CSRF_ADDITIONAL_HEADERS', 'X-Forwarded-Host X(bad)', ['X(bad)', 'header name']],
+  ['GF_SECURITY_CSRF_ALWAYS_CHECK', 'often', ['"often"', 'boolean']],
+  ['GF_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND', '-1', ['"-1"', 'at least 0']],
+  ['GF_HTTP_RATE_LIMIT_REQUEST_BURST', '0', ['"0"', 'at least 1']],
+  ['GF_HTTP_RATE_LIMIT_BYTES_PER_SECOND', 'lots', ['"lots"', 'bytes']],
+  ['GF_HTTP_RATE_LIMIT_BYTES_BURST', '0', ['"0"', 'at least 1']],
+  ['GF_HTTP_RATE_LIMIT_ANONYMOUS_REQUESTS_PER_SECOND', '1.5', ['"1.5"', 'integer']],
+  ['GF_HTTP_RATE_LIMIT_ANONYMOUS_REQUEST_BURST', '0', ['"0"', 'at least 1']],
+  ['GF_HTTP_RATE_LIMIT_ANONYMOUS_BYTES_PER_SECOND', '-1', ['"-1"', 'at least 0']],
+  ['GF_HTTP_RATE_LIMIT_ANONYMOUS_BYTES_BURST', '0', ['"0"', 'at least 1']],
+  ['GF_HTTP_RATE_LIMIT_MAX_KEYS', '0', ['"0"', 'between 1 and 10000000']],
 ];
 
 for (const [envVar, value, fragments] of INVALID) {

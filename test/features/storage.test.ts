@@ -1,9 +1,10 @@
 // The SQL port on SQLite: migrations are recorded and run once, transactions roll back on errors
 // and keep other statements out, unique violations are typed, data survives closing and reopening
-// the store; and `?` placeholders are numbered for PostgreSQL without touching quoted text.
+// the store; `?` placeholders are numbered for PostgreSQL without touching quoted text; and the
+// files are private: folders 0700, database, -wal and -shm 0600.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -73,4 +74,44 @@ test('the dashboard store survives closing and reopening', async () => {
   assert.equal(await second.repo.exists(1, 'keep'), true);
   assert.equal(await second.repo.exists(2, 'keep'), false);
   await second.db.close();
+});
+
+const modeOf = (path: string): number => statSync(path).mode & 0o777;
+
+test('new folders are 0700 and the database, -wal and -shm files 0600, whatever the umask', async () => {
+  const previous = process.umask(0o022);
+  try {
+    const root = mkdtempSync(join(tmpdir(), 'livehub-db-'));
+    const file = join(root, 'data', 'nested', 'livehub.db');
+    const warnings: string[] = [];
+    const db = SqliteDatabase.open(file, (w) => warnings.push(w));
+    await migrate(db, DASHBOARD_MIGRATIONS);
+    await db.run("INSERT INTO livehub_migration (id, applied_at) VALUES ('x', 1)");
+    assert.equal(modeOf(join(root, 'data')), 0o700);
+    assert.equal(modeOf(join(root, 'data', 'nested')), 0o700);
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) assert.equal(modeOf(f), 0o600, f);
+    assert.deepEqual(warnings, []);
+    await db.close();
+  } finally {
+    process.umask(previous);
+  }
+});
+
+test('existing files are narrowed to 0600; an existing open folder is reported, not changed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livehub-db-'));
+  chmodSync(dir, 0o755);
+  const file = join(dir, 'livehub.db');
+  writeFileSync(file, '');
+  chmodSync(file, 0o644);
+  writeFileSync(`${file}-wal`, '');
+  chmodSync(`${file}-wal`, 0o666);
+  const warnings: string[] = [];
+  const db = SqliteDatabase.open(file, (w) => warnings.push(w));
+  await migrate(db, DASHBOARD_MIGRATIONS);
+  assert.equal(modeOf(file), 0o600);
+  assert.equal(modeOf(`${file}-wal`), 0o600);
+  assert.equal(modeOf(dir), 0o755, "the operator's folder keeps its mode");
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /open to group or others \(mode 0755\).*chmod 700/);
+  await db.close();
 });

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import * as fc from 'fast-check';
 import { decodeCommands, type Command } from '../../src/protocol/commands.js';
 import { params, timed } from './runs.js';
+import { nesting } from '../helpers/json-depth.js';
 
 const METHODS = ['connect', 'subscribe', 'unsubscribe', 'publish', 'presence', 'presence_stats', 'history', 'rpc', 'refresh', 'sub_refresh', 'ping', 'send'] as const;
 const KNOWN: ReadonlySet<string> = new Set([...METHODS, 'pong']);
@@ -114,7 +115,10 @@ const validCommand: fc.Arbitrary<Case> = fc.oneof(
     { id: i, [m]: { channel } },
     { id: i, method: m, params: { channel } } as Command,
   ]),
-  fc.tuple(id, text, data).map(([i, channel, d]): Case => [{ id: i, publish: { channel, data: d } }, { id: i, method: 'publish', params: { channel, data: d } }]),
+  fc.tuple(id, text, data).map(([i, channel, d]): Case => [
+    { id: i, publish: { channel, data: d } },
+    { id: i, method: 'publish', params: { channel, data: d, rawData: JSON.stringify(d), depth: nesting(d) } },
+  ]),
   fc.tuple(id, text, opt(fc.integer({ min: -1, max: 1000 })), opt(fc.boolean()), opt(fc.record({ offset: fc.nat(), epoch: text }).map((s) => ({ offset: s.offset, epoch: s.epoch })))).map(
     ([i, channel, limit, reverse, since]): Case => [
       { id: i, history: defined({ channel, limit, reverse, since }) },

@@ -101,7 +101,11 @@ describe('live fuzz', () => {
   /** The well-behaved client still gets a publication made through the HTTP API. */
   async function goodClientServed(): Promise<void> {
     const marker = ++seq;
-    const res = await fetch(`${server.httpUrl}/api/live/publish`, { method: 'POST', body: JSON.stringify({ channel: 'grafana/broadcast/good', data: { marker } }) });
+    const res = await fetch(`${server.httpUrl}/api/live/publish`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ channel: 'grafana/broadcast/good', data: { marker } }),
+    });
     assert.equal(res.status, 200);
     await good.next((f) => (f['push'] as { pub?: { data?: { marker?: number } } } | undefined)?.pub?.data?.marker === marker, 3000);
   }

@@ -10,7 +10,7 @@ import type { OrgRole } from '../../src/auth/identity.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { FeatureContext, InstalledFeature } from '../../src/features/context.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createLiveHub, type LiveHub } from '../../src/server.js';
+import { createLiveHub, loggerOptions, type LiveHub } from '../../src/server.js';
 
 export interface Tokens {
   readonly admin: string;
@@ -71,7 +71,7 @@ export async function startFeatureHub<F extends InstalledFeature>(
     },
   });
   const logs: Record<string, unknown>[] = [];
-  const logger = createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>));
+  const logger = createLogger('debug', (line) => logs.push(JSON.parse(line) as Record<string, unknown>), 'live', loggerOptions(config));
   const hub = createLiveHub({ config, logger, installBuiltins: false });
   const feature = install(hub.features);
   hub.install(feature);

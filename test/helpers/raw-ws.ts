@@ -10,6 +10,8 @@ export interface Closed {
 
 export class RawClient {
   readonly frames: Record<string, unknown>[] = [];
+  /** Every received line as the server wrote it (byte-exact checks). */
+  readonly lines: string[] = [];
   readonly closed: Promise<Closed>;
   private readonly ws: WebSocket;
   private waiters: Array<() => void> = [];
@@ -18,7 +20,10 @@ export class RawClient {
     this.ws = ws;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
-      for (const line of data.toString().trim().split('\n')) this.frames.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of data.toString().trim().split('\n')) {
+        this.lines.push(line);
+        this.frames.push(JSON.parse(line) as Record<string, unknown>);
+      }
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w();

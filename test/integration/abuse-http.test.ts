@@ -73,7 +73,11 @@ describe('abuse: HTTP', () => {
     const server = await startHub({ GF_AUTH_API_TOKENS_FILE: tokens.file, GF_LIVE_PUSH_BODY_LIMIT: '65536', GF_LOG_LEVEL: 'error' });
     try {
       const good = await goodWsClient(server, '1/stream/big/cpu');
-      const publish = await fetch(`${server.httpUrl}/api/live/publish`, { method: 'POST', body: JSON.stringify({ channel: 'grafana/broadcast/x', data: 'x'.repeat(1_100_000) }) });
+      const publish = await fetch(`${server.httpUrl}/api/live/publish`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ channel: 'grafana/broadcast/x', data: 'x'.repeat(1_100_000) }),
+      });
       assert.equal(publish.status, 413);
       assert.match(((await publish.json()) as { message: string }).message, /too large/);
       const auth = { Authorization: `Bearer ${tokens.editor}` };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
-import { startHub, type TestHub } from '../helpers/hub.js';
+import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
 
 function upgrade(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
@@ -70,5 +70,38 @@ describe('origin policy', () => {
     assert.equal(await upgrade(push, { Authorization: `Bearer ${admin}` }), 101, 'Telegraf sends no Origin but a token');
     assert.equal(await upgrade(push, { Authorization: `Bearer ${admin}`, Origin: 'https://evil.example' }), 403);
     assert.ok(strict.logs.some((l) => l['msg'] === 'Request Origin is not authorized' && l['origin'] === 'https://evil.example' && l['allowedOrigins'] === 'https://*.trusted.org'));
+  });
+});
+
+describe('rejected upgrades do not flood the log', () => {
+  test('500 upgrades with an 8 KB Origin: a line per interval with the count of the others, values cut', async () => {
+    const server = await startHub({ GF_LOG_REPEAT_INTERVAL: '3s', GF_LOG_MAX_VALUE_LENGTH: '256' });
+    try {
+      const huge = `https://${'x'.repeat(8192)}.evil.example`;
+      const started = Date.now();
+      for (let batch = 0; batch < 10; batch++) {
+        const codes = await Promise.all(Array.from({ length: 50 }, () => upgrade(server.wsUrl, { Origin: huge })));
+        assert.ok(codes.every((c) => c === 403), String(codes));
+      }
+      const burstMs = Date.now() - started;
+      assert.equal(server.hub.node.counters.originRejections, 500);
+      const lines = () => server.logs.filter((l) => l['msg'] === 'Request Origin is not authorized');
+      // Every rejection is accounted for: written, or counted in a summary line.
+      const accounted = () => lines().reduce((n, l) => n + (typeof l['suppressed'] === 'number' ? l['suppressed'] : 1), 0);
+      await waitFor(() => accounted() === 500, 15_000, 'summary lines covering all 500 rejections');
+      // One line at once, then at most one per interval (3 s) while the burst lasts, plus the last summary.
+      assert.ok(lines().length <= 2 + Math.ceil(burstMs / 3000), `${lines().length} lines for a ${burstMs} ms burst`);
+      assert.equal(lines()[0]!['suppressed'], undefined);
+      assert.ok(lines().slice(1).every((l) => typeof l['suppressed'] === 'number' && l['intervalSeconds'] === 3));
+      for (const line of lines()) {
+        assert.equal(line['origin'], `${huge.slice(0, 256)}…(+${huge.length - 256} chars)`);
+        assert.ok(JSON.stringify(line).length < 1024, 'the whole line stays small');
+      }
+      const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+      const written = lines().filter((l) => l['suppressed'] === undefined).length;
+      assert.match(metrics, new RegExp(`^livehub_log_lines_suppressed_total\\{node="[^"]+"\\} ${500 - written}$`, 'm'));
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -99,6 +99,30 @@ test('token create prints a token that then authenticates', async () => {
     server.child.kill('SIGTERM');
   }
   assert.equal(await server.exited, 0);
+});
+
+test('a data directory livehub creates is 0700, its token file and database files 0600', async () => {
+  const data = join(mkdtempSync(join(tmpdir(), 'livehub-cli-')), 'var', 'livehub');
+  const modeOf = (path: string): number => statSync(path).mode & 0o777;
+  const previous = process.umask(0o022);
+  try {
+    const create = run(['token', 'create', '--name', 'telegraf', '--org', '1', '--role', 'Editor'], { GF_PATHS_DATA: data });
+    assert.equal(await create.exited, 0);
+    assert.equal(modeOf(data), 0o700);
+    assert.equal(modeOf(join(data, 'api-tokens.json')), 0o600);
+    const server = run([], { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: data });
+    try {
+      await listeningPort(server);
+      // Migrations ran before the listener opened: the database is in WAL mode with both side files.
+      for (const file of ['livehub.db', 'livehub.db-wal', 'livehub.db-shm']) assert.equal(modeOf(join(data, file)), 0o600, file);
+      assert.ok(!server.stdout.join('').includes('data file permissions'));
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    assert.equal(await server.exited, 0);
+  } finally {
+    process.umask(previous);
+  }
 });
 
 test('SIGHUP stops the node gracefully, like SIGTERM', async () => {

@@ -148,6 +148,29 @@ for (const backend of ['sqlite3', 'postgres'] as const) {
       assert.ok(all.length >= 5);
     });
 
+    test('bad input is a 400 with a message, never a 500: paging out of range, JSON nested too deeply', async () => {
+      const search = (query: string) => request('GET', url(`/api/search?${query}`), { token: server.tokens.viewer });
+      for (const [query, name] of [
+        ['page=9007199254740991&limit=5000', 'page'], ['page=1000001', 'page'], ['page=0', 'page'], ['page=-1', 'page'], ['page=1.5', 'page'],
+        ['page=abc', 'page'], ['page=1e3', 'page'], ['limit=5001', 'limit'], ['limit=0', 'limit'], ['limit=99999999999999999999', 'limit'],
+        ['limit=5001&type=dash-folder', 'limit'],
+      ] as const) {
+        const res = await search(query);
+        assert.equal(res.status, 400, query);
+        assert.match(String((res.body as Body)['message']), new RegExp(`"${name}" must be an integer from 1 to`), query);
+      }
+      assert.equal((await search('page=1000000&limit=5000')).status, 200, 'the largest page is an empty page');
+      assert.equal((await search('page=&limit=')).status, 200, 'empty means the default');
+      // 100,000 levels (the issue's case) and one level over the default limit of 128.
+      for (const depth of [100_000, 129]) {
+        const nested = `{"dashboard":{"title":"deep","panels":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+        const res = await save(nested);
+        assert.equal(res.status, 400, `depth ${depth}`);
+        assert.match(String((res.body as Body)['message']), /nested \d+ levels deep, more than the limit of 128 \(\[server\] max_json_depth\)/);
+      }
+      assert.equal((await save(`{"dashboard":{"title":"deep enough","uid":"deep-ok","x":${'['.repeat(126)}${']'.repeat(126)}}}`)).status, 200, '128 levels in all');
+    });
+
     test('delete: Editor+ only, Grafana\'s body, then 404', async () => {
       const created = (await save({ dashboard: { uid: 'api-del', title: 'Delete Me' } })).body as Body;
       assert.deepEqual(pick(await request('DELETE', url('/api/dashboards/uid/api-del'), { token: server.tokens.viewer })), [403, { message: 'Access denied to delete dashboard' }]);

@@ -34,7 +34,7 @@ export function installDashboards(ctx: FeatureContext): DashboardsFeature {
 
   const handler = new DashboardChannelHandler(() => service?.repository, log);
   ctx.grafanaScope.registerFeature('dashboard', () => handler);
-  registerDashboardRoutes(ctx.router, ctx.auth, () => service);
+  registerDashboardRoutes(ctx.router, ctx.auth, () => service, { limiter: ctx.rateLimiter, maxJsonDepth: ctx.config.server.maxJsonDepth });
 
   return {
     events,
@@ -42,7 +42,7 @@ export function installDashboards(ctx: FeatureContext): DashboardsFeature {
     async start(): Promise<void> {
       if (database !== undefined) return;
       const target = describeDatabase(ctx.config.database, ctx.config.paths.data);
-      const db = await openDatabase(ctx.config.database, ctx.config.paths.data);
+      const db = await openDatabase(ctx.config.database, ctx.config.paths.data, (problem) => log.warn('data file permissions', { problem }));
       try {
         const applied = await migrate(db, DASHBOARD_MIGRATIONS);
         if (applied.length > 0) log.info('database migrations applied', { database: target, migrations: applied });

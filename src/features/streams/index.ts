@@ -29,7 +29,7 @@ export function installManagedStreams(ctx: FeatureContext): ManagedStreamsFeatur
   });
 
   const providers: ListProvider[] = [];
-  ctx.router.add('POST', '/api/live/push/:streamId', pushRoute(service, ctx.auth, ctx.node, ctx.config.live.pushBodyLimit));
+  ctx.router.add('POST', '/api/live/push/:streamId', pushRoute(service, ctx.auth, ctx.node, ctx.config.live.pushBodyLimit, ctx.rateLimiter));
   ctx.router.add('GET', '/api/live/list', listRoute(ctx.node, ctx.auth, providers, log, ctx.config.live.namespaced));
   const socket = new PushWebSocketEndpoint(ctx.node, service, ctx.auth, ctx.origins, log);
   ctx.upgrades.add('/api/live/push/:streamId', (req, sock, head, params) => socket.handleUpgrade(req, sock, head, params['streamId'] ?? ''));

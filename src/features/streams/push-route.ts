@@ -1,8 +1,9 @@
 // POST /api/live/push/:streamId (Telegraf outputs.http): 200 with an empty body when the batch is
 // published; 400 with the parser's message (Grafana answers 500), 413 over the body limit, 401/403,
-// 503 when Live is disabled or the engine is unavailable.
+// 429 over [http_rate_limit], 503 when Live is disabled or the engine is unavailable.
 
 import type { RequestAuthenticator } from '../../http/auth-port.js';
+import type { HttpRateLimiter } from '../../http/rate-limiter.js';
 import { BodyError, readBody, sendEmpty, sendMessage } from '../../http/respond.js';
 import type { RouteContext } from '../../http/router.js';
 import type { LiveNode } from '../../live/node.js';
@@ -10,7 +11,7 @@ import { authorizePush } from './push-auth.js';
 import { pushOptions } from './push-params.js';
 import type { PushService } from './push-service.js';
 
-export function pushRoute(service: PushService, auth: RequestAuthenticator, node: LiveNode, bodyLimit: number) {
+export function pushRoute(service: PushService, auth: RequestAuthenticator, node: LiveNode, bodyLimit: number, limiter: HttpRateLimiter) {
   return async ({ req, res, params, url }: RouteContext): Promise<void> => {
     const authorized = await authorizePush(auth, req);
     if (!authorized.ok) {
@@ -21,6 +22,7 @@ export function pushRoute(service: PushService, auth: RequestAuthenticator, node
       req.resume();
       return sendMessage(res, 503, 'Live is disabled');
     }
+    if (!limiter.admit(req, res, 'push', authorized.identity, bodyLimit)) return;
     const options = pushOptions(url);
     if ('error' in options) {
       req.resume();

@@ -51,7 +51,7 @@ export class PushService {
     } catch (err) {
       this.counters.parseErrors++;
       if (err instanceof LineProtocolError) return { ok: false, status: 400, message: err.message };
-      this.log.error('Error converting metrics', { error: err });
+      this.log.limited('error', 'convert', 'Error converting metrics', { error: err });
       return { ok: false, status: 500, message: 'Internal Server Error' };
     }
     const tenant = tenantForOrg(identity.orgId);
@@ -70,7 +70,7 @@ export class PushService {
         await this.node.pushFrame(full, { schema: encoded.schema, frame: encoded.full, data: encoded.data });
       } catch (err) {
         this.counters.failures++;
-        this.log.error('Error pushing frame', { channel: full, error: err });
+        this.log.limited('error', 'push-frame', 'Error pushing frame', { channel: full, error: err });
         if (err instanceof EngineUnavailableError) return { ok: false, status: 503, message: err.message };
         return { ok: false, status: 500, message: 'Internal Server Error' };
       }

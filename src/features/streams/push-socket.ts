@@ -21,7 +21,7 @@ import type { KeepaliveTarget } from '../../live/keepalive.js';
 import type { LiveNode } from '../../live/node.js';
 import type { Logger } from '../../log/logger.js';
 import { Disconnects } from '../../protocol/codes.js';
-import type { OriginChecker } from '../../transport/origin.js';
+import { logRejectedOrigin, type OriginChecker } from '../../transport/origin.js';
 import { rejectUpgrade } from '../../transport/reject.js';
 import { authorizePush } from './push-auth.js';
 import { pushOptions } from './push-params.js';
@@ -90,7 +90,7 @@ class PushConnection implements KeepaliveTarget {
         this.touch();
         if (!outcome.ok) this.answerError(outcome.status, outcome.message);
       } catch (err) {
-        this.node.log.error('push socket batch failed', { stream: this.streamId, error: err });
+        this.node.log.limited('error', 'push-socket-batch', 'push socket batch failed', { stream: this.streamId, error: err });
         this.answerError(500, 'Internal Server Error');
       } finally {
         this.pending--;
@@ -197,12 +197,7 @@ export class PushWebSocketEndpoint {
     if (!hasRole(authorized.identity, 'Admin')) return rejectUpgrade(socket, 403, 'Forbidden');
     // authorizePush only accepts explicit credentials (header or auth_token), never anonymous.
     if (!this.origins.allowed(req.headers.origin, req.headers.host, true)) {
-      this.log.warn('Request Origin is not authorized', {
-        origin: req.headers.origin ?? '',
-        host: req.headers.host ?? '',
-        appUrl: this.origins.policy.rootUrl,
-        allowedOrigins: this.origins.policy.allowedOrigins.join(','),
-      });
+      logRejectedOrigin(this.log, this.origins.policy, req.headers.origin, req.headers.host);
       this.node.counters.originRejections++;
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }
