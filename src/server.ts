@@ -9,6 +9,7 @@ import { Authenticator } from './auth/authenticator.js';
 import type { LiveHubConfig } from './config/types.js';
 import type { Engine } from './engine/engine.js';
 import { createEngine } from './engine/create-engine.js';
+import { MemoryEngine } from './engine/memory/memory-engine.js';
 import { RedisEngine } from './engine/redis/redis-engine.js';
 import { createMetricsRegistry } from './metrics/prometheus.js';
 import { metricsRoute } from './http/routes/metrics.js';
@@ -81,6 +82,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       pongTimeoutMs: config.live.pongTimeoutSeconds * 1000,
       connectTimeoutMs: config.live.connectTimeoutSeconds * 1000,
       tenantForm: config.live.namespaced ? 'namespace' : 'numeric',
+      joinLeaveMaxSubscribers: config.live.joinLeaveMaxSubscribers,
     },
     engine,
     registry,
@@ -111,6 +113,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     push: () => streams.service.counters,
     ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
+    ...(engine instanceof MemoryEngine ? { engineStorage: () => (engine as MemoryEngine).retention.stats() } : {}),
   });
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));

@@ -30,6 +30,10 @@ export class NodeCounters {
   originRejections = 0;
   slowClientCloses = 0;
   resynchronisedSubscriptions = 0;
+  /** Joins/leaves not published because their channel was above join_leave_max_subscribers. */
+  joinLeaveNotPublished = 0;
+  /** Joins/leaves from the engine not pushed because their channel was above the limit here. */
+  joinLeaveNotDelivered = 0;
 
   countPublished(fullChannel: string): void {
     bump(this.published, scopeOf(fullChannel));

@@ -1,6 +1,7 @@
 // History streams in Redis (centrifuge-protocol.md §8, §12.4): a STREAM per channel whose entry ids
 // are `<offset>-0`, plus a meta HASH (`e` epoch, `s` top offset) that outlives the entries, so a
-// returning client learns exactly whether it can recover. Both steps are single Lua scripts.
+// returning client learns exactly whether it can recover. Both steps are single Lua scripts. Only a
+// publish creates keys (each with its TTL); a read of a channel without meta answers a derived epoch.
 
 import type { Redis } from 'ioredis';
 import {
@@ -12,7 +13,7 @@ import {
   type Publication,
   type StreamPosition,
 } from '../engine.js';
-import { newEpoch } from '../epoch.js';
+import { newEpoch, windowedAbsentEpoch } from '../epoch.js';
 import { decodePublication } from './envelope.js';
 import type { RedisKeys } from './keys.js';
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './lua.js';
@@ -54,10 +55,11 @@ export class RedisHistory {
       if (since !== undefined && since.offset <= 1) mode = 'top';
     }
     if (count === 0) mode = 'top';
+    const metaTtl = Math.max(this.metaTtlSeconds, settings.ttlSeconds);
     const reply = await READ_HISTORY.run(
       client,
       [this.keys.stream(channel), this.keys.streamMeta(channel)],
-      [newEpoch(), Math.max(this.metaTtlSeconds, settings.ttlSeconds), since?.epoch ?? '', mode, start, end, Math.max(count, 1)],
+      [windowedAbsentEpoch(channel, metaTtl, Date.now()), metaTtl, since?.epoch ?? '', mode, start, end, Math.max(count, 1)],
     );
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string' || !Array.isArray(reply[2])) {
       throw new Error(`unexpected reply of ${READ_HISTORY.name}`);

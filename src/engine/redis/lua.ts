@@ -53,20 +53,20 @@ return {top, epoch}
 `, 2);
 
 /**
- * History read (centrifuge-protocol.md §12.4): creates the epoch when missing (so every read returns
- * one), refreshes the meta TTL, and reads a range unless only the position was asked for or the
- * caller's epoch is not the current one.
- * KEYS: stream, meta. ARGV: newEpoch, metaTtl, sinceEpoch ('' = none), mode ('top' | 'fwd' | 'rev'),
+ * History read (centrifuge-protocol.md §12.4). Creates nothing: a channel without meta answers
+ * offset 0 and the derived epoch the caller passes (epoch.ts), so reads of unused channels leave no
+ * keys behind (Centrifuge creates the meta here). An existing meta's TTL is refreshed; a range is read
+ * unless only the position was asked for or the caller's epoch is not the current one.
+ * KEYS: stream, meta. ARGV: absentEpoch, metaTtl, sinceEpoch ('' = none), mode ('top' | 'fwd' | 'rev'),
  * start, end, count. Returns {top, epoch, entries}.
  */
 export const READ_HISTORY = new LuaScript('read_history', `
 local meta = redis.call('hmget', KEYS[2], 'e', 's')
 local epoch = meta[1]
-local top = tonumber(meta[2]) or 0
 if not epoch then
-  epoch = ARGV[1]
-  redis.call('hset', KEYS[2], 'e', epoch)
+  return {0, ARGV[1], {}}
 end
+local top = tonumber(meta[2]) or 0
 redis.call('expire', KEYS[2], ARGV[2])
 if ARGV[4] == 'top' or (ARGV[3] ~= '' and ARGV[3] ~= epoch) then
   return {top, epoch, {}}
