@@ -10,6 +10,8 @@ export interface Closed {
 
 export class RawClient {
   readonly frames: Record<string, unknown>[] = [];
+  /** Every WebSocket message as received: the protocol messages it carried, one per line. */
+  readonly messages: Record<string, unknown>[][] = [];
   readonly closed: Promise<Closed>;
   private readonly ws: WebSocket;
   private waiters: Array<() => void> = [];
@@ -18,7 +20,9 @@ export class RawClient {
     this.ws = ws;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
-      for (const line of data.toString().trim().split('\n')) this.frames.push(JSON.parse(line) as Record<string, unknown>);
+      const lines = data.toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      this.messages.push(lines);
+      for (const line of lines) this.frames.push(line);
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w();
