@@ -16,6 +16,12 @@ import { round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
 const MiB = 1048576;
+/**
+ * What RSS may exceed the budget by: the baseline process (~90 MiB), request bodies in flight and,
+ * mostly, garbage V8 has not collected yet (it lets the old generation grow to a few times the live
+ * heap before a full GC; with large strings arriving at ~20 MiB/s that is hundreds of MiB).
+ */
+const RSS_MARGIN = 512 * MiB;
 /** The publish route's body limit; a flood body stays just below it. */
 const PUBLISH_BODY_LIMIT = MiB;
 
@@ -144,7 +150,7 @@ export async function runFlood(opts: { quick: boolean; log?: (line: string) => v
     }
     const final = await engineBytes(server).catch(() => ({ bytes: 0, evictions: 0, expirations: 0 }));
     const decided = !quick;
-    const rssLimit = budgetBytes + 256 * MiB;
+    const rssLimit = budgetBytes + RSS_MARGIN;
     const goals: Goal[] = [
       {
         id: 'F1',
@@ -155,7 +161,7 @@ export async function runFlood(opts: { quick: boolean; log?: (line: string) => v
       },
       {
         id: 'F2',
-        description: 'peak RSS vs memory_engine_budget + a fixed 256 MiB margin',
+        description: `peak RSS vs memory_engine_budget + a fixed ${fmt(RSS_MARGIN / MiB)} MiB margin`,
         target: `≤ ${fmt(rssLimit / MiB)} MiB`,
         measured: `${fmt(peakRss / MiB)} MiB (engine held at most ${fmt(peakEngine / MiB)} MiB; ${fmt(final.evictions)} evictions)`,
         met: decided ? peakRss <= rssLimit : undefined,

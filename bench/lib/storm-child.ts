@@ -1,9 +1,9 @@
 // Load generator child of the `storm` scenario (bench/storm.ts): holds connected livehub clients
 // (anonymous, RawWs), then on command makes ALL of them subscribe to one channel at the same moment
 // and reports when the last subscribe reply arrived, and how many join/leave pushes and WebSocket
-// frames every client received. Answers pings. IPC as loadgen-child.ts: `{id, command}` in,
-// `{id, value | error}` out.
+// frames every client received. Answers pings. IPC: child-ipc.ts.
 
+import { serveCommands } from './child-ipc.js';
 import { nowMs } from './protocol.js';
 import { RawWs, type RawWsEvents } from './rawws.js';
 
@@ -41,7 +41,7 @@ export interface StormSubscribed {
 export interface StormCounts {
   readonly joins: number;
   readonly leaves: number;
-  /** WebSocket messages received after connect (pushes, replies, pings). */
+  /** WebSocket messages received (replies and pushes; pings not counted). */
   readonly frames: number;
   readonly open: number;
 }
@@ -77,11 +77,11 @@ const events: RawWsEvents = {
   frame(ws, buf, start, end) {
     const text = buf.toString('utf8', start, end);
     const conn = ws.data as Conn;
-    frames++;
     if (text === '{}') {
       ws.send('{}');
       return;
     }
+    frames++;
     joins += countOccurrences(text, '"join":{');
     leaves += countOccurrences(text, '"leave":{');
     if (!conn.connected && text.startsWith('{"id":1,')) {
@@ -172,14 +172,7 @@ function counts(): StormCounts {
   return { joins, leaves, frames, open: conns.filter((w) => w.state === 1).length };
 }
 
-process.on('message', (message: { id: number; command: { cmd: string } }) => {
-  const { id, command } = message;
-  const reply = (value: unknown): void => {
-    process.send?.({ id, value });
-  };
-  const fail = (err: unknown): void => {
-    process.send?.({ id, error: err instanceof Error ? err.message : String(err) });
-  };
+serveCommands<{ cmd: string }>((command, { reply, fail }) => {
   switch (command.cmd) {
     case 'open':
       open(command as StormOpenCommand).then(reply, fail);
@@ -203,4 +196,3 @@ process.on('message', (message: { id: number; command: { cmd: string } }) => {
       fail(new Error(`unknown command ${command.cmd}`));
   }
 });
-process.on('disconnect', () => process.exit(0));

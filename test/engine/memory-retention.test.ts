@@ -5,6 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { UnrecoverablePositionError, type HistorySettings } from '../../src/engine/engine.js';
 import { MemoryEngine, type MemoryEngineOptions } from '../../src/engine/memory/memory-engine.js';
 import { waitFor } from '../helpers/hub.js';
@@ -25,6 +27,16 @@ function engineWith(clock: FakeClock, options: MemoryEngineOptions = {}): Memory
 }
 
 const ch = (n: number | string): string => `1/grafana/broadcast/retention-${n}`;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** True once nothing holds `ref`'s target any more (after the current job ended and a full GC). */
+async function collected(ref: WeakRef<object>): Promise<boolean> {
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
+  return ref.deref() === undefined;
+}
 const KIB = 'x'.repeat(1024);
 
 describe('memory engine retention', () => {
@@ -212,5 +224,31 @@ describe('memory engine retention', () => {
     assert.notEqual(after.epoch, before.epoch, 'the client that saw offset 0 missed a publication');
     assert.notEqual(after.epoch, published!.epoch);
     await assert.rejects(engine.broker.history(ch('cycle'), { since: before, limit: 10 }, settings), UnrecoverablePositionError);
+  });
+
+  test('what the engine drops is unreachable: expired, trimmed and evicted entries are not kept by their stream', async () => {
+    const clock = new FakeClock();
+    const engine = engineWith(clock, { budgetBytes: 64 * 1024 });
+    const settings: HistorySettings = { size: 2, ttlSeconds: 10 };
+    const publish = async (channel: string, data = '{}'): Promise<WeakRef<object>> => {
+      const info = { user: '1', client: `c-${Math.random()}` };
+      await engine.broker.publish(channel, data, info, { history: settings });
+      return new WeakRef(info);
+    };
+    const expired = await publish(ch('gc-expired'));
+    const trimmed = await publish(ch('gc-trimmed'));
+    await publish(ch('gc-trimmed'));
+    await publish(ch('gc-trimmed')); // size 2: the first one is trimmed
+    assert.ok(await collected(trimmed), 'an entry trimmed by history_size');
+
+    clock.advance(11);
+    engine.retention.sweep();
+    assert.equal(engine.counts().historyStreams, 2, 'the streams (meta) are still there');
+    assert.ok(await collected(expired), 'an expired entry of a stream whose meta lives on');
+
+    const evicted = await publish(ch('gc-evicted'));
+    for (let i = 0; i < 80; i++) await publish(ch(`gc-flood-${i}`), `"${KIB}"`);
+    assert.equal((await engine.broker.history(ch('gc-evicted'), { limit: -1 }, settings)).publications.length, 0);
+    assert.ok(await collected(evicted), 'an evicted entry');
   });
 });

@@ -51,8 +51,11 @@ class HistoryEntry extends Retained {
 
 class HistoryStream extends Retained {
   top = 0;
-  /** Retained entries, oldest first, from index `first` on (a queue without O(n) shifts). */
-  private entries: HistoryEntry[] = [];
+  /**
+   * Retained entries, oldest first, from index `first` on (a queue without O(n) shifts). Slots
+   * before `first` are cleared: a dropped entry must not stay reachable through the array.
+   */
+  private entries: Array<HistoryEntry | undefined> = [];
   private first = 0;
 
   constructor(
@@ -78,34 +81,37 @@ class HistoryStream extends Retained {
 
   push(entry: HistoryEntry, keep: number, retention: Retention): void {
     this.entries.push(entry);
-    while (this.size > keep) retention.release(this.entries[this.first++]!);
-    this.compact();
+    if (this.size > keep) this.dropFront(this.entries.length - keep, retention);
   }
 
   /** The retention dropped an entry: it and every older entry of this stream go (no holes). */
   entryDropped(entry: HistoryEntry): void {
     const index = this.entries.indexOf(entry, this.first);
-    if (index < 0) return;
-    for (let i = this.first; i < index; i++) this.owner.retention.release(this.entries[i]!);
-    this.first = index + 1;
-    this.compact();
+    if (index >= 0) this.dropFront(index + 1, this.owner.retention);
   }
 
   releaseAll(retention: Retention): void {
-    for (let i = this.first; i < this.entries.length; i++) retention.release(this.entries[i]!);
-    this.entries = [];
-    this.first = 0;
+    this.dropFront(this.entries.length, retention);
   }
 
   /** Entries not yet expired (the sweep may lag by one tick), oldest first. */
   live(now: number): HistoryEntry[] {
     let start = this.first;
     for (let i = this.first; i < this.entries.length; i++) if (this.entries[i]!.deadline <= now) start = i + 1;
-    return this.entries.slice(start);
+    return this.entries.slice(start) as HistoryEntry[];
   }
 
-  private compact(): void {
-    if (this.first > 32 && this.first * 2 > this.entries.length) {
+  /** Releases (if still held) and unlinks the entries before index `end`. */
+  private dropFront(end: number, retention: Retention): void {
+    for (let i = this.first; i < end; i++) {
+      retention.release(this.entries[i]!);
+      this.entries[i] = undefined;
+    }
+    this.first = end;
+    if (this.first === this.entries.length) {
+      this.entries = [];
+      this.first = 0;
+    } else if (this.first > 32 && this.first * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.first);
       this.first = 0;
     }
