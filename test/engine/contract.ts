@@ -136,14 +136,19 @@ export function engineContract(name: string, factory: EngineFactory): void {
         const unused = (await shortMeta.broker.history(ch, { limit: 0 }, settings)).position;
         const published = await shortMeta.broker.publish(ch, '{}', undefined, { history: settings });
         assert.equal(published?.offset, 1);
+        await shortMeta.broker.publish(ch, '{}', undefined, { history: settings });
         // One read only, after the TTL: a read refreshes a live meta's TTL, as a publish does.
         await new Promise((r) => setTimeout(r, 2200));
         const now = (await shortMeta.broker.history(ch, { limit: 0 }, settings)).position;
         assert.equal(now.offset, 0, 'the expired stream is gone');
         assert.notEqual(now.epoch, published!.epoch);
-        assert.notEqual(now.epoch, unused.epoch, 'a client that saw offset 0 before the stream existed missed a publication');
+        assert.notEqual(now.epoch, unused.epoch, 'a client that saw offset 0 before the stream existed missed publications');
         await assert.rejects(shortMeta.broker.history(ch, { limit: 10, since: published! }, settings), UnrecoverablePositionError);
         await assert.rejects(shortMeta.broker.history(ch, { limit: 10, since: unused }, settings), UnrecoverablePositionError);
+        // The next incarnation of the stream never reuses the old epoch (offsets restart at 1).
+        const again = await shortMeta.broker.publish(ch, '{}', undefined, { history: settings });
+        assert.equal(again?.offset, 1);
+        assert.notEqual(again?.epoch, published!.epoch);
       } finally {
         await shortMeta.close();
       }
@@ -156,6 +161,16 @@ export function engineContract(name: string, factory: EngineFactory): void {
       assert.match(result.position.epoch, /^[a-zA-Z]{8}$/);
       const again = await engine.broker.history(ch, { limit: 0 }, HISTORY);
       assert.equal(again.position.epoch, result.position.epoch, 'the epoch is stable once created');
+    });
+
+    test('the first publish continues the position handed out while the channel was empty', async () => {
+      const ch = channel('first');
+      const empty = (await engine.broker.history(ch, { limit: 0 }, HISTORY)).position;
+      const first = await engine.broker.publish(ch, '{"n":1}', undefined, { history: HISTORY });
+      // A subscriber positioned at {0, epoch} receives offset 1 of the same epoch: no resubscribe.
+      assert.deepEqual(first, { offset: 1, epoch: empty.epoch });
+      const since = await engine.broker.history(ch, { since: empty, limit: 10 }, HISTORY);
+      assert.deepEqual(since.publications.map((p) => p.offset), [1], 'a client at offset 0 recovers the first publication');
     });
 
     test('history entries expire after their TTL; the offset does not go back', async () => {

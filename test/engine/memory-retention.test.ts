@@ -207,7 +207,7 @@ describe('memory engine retention', () => {
     assert.equal(engine.retention.bytes, 0);
   });
 
-  test('a position handed out for an unused channel is refused once a stream there came and went', async () => {
+  test('a position handed out for an unused channel continues into its stream, and is refused once that stream came and went', async () => {
     const clock = new FakeClock();
     const engine = engineWith(clock, { historyMetaTtlSeconds: 60 });
     const settings: HistorySettings = { size: 10, ttlSeconds: 10 };
@@ -215,7 +215,7 @@ describe('memory engine retention', () => {
     assert.equal(before.offset, 0);
     assert.equal((await engine.broker.history(ch('cycle'), { limit: 0 }, settings)).position.epoch, before.epoch, 'stable while nothing happens');
     const published = await engine.broker.publish(ch('cycle'), '{}', undefined, { history: settings });
-    assert.notEqual(published!.epoch, before.epoch);
+    assert.deepEqual(published, { offset: 1, epoch: before.epoch }, 'the stream starts with the epoch handed out');
     clock.advance(61);
     engine.retention.sweep();
     assert.equal(engine.counts().historyStreams, 0);
@@ -224,6 +224,8 @@ describe('memory engine retention', () => {
     assert.notEqual(after.epoch, before.epoch, 'the client that saw offset 0 missed a publication');
     assert.notEqual(after.epoch, published!.epoch);
     await assert.rejects(engine.broker.history(ch('cycle'), { since: before, limit: 10 }, settings), UnrecoverablePositionError);
+    const reborn = await engine.broker.publish(ch('cycle'), '{}', undefined, { history: settings });
+    assert.deepEqual(reborn, { offset: 1, epoch: after.epoch }, 'a new incarnation, a new epoch');
   });
 
   test('what the engine drops is unreachable: expired, trimmed and evicted entries are not kept by their stream', async () => {

@@ -56,13 +56,14 @@ describe('redis engine: every key has a TTL', () => {
 
     const keys = (await admin.keys(`${prefix}.*`)).sort();
     assert.deepEqual(keys, [
+      `${prefix}.epoch_seed`,
       `${prefix}.live_message.${ch}`,
       `${prefix}.managed_stream.${stream}`,
       `${prefix}.presence.data.${ch}`,
       `${prefix}.presence.expire.${ch}`,
       `${prefix}.stream.${ch}`,
       `${prefix}.stream.meta.${ch}`,
-    ].sort(), 'the keys one channel of each kind writes');
+    ].sort(), 'the keys one channel of each kind writes, and the seed of derived epochs');
     for (const key of keys) {
       const ttl = await admin.ttl(key);
       assert.ok(ttl > 0, `${key} has TTL ${ttl}`);

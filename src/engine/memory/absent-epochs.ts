@@ -1,8 +1,9 @@
-// Epochs of channels that hold no history stream in the memory engine (epoch.ts explains why they
-// are derived, never stored). One generation counter per hash bucket of channels; forgetting a
-// stream bumps its bucket's generation, so every position handed out for the bucket before is
-// refused afterwards (a client is told "not recovered", never silently skipped past publications).
-// Fixed memory: BUCKETS counters, whatever the number of channels.
+// Epochs of channels in the memory engine that hold no history stream — and of the stream the next
+// publish creates there (epoch.ts explains why they are derived, never stored). One generation
+// counter per hash bucket of channels; forgetting a stream bumps its bucket's generation, so every
+// position handed out for the bucket before is refused afterwards and the next incarnation of the
+// stream gets another epoch (a client is told "not recovered", never silently skipped past
+// publications). Fixed memory: BUCKETS counters, whatever the number of channels.
 
 import { createHash } from 'node:crypto';
 import { derivedEpoch, newEpoch } from '../epoch.js';

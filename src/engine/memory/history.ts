@@ -3,7 +3,8 @@
 // engine's Retention (retention.ts): entries expire after history_ttl and the meta after the meta TTL
 // (like Centrifuge's history_meta_ttl) on the shared timer, whether or not anyone reads the channel,
 // and both count against the memory budget. A stream only ever starts from a publish: reads of a
-// channel without a stream answer offset 0 and a derived epoch and store nothing (absent-epochs.ts).
+// channel without a stream answer offset 0 and a derived epoch and store nothing; the publish that
+// creates the stream takes that epoch (absent-epochs.ts, epoch.ts).
 //
 // Recovery stays honest under expiry and eviction: a stream's retained entries are always a
 // contiguous run ending at the top (dropping an entry drops every older one of the stream), the meta
@@ -19,7 +20,6 @@ import {
   type Publication,
   type StreamPosition,
 } from '../engine.js';
-import { newEpoch } from '../epoch.js';
 import { AbsentEpochs } from './absent-epochs.js';
 import { ITEM_OVERHEAD_BYTES, Retained, textBytes, type RetainedKind, type Retention } from './retention.js';
 
@@ -138,7 +138,8 @@ export class MemoryHistory {
     let stream = this.streams.get(channel);
     if (stream === undefined) {
       const metaTtlMs = Math.max(this.metaTtlSeconds, settings.ttlSeconds) * 1000;
-      stream = new HistoryStream(this, channel, newEpoch(), metaTtlMs);
+      // The epoch handed out while the channel was empty: its positioned subscribers continue.
+      stream = new HistoryStream(this, channel, this.absent.epochOf(channel), metaTtlMs);
       this.streams.set(channel, stream);
       retention.hold(stream, metaTtlMs, ITEM_OVERHEAD_BYTES + textBytes(channel) + 8);
     }
