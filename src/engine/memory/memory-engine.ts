@@ -19,7 +19,7 @@ import { SingleNodeCluster, type LocalNodeIdentity } from './cluster.js';
 import { DEFAULT_FRAME_CACHE_TTL_SECONDS, MemoryFrameCache } from './frame-cache.js';
 import { DEFAULT_HISTORY_META_TTL_SECONDS, MemoryHistory } from './history.js';
 import { MemoryPresence } from './presence.js';
-import { Retention } from './retention.js';
+import { monotonicNow, Retention } from './retention.js';
 import { MemoryStore } from './store.js';
 
 /** Default `[live] memory_engine_budget`: 256 MiB of stored data. */
@@ -33,7 +33,7 @@ export interface MemoryEngineOptions {
   readonly frameCacheTtlSeconds?: number;
   /** Period of the one expiry timer. */
   readonly sweepIntervalMs?: number;
-  /** Clock (tests). */
+  /** Monotonic clock in ms (tests pass a fake one). */
   readonly now?: () => number;
 }
 
@@ -92,7 +92,7 @@ export class MemoryEngine implements Engine {
 
   constructor(self: LocalNodeIdentity, options: MemoryEngineOptions = {}) {
     this.cluster = new SingleNodeCluster(self);
-    this.retention = new Retention(options.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, options.now ?? Date.now);
+    this.retention = new Retention(options.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, options.now ?? monotonicNow);
     this.streams = new MemoryHistory(this.retention, options.historyMetaTtlSeconds ?? DEFAULT_HISTORY_META_TTL_SECONDS);
     this.memoryBroker = new MemoryBroker(this.streams);
     this.store = new MemoryStore(this.retention);

@@ -16,6 +16,10 @@ export const RETAINED_KINDS = ['history', 'history_meta', 'value', 'frame'] as c
 export type RetainedKind = (typeof RETAINED_KINDS)[number];
 export type DropReason = 'expired' | 'evicted';
 
+export function monotonicNow(): number {
+  return performance.now();
+}
+
 /** Bytes charged per item on top of its text: the object, its links and its map entry. */
 export const ITEM_OVERHEAD_BYTES = 128;
 
@@ -106,7 +110,8 @@ export class Retention {
 
   constructor(
     readonly budgetBytes: number,
-    readonly now: () => number = Date.now,
+    /** A monotonic clock in ms (deadlines only ever compare with it): wall-clock jumps reorder nothing. */
+    readonly now: () => number = monotonicNow,
   ) {}
 
   get bytes(): number {
