@@ -186,12 +186,16 @@ test('storm --quick: every client subscribed at once; the default policy bounds 
     assert.ok(x['peakRssBytes'] > 10 * 1048576);
     for (const k of ['baseline', 'idleConnected', 'subscribed', 'afterLeave']) assert.ok(x['heapAfterGc'][k] > 1048576, `heap ${k}`);
   }
+  // Each join reaches at most the subscribers before it; with the limit only the first `limit`
+  // subscribers announce themselves, so at most limit·(limit−1)/2 pushes, and at least
+  // clients − limit joins and as many leaves are suppressed.
   const [limited, unlimited] = r['runs'] as Json[];
   const n = limited!['joinLeaveLimit'] as number;
-  assert.equal(limited!['joinPushes'], (n * (n - 1)) / 2, 'joins only while the channel had at most limit subscribers');
-  assert.equal(limited!['suppressedJoinLeave'], 2 * (limited!['clients'] - n), 'the other joins and their leaves counted as suppressed');
+  assert.ok(limited!['joinPushes'] > 0 && limited!['joinPushes'] <= (n * (n - 1)) / 2, `joins ${limited!['joinPushes']}`);
+  assert.ok(limited!['suppressedJoinLeave'] >= 2 * (limited!['clients'] - n), `suppressed ${limited!['suppressedJoinLeave']}`);
   const m = unlimited!['clients'] as number;
-  assert.equal(unlimited!['joinPushes'], (m * (m - 1)) / 2);
+  assert.ok(unlimited!['joinPushes'] > 0 && unlimited!['joinPushes'] <= (m * (m - 1)) / 2);
+  assert.equal(unlimited!['suppressedJoinLeave'], 0);
 });
 
 test('flood --quick: the node stays up, the engine stays within its budget and evicts', async () => {
