@@ -7,7 +7,6 @@ import type { LiveHubConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Engine } from './engine.js';
 import type { LocalNodeIdentity } from './memory/cluster.js';
-import { DEFAULT_HISTORY_META_TTL_SECONDS } from './memory/history.js';
 import { MemoryEngine } from './memory/memory-engine.js';
 import { parseAddresses, type ShardAddress } from './redis/address.js';
 import { redisPrefix } from './redis/keys.js';
@@ -22,7 +21,6 @@ export function createEngine(
   if (config.live.haEngine !== 'redis') {
     return new MemoryEngine(self, {
       budgetBytes: memoryBudget(config.live.memoryEngineBudget, log),
-      historyMetaTtlSeconds: DEFAULT_HISTORY_META_TTL_SECONDS,
       frameCacheTtlSeconds: config.live.frameCacheTtlSeconds,
     });
   }
