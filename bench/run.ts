@@ -12,6 +12,8 @@ import { formatLatency, runLatency } from './latency.js';
 import { formatSlow, runSlow } from './slow.js';
 import { formatIngestResult, runIngestBench } from './ingest.js';
 import { formatFailover, runFailover } from './failover.js';
+import { formatStorm, runStorm } from './storm.js';
+import { formatFlood, runFlood } from './flood.js';
 
 interface Scenario {
   readonly run: (opts: { quick: boolean; log: (line: string) => void }) => Promise<unknown>;
@@ -27,6 +29,8 @@ const SCENARIOS: Record<string, Scenario> = {
   slow: { run: runSlow, format: formatSlow as (r: never) => string },
   failover: { run: runFailover, format: formatFailover as (r: never) => string },
   ingest: { run: runIngestBench, format: formatIngestResult as (r: never) => string },
+  storm: { run: runStorm, format: formatStorm as (r: never) => string },
+  flood: { run: runFlood, format: formatFlood as (r: never) => string },
 };
 
 function usage(): string {

@@ -9,6 +9,7 @@ import { Authenticator } from './auth/authenticator.js';
 import type { LiveHubConfig } from './config/types.js';
 import type { Engine } from './engine/engine.js';
 import { createEngine } from './engine/create-engine.js';
+import { MemoryEngine } from './engine/memory/memory-engine.js';
 import { RedisEngine } from './engine/redis/redis-engine.js';
 import { createMetricsRegistry } from './metrics/prometheus.js';
 import { metricsRoute } from './http/routes/metrics.js';
@@ -93,6 +94,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       maxUnauthenticatedConnections: resolveUnauthenticatedLimit(config.live.maxUnauthenticatedConnections, config.live.maxConnections),
       maxUnauthenticatedPerAddress: config.live.maxUnauthenticatedConnectionsPerIp,
       tenantForm: config.live.namespaced ? 'namespace' : 'numeric',
+      joinLeaveMaxSubscribers: config.live.joinLeaveMaxSubscribers,
     },
     engine,
     registry,
@@ -134,6 +136,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
     ...(authenticator.remoteJwks !== undefined ? { jwks: authenticator.remoteJwks } : {}),
+    ...(engine instanceof MemoryEngine ? { engineStorage: () => (engine as MemoryEngine).retention.stats() } : {}),
   });
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));

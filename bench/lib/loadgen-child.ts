@@ -8,6 +8,7 @@
 // and a sequence publisher (`seqPublishStart`/`seqPublishStop`) that retries each number until acked.
 
 import { Agent, request } from 'node:http';
+import { serveCommands } from './child-ipc.js';
 import { DELIVERY_OVERHEAD, MARKER, nowMs, payloadText, wsPath, type Protocol } from './protocol.js';
 import { RawWs } from './rawws.js';
 
@@ -1075,14 +1076,7 @@ function snapshot(drain: boolean): ChildStats {
   return out;
 }
 
-process.on('message', (raw: { id: number; command: Command }) => {
-  const { id, command } = raw;
-  const reply = (value: unknown): void => {
-    process.send?.({ id, value });
-  };
-  const fail = (err: unknown): void => {
-    process.send?.({ id, error: err instanceof Error ? err.message : String(err) });
-  };
+serveCommands<Command>((command, { reply, fail }) => {
   switch (command.cmd) {
     case 'open':
       open(command).then(() => reply(snapshot(false)), fail);
@@ -1124,4 +1118,3 @@ process.on('message', (raw: { id: number; command: Command }) => {
       break;
   }
 });
-process.on('disconnect', () => process.exit(0));

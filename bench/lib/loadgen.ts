@@ -16,7 +16,8 @@ export const LOCAL_ADDRESSES = ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.
 /** Totals over all generator children: the same shape each child reports. */
 export type Totals = ChildStats;
 
-class Child {
+/** A forked generator process answering `{id, command}` messages with `{id, value | error}`. */
+export class Child {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
@@ -41,6 +42,23 @@ class Child {
       this.proc.send({ id, command });
     });
   }
+
+  /** Forks `script` (a generator child module), pinned to `cpus` (e.g. "1") when given. */
+  static fork(script: string, cpus?: string): Child {
+    const proc = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=2048'] });
+    if (cpus !== undefined && proc.pid !== undefined) pin(proc.pid, cpus);
+    return new Child(proc);
+  }
+
+  /** Asks the child to exit (it answers, then exits); SIGKILL if it is still there after 3 s. */
+  async exit(): Promise<void> {
+    if (this.proc.exitCode !== null) return;
+    const gone = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+    await this.call({ cmd: 'exit' }).catch(() => undefined);
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
+    await gone;
+    clearTimeout(timer);
+  }
 }
 
 export class LoadGen {
@@ -49,11 +67,7 @@ export class LoadGen {
   /** Forks `n` generator processes pinned to `cpus` (e.g. "1"). */
   static start(n: number, cpus?: string): LoadGen {
     const children: Child[] = [];
-    for (let i = 0; i < n; i++) {
-      const proc = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=2048'] });
-      if (cpus !== undefined && proc.pid !== undefined) pin(proc.pid, cpus);
-      children.push(new Child(proc));
-    }
+    for (let i = 0; i < n; i++) children.push(Child.fork(CHILD, cpus));
     return new LoadGen(children);
   }
 
@@ -153,15 +167,6 @@ export class LoadGen {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(
-      this.children.map(async (c) => {
-        if (c.proc.exitCode !== null) return;
-        const gone = new Promise<void>((resolve) => c.proc.once('exit', () => resolve()));
-        await c.call({ cmd: 'exit' }).catch(() => undefined);
-        const timer = setTimeout(() => c.proc.kill('SIGKILL'), 3000);
-        await gone;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(this.children.map((c) => c.exit()));
   }
 }

@@ -4,7 +4,7 @@
 
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { request, type Agent } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,26 @@ export function httpGet(port: number, path: string, timeoutMs = 30_000): Promise
     req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** POST with a body; `agent` keeps connections alive across a scenario's many requests. */
+export function httpPost(
+  port: number,
+  path: string,
+  body: string | Buffer,
+  options: { headers?: Record<string, string>; agent?: Agent; timeoutMs?: number } = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...options.headers };
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers, timeout: options.timeoutMs ?? 30_000, ...(options.agent === undefined ? {} : { agent: options.agent }) }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`POST ${path} timed out`)));
+    req.on('error', reject);
+    req.end(body);
   });
 }
 

@@ -457,6 +457,21 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.historyTtlSeconds = v; },
   }),
   defineKey({
+    section: 'live', key: 'memory_engine_budget', type: 'bytes', default: '268435456',
+    description: 'livehub: bytes of stored data the in-memory engine keeps (history entries and stream positions, broadcast last messages, managed-stream frames); at the budget the oldest are evicted first (`livehub_engine_memory_evictions_total`). Capped at half of the V8 heap limit. Redis mode: unused (Redis bounds it with TTLs and `MAXLEN`).',
+    parse: (raw) => inRange(parseBytes(raw), 65536), set: (c, v) => { c.live.memoryEngineBudget = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'frame_cache_ttl', type: 'duration', default: '3600',
+    description: 'livehub: in-memory engine: a managed stream\'s cached last frame (initial data of new subscribers) is forgotten after this long without a push (whole seconds, or `1h`). The Redis engine keeps Grafana\'s 7 days, refreshed on every push.',
+    parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.frameCacheTtlSeconds = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'join_leave_max_subscribers', type: 'int', default: '100',
+    description: 'livehub: join/leave pushes stop on a channel while it has more than this many subscribers on the node (presence and `presence_stats` stay exact; `livehub_join_leave_suppressed_total` counts what was not pushed). Bounds a reconnect storm to at most N² pushes per channel instead of subscribers². -1: no limit (Grafana).',
+    parse: (raw) => inRange(parseInteger(raw), -1), set: (c, v) => { c.live.joinLeaveMaxSubscribers = v; },
+  }),
+  defineKey({
     section: 'live', key: 'ping_interval', type: 'duration', default: '25',
     description: 'livehub: interval of server pings (whole seconds); sent to clients in the connect reply.',
     parse: (raw) => wholeSeconds(parseDurationMs(raw), 1), set: (c, v) => { c.live.pingIntervalSeconds = v; },

@@ -76,6 +76,12 @@ export interface LiveConfig {
   historySize: number;
   /** livehub: history retention in seconds. */
   historyTtlSeconds: number;
+  /** livehub: [live] memory_engine_budget: bytes of stored data the memory engine keeps before evicting the oldest. */
+  memoryEngineBudget: number;
+  /** livehub: [live] frame_cache_ttl: memory engine idle TTL of a managed stream's cached frame, in seconds. */
+  frameCacheTtlSeconds: number;
+  /** livehub: [live] join_leave_max_subscribers: above this many local subscribers a channel pushes no join/leave; -1 = no limit. */
+  joinLeaveMaxSubscribers: number;
   /** livehub: server ping interval in seconds (Centrifuge default 25). */
   pingIntervalSeconds: number;
   /** livehub: how long to wait for a pong in seconds (default 10) before closing 3012. */

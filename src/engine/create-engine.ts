@@ -1,7 +1,8 @@
-// Chooses the engine from `[live] ha_engine`: "" → the in-memory engine (one node), "redis" → the
-// Redis HA engine configured by ha_engine_address / ha_engine_password / ha_prefix and livehub's
-// Sentinel and ha_engine_required keys (docs/ha.md).
+// Chooses the engine from `[live] ha_engine`: "" → the in-memory engine (one node, bounded by
+// memory_engine_budget and the TTLs), "redis" → the Redis HA engine configured by ha_engine_address /
+// ha_engine_password / ha_prefix and livehub's Sentinel and ha_engine_required keys (docs/ha.md).
 
+import { getHeapStatistics } from 'node:v8';
 import type { LiveHubConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Engine } from './engine.js';
@@ -17,7 +18,12 @@ export function createEngine(
   log: Logger,
   timings?: Partial<RedisEngineTimings>,
 ): Engine {
-  if (config.live.haEngine !== 'redis') return new MemoryEngine(self);
+  if (config.live.haEngine !== 'redis') {
+    return new MemoryEngine(self, {
+      budgetBytes: memoryBudget(config.live.memoryEngineBudget, log),
+      frameCacheTtlSeconds: config.live.frameCacheTtlSeconds,
+    });
+  }
   let shards: ShardAddress[];
   try {
     shards = parseAddresses({
@@ -44,4 +50,15 @@ export function createEngine(
     required: config.live.haEngineRequired,
     ...(timings === undefined ? {} : { timings }),
   });
+}
+
+/**
+ * The stored data may take at most half of V8's heap limit (`--max-old-space-size`): the rest is
+ * for connections, buffers and garbage waiting for the collector. A larger setting is lowered, loudly.
+ */
+function memoryBudget(configured: number, log: Logger): number {
+  const cap = Math.floor(getHeapStatistics().heap_size_limit / 2);
+  if (configured <= cap) return configured;
+  log.warn('[live] memory_engine_budget lowered to half of the V8 heap limit', { configured, budget: cap });
+  return cap;
 }

@@ -34,6 +34,10 @@ export class NodeCounters {
   readonly credentialChanges = new Map<string, number>();
   /** Revocations that could not be sent to the other nodes (engine unavailable). */
   credentialNotifyFailures = 0;
+  /** Joins/leaves not published because their channel was above join_leave_max_subscribers. */
+  joinLeaveNotPublished = 0;
+  /** Joins/leaves from the engine not pushed because their channel was above the limit here. */
+  joinLeaveNotDelivered = 0;
 
   countPublished(fullChannel: string): void {
     bump(this.published, scopeOf(fullChannel));

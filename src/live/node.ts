@@ -45,6 +45,11 @@ export interface NodeOptions {
   /** Unauthenticated sockets not yet connected, per client address; -1 = no cap. */
   readonly maxUnauthenticatedPerAddress: number;
   readonly tenantForm: TenantForm;
+  /**
+   * Join/leave are neither published nor pushed for a channel with more local subscribers than this
+   * (-1: no limit). Presence is unaffected. See `joinLeaveAllowed`.
+   */
+  readonly joinLeaveMaxSubscribers: number;
 }
 
 export interface ResolvedChannel {
@@ -136,11 +141,50 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   }
 
   onJoin(channel: string, info: ClientInfo): void {
+    if (!this.joinLeaveAllowed(channel, 0)) {
+      this.counters.joinLeaveNotDelivered++;
+      return;
+    }
     this.hub.broadcastJoin(channel, info);
   }
 
   onLeave(channel: string, info: ClientInfo): void {
+    if (!this.joinLeaveAllowed(channel, 0)) {
+      this.counters.joinLeaveNotDelivered++;
+      return;
+    }
     this.hub.broadcastLeave(channel, info);
+  }
+
+  // ---- join/leave storm policy (docs/architecture.md, "Join/leave") ------------------------------
+
+  /**
+   * Every join is pushed to every other subscriber: N clients arriving at once cost N² pushes. A
+   * channel with more than `joinLeaveMaxSubscribers` subscribers on this node therefore neither
+   * publishes its joins/leaves nor pushes the ones other nodes publish, so a storm costs at most
+   * max² pushes per node and channel. `extra` counts a subscriber that already left the hub.
+   */
+  joinLeaveAllowed(fullChannel: string, extra: number): boolean {
+    const max = this.options.joinLeaveMaxSubscribers;
+    return max < 0 || this.hub.localSubscribers(fullChannel) + extra <= max;
+  }
+
+  /** Publishes a subscriber's join cluster-wide, unless the channel is above the join/leave limit. */
+  async publishJoin(fullChannel: string, info: ClientInfo): Promise<void> {
+    if (!this.joinLeaveAllowed(fullChannel, 0)) {
+      this.counters.joinLeaveNotPublished++;
+      return;
+    }
+    await this.engine.broker.publishJoin(fullChannel, info);
+  }
+
+  /** Publishes a leave; called after the subscription left the hub (it still counts here). */
+  async publishLeave(fullChannel: string, info: ClientInfo): Promise<void> {
+    if (!this.joinLeaveAllowed(fullChannel, 1)) {
+      this.counters.joinLeaveNotPublished++;
+      return;
+    }
+    await this.engine.broker.publishLeave(fullChannel, info);
   }
 
   /**

@@ -81,7 +81,7 @@ export async function handleSubscribe(session: ClientSession, id: number, reques
   subscription.activate();
   resolved.handler.onLocalSubscribe?.(context);
   if (subscription.options.joinLeave) {
-    node.engine.broker.publishJoin(resolved.fullChannel, session.info).catch((err: unknown) => {
+    node.publishJoin(resolved.fullChannel, session.info).catch((err: unknown) => {
       node.log.warn('join publish failed', { channel, error: err });
     });
   }
@@ -169,7 +169,7 @@ export function removeSubscription(session: ClientSession, subscription: Subscri
     });
   }
   if (subscription.options.joinLeave) {
-    node.engine.broker.publishLeave(full, session.info).catch((err: unknown) => {
+    node.publishLeave(full, session.info).catch((err: unknown) => {
       node.log.warn('leave publish failed', { channel: full, error: err });
     });
   }

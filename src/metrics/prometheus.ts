@@ -21,6 +21,29 @@ export interface MetricSources {
   readonly jwks?: RemoteJwks;
   /** The HTTP edge: CSRF and content-type refusals, rate limits, suppressed log lines. */
   readonly http?: { readonly guard: GuardCounters; readonly rateLimiter: HttpRateLimiter; readonly log: Logger };
+  /** Memory engine: stored data held, by kind, against its budget; evictions and expirations. */
+  readonly engineStorage?: () => EngineStorageStats;
+}
+
+export interface EngineStorageStats {
+  readonly budgetBytes: number;
+  readonly bytesByKind: Readonly<Record<string, number>>;
+  readonly itemsByKind: Readonly<Record<string, number>>;
+  readonly evictions: Readonly<Record<string, number>>;
+  readonly expirations: Readonly<Record<string, number>>;
+}
+
+/** A gauge labelled by one label whose values are read at scrape time. */
+function labelledGauge(registry: Registry, name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: [label],
+    registers: [registry],
+    collect() {
+      for (const [key, value] of Object.entries(read())) this.set({ [label]: key }, value);
+    },
+  });
 }
 
 /** A counter whose value is copied from a monotonic source at scrape time. */
@@ -84,6 +107,10 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
   mirroredCounter(registry, 'livehub_origin_rejections_total', 'WebSocket upgrades rejected by the origin check.', [], () => [[{}, c.originRejections]]);
   mirroredCounter(registry, 'livehub_slow_client_closes_total', 'Clients closed with 3008 because their queue exceeded client_queue_max_size.', [], () => [[{}, c.slowClientCloses]]);
   mirroredCounter(registry, 'livehub_publish_failures_total', 'Publishes rejected because the engine could not take them.', [], () => [[{}, c.publishFailures]]);
+  mirroredCounter(registry, 'livehub_join_leave_suppressed_total', 'Join/leave pushes suppressed because the channel had more than join_leave_max_subscribers local subscribers: not published (stage="publish") or received but not pushed (stage="deliver").', ['stage'], () => [
+    [{ stage: 'publish' }, c.joinLeaveNotPublished],
+    [{ stage: 'deliver' }, c.joinLeaveNotDelivered],
+  ]);
   mirroredCounter(registry, 'livehub_resynchronised_subscriptions_total', 'Subscriptions told to resubscribe (2500) after an engine feed interruption.', [], () => [[{}, c.resynchronisedSubscriptions]]);
   if (sources.push !== undefined) {
     const push = sources.push;
@@ -118,6 +145,16 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
     mirroredCounter(registry, 'livehub_http_csrf_rejections_total', 'HTTP requests refused with 403 by the CSRF check ([security] csrf_*).', [], () => [[{}, guard.csrfRejections]]);
     mirroredCounter(registry, 'livehub_http_content_type_rejections_total', 'Requests to JSON APIs refused with 415 for a non-JSON content type.', [], () => [[{}, guard.contentTypeRejections]]);
     mirroredCounter(registry, 'livehub_log_lines_suppressed_total', 'Repeated log lines held back by [log] repeat_interval (reported as counts).', [], () => [[{}, log.suppressedLines()]]);
+  }
+  if (sources.engineStorage !== undefined) {
+    const storage = sources.engineStorage;
+    gauge('livehub_engine_memory_budget_bytes', 'The memory engine\'s budget for stored data ([live] memory_engine_budget, after the heap cap).', () => storage().budgetBytes);
+    labelledGauge(registry, 'livehub_engine_memory_bytes', 'Bytes of stored data the memory engine holds, by kind (history, history_meta, value, frame).', 'kind', () => storage().bytesByKind);
+    labelledGauge(registry, 'livehub_engine_memory_items', 'Items of stored data the memory engine holds, by kind.', 'kind', () => storage().itemsByKind);
+    mirroredCounter(registry, 'livehub_engine_memory_evictions_total', 'Stored items the memory engine evicted, oldest first, because memory_engine_budget was reached, by kind.', ['kind'], () =>
+      Object.entries(storage().evictions).map(([kind, value]) => [{ kind }, value]));
+    mirroredCounter(registry, 'livehub_engine_memory_expirations_total', 'Stored items the memory engine dropped because their TTL passed, by kind.', ['kind'], () =>
+      Object.entries(storage().expirations).map(([kind, value]) => [{ kind }, value]));
   }
   const roundTrip = new Histogram({
     name: 'livehub_publish_roundtrip_seconds',

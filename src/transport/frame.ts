@@ -63,7 +63,8 @@ abstract class Appendable {
   private nextBatch: OutboundBatch | undefined;
   private list: Buffer[] | undefined;
 
-  protected abstract parts(): readonly OutboundMessage[];
+  /** A new batch: this frame's messages followed by `next`. */
+  protected abstract extend(next: OutboundMessage): OutboundBatch;
   abstract readonly payloadBytes: number;
   abstract readonly frame: Buffer;
 
@@ -75,7 +76,7 @@ abstract class Appendable {
 
   append(next: OutboundMessage): OutboundBatch {
     if (this.nextMessage === next) return this.nextBatch!;
-    const batch = new OutboundBatch([...this.parts(), next], this.payloadBytes + 1 + next.payloadBytes);
+    const batch = this.extend(next);
     this.nextMessage = next;
     this.nextBatch = batch;
     return batch;
@@ -109,20 +110,32 @@ export class OutboundMessage extends Appendable implements OutboundFrame {
     return this.frame.length;
   }
 
-  protected parts(): readonly OutboundMessage[] {
-    return [this];
+  protected extend(next: OutboundMessage): OutboundBatch {
+    return new OutboundBatch([this, next], 2, this.payloadBytes + 1 + next.payloadBytes);
   }
 }
 
-/** Several messages written as one frame, payloads joined with "\n"; the frame is built once. */
+/**
+ * Several messages written as one frame, payloads joined with "\n"; the frame is built once. A batch
+ * is the first `count` messages of an array it may share with longer batches: appending to the
+ * longest batch of an array pushes onto it (amortised O(1), like a Go slice), so a socket that
+ * queues k messages in one turn costs O(k), not O(k²) copies. A batch extended before (another
+ * socket's sequence went another way) copies its messages once.
+ */
 export class OutboundBatch extends Appendable implements OutboundFrame {
   private frameBytes: Buffer | undefined;
 
   constructor(
-    readonly messages: readonly OutboundMessage[],
+    private readonly shared: OutboundMessage[],
+    readonly count: number,
     readonly payloadBytes: number,
   ) {
     super();
+  }
+
+  /** The messages of this batch, in order. */
+  get messages(): readonly OutboundMessage[] {
+    return this.shared.length === this.count ? this.shared : this.shared.slice(0, this.count);
   }
 
   get text(): string {
@@ -139,16 +152,24 @@ export class OutboundBatch extends Appendable implements OutboundFrame {
     const frame = Buffer.allocUnsafe(header + this.payloadBytes);
     writeHeader(frame, this.payloadBytes, header);
     let offset = header;
-    for (let i = 0; i < this.messages.length; i++) {
+    for (let i = 0; i < this.count; i++) {
       if (i > 0) frame[offset++] = 0x0a;
-      const part = this.messages[i]!.frame;
-      offset += part.copy(frame, offset, part.length - this.messages[i]!.payloadBytes);
+      const message = this.shared[i]!;
+      const part = message.frame;
+      offset += part.copy(frame, offset, part.length - message.payloadBytes);
     }
     this.frameBytes = frame;
     return frame;
   }
 
-  protected parts(): readonly OutboundMessage[] {
-    return this.messages;
+  protected extend(next: OutboundMessage): OutboundBatch {
+    const bytes = this.payloadBytes + 1 + next.payloadBytes;
+    if (this.shared.length === this.count) {
+      this.shared.push(next);
+      return new OutboundBatch(this.shared, this.count + 1, bytes);
+    }
+    const copy = this.shared.slice(0, this.count);
+    copy.push(next);
+    return new OutboundBatch(copy, this.count + 1, bytes);
   }
 }

@@ -52,7 +52,7 @@ function checkCommon(r: Json, scenario: string): void {
 
 // One scenario at a time: side by side they compete for the 2 cores with each other and with the
 // other test files, and a starved quick run proves nothing about the bench.
-const groups = [['fanout', 'ingest', 'memory', 'redis', 'latency', 'slow', 'connections', 'failover']];
+const groups = [['fanout', 'ingest', 'memory', 'redis', 'latency', 'slow', 'connections', 'failover', 'storm', 'flood']];
 const results = new Map<string, Promise<Json>>();
 for (const group of groups) {
   let chain: Promise<unknown> = Promise.resolve();
@@ -171,4 +171,40 @@ test('ingest --quick: every variant measured against JSON.parse', async () => {
   assert.equal(r['quick'], true);
   assert.ok(r['jsonParseLinesPerSec'] > 0);
   for (const v of r['variants'] as Json[]) assert.ok(v['linesPerSec'] > 0 && finite(v['ratioToJsonParse']));
+});
+
+test('storm --quick: every client subscribed at once; the default policy bounds join pushes, no limit gives N(N-1)/2', async () => {
+  const r = await result('storm');
+  checkCommon(r, 'storm');
+  assert.deepEqual(r['runs'].map((x: Json) => x['run']), ['default policy', 'no limit (Grafana)']);
+  for (const x of r['runs'] as Json[]) {
+    assert.equal(x['connected'], x['clients']);
+    assert.equal(x['subscribed'], x['clients'], `${x['run']}: every subscribe answered`);
+    assert.equal(x['subscribeErrors'], 0, `${x['run']}: ${x['firstError']}`);
+    assert.equal(x['presenceSubscriptions'], x['clients']);
+    assert.ok(finite(x['allAnsweredMs']) && x['allAnsweredMs'] > 0);
+    assert.ok(x['peakRssBytes'] > 10 * 1048576);
+    for (const k of ['baseline', 'idleConnected', 'subscribed', 'afterLeave']) assert.ok(x['heapAfterGc'][k] > 1048576, `heap ${k}`);
+  }
+  // Each join reaches at most the subscribers before it; with the limit only the first `limit`
+  // subscribers announce themselves, so at most limit·(limit−1)/2 pushes, and at least
+  // clients − limit joins and as many leaves are suppressed.
+  const [limited, unlimited] = r['runs'] as Json[];
+  const n = limited!['joinLeaveLimit'] as number;
+  assert.ok(limited!['joinPushes'] > 0 && limited!['joinPushes'] <= (n * (n - 1)) / 2, `joins ${limited!['joinPushes']}`);
+  assert.ok(limited!['suppressedJoinLeave'] >= 2 * (limited!['clients'] - n), `suppressed ${limited!['suppressedJoinLeave']}`);
+  const m = unlimited!['clients'] as number;
+  assert.ok(unlimited!['joinPushes'] > 0 && unlimited!['joinPushes'] <= (m * (m - 1)) / 2);
+  assert.equal(unlimited!['suppressedJoinLeave'], 0);
+});
+
+test('flood --quick: the node stays up, the engine stays within its budget and evicts', async () => {
+  const r = await result('flood');
+  checkCommon(r, 'flood');
+  assert.equal(r['alive'], true);
+  assert.equal(r['healthAfter'], 200);
+  assert.ok(r['accepted'] > 0 && r['statuses']['200'] === r['accepted']);
+  assert.ok(r['peakEngineBytes'] > 0 && r['peakEngineBytes'] <= r['params']['budgetBytes'], `engine held ${r['peakEngineBytes']}`);
+  assert.ok(r['acceptedBytes'] <= r['params']['budgetBytes'] || r['evictions'] > 0, 'past the budget the engine evicted');
+  assert.ok(r['afterFlood'].length > 0 && finite(r['preFlood']['heapUsed']));
 });

@@ -11,9 +11,16 @@ import {
   type Publication,
 } from '../../src/engine/engine.js';
 
+export interface EngineFactoryOptions {
+  /** Life of a history stream's meta (epoch/offset) after its last publish or read. */
+  readonly historyMetaTtlSeconds?: number;
+}
+
 export interface EngineFactory {
-  /** A fresh engine; `channelPrefix` keeps runs sharing one backend apart. */
-  create(): Promise<Engine>;
+  /** A fresh engine; runs sharing one backend are kept apart (e.g. by a key prefix). */
+  create(options?: EngineFactoryOptions): Promise<Engine>;
+  /** How much the backend holds for this engine (memory: stored items; Redis: keys under its prefix). */
+  stored?(engine: Engine): Promise<number>;
 }
 
 class Recorder implements EngineEventHandler {
@@ -101,6 +108,52 @@ export function engineContract(name: string, factory: EngineFactory): void {
       await assert.rejects(engine.broker.history(ch, { limit: 10, since: { offset: 1, epoch: 'otherEpo' } }, HISTORY), UnrecoverablePositionError);
     });
 
+    test('reads of channels that hold nothing create nothing', async (t) => {
+      const stored = factory.stored;
+      if (stored === undefined) return t.skip('the factory cannot count what its backend holds');
+      const before = await stored(engine);
+      for (let i = 0; i < 200; i++) {
+        const ch = channel(`unused-${i}`);
+        const position = (await engine.broker.history(ch, { limit: -1 }, HISTORY)).position;
+        await engine.broker.history(ch, { limit: 0 }, HISTORY);
+        await engine.broker.history(ch, { limit: 10, reverse: true }, HISTORY);
+        await engine.broker.history(ch, { limit: 10, since: position }, HISTORY);
+        await assert.rejects(engine.broker.history(ch, { limit: 10, since: { offset: 3, epoch: 'otherEpo' } }, HISTORY), UnrecoverablePositionError);
+        await engine.presence.get(ch);
+        await engine.presence.stats(ch);
+        await engine.store.get(`kv.${ch}`);
+        await engine.frames.get(ch);
+      }
+      assert.equal(await stored(engine), before);
+    });
+
+    test('a stream that expired answers a new epoch; positions in it or from before it are refused', async () => {
+      const shortMeta = await factory.create({ historyMetaTtlSeconds: 1 });
+      await shortMeta.start(new Recorder(), STATS);
+      try {
+        const ch = channel('meta-ttl');
+        const settings = { size: 10, ttlSeconds: 1 };
+        const unused = (await shortMeta.broker.history(ch, { limit: 0 }, settings)).position;
+        const published = await shortMeta.broker.publish(ch, '{}', undefined, { history: settings });
+        assert.equal(published?.offset, 1);
+        await shortMeta.broker.publish(ch, '{}', undefined, { history: settings });
+        // One read only, after the TTL: a read refreshes a live meta's TTL, as a publish does.
+        await new Promise((r) => setTimeout(r, 2200));
+        const now = (await shortMeta.broker.history(ch, { limit: 0 }, settings)).position;
+        assert.equal(now.offset, 0, 'the expired stream is gone');
+        assert.notEqual(now.epoch, published!.epoch);
+        assert.notEqual(now.epoch, unused.epoch, 'a client that saw offset 0 before the stream existed missed publications');
+        await assert.rejects(shortMeta.broker.history(ch, { limit: 10, since: published! }, settings), UnrecoverablePositionError);
+        await assert.rejects(shortMeta.broker.history(ch, { limit: 10, since: unused }, settings), UnrecoverablePositionError);
+        // The next incarnation of the stream never reuses the old epoch (offsets restart at 1).
+        const again = await shortMeta.broker.publish(ch, '{}', undefined, { history: settings });
+        assert.equal(again?.offset, 1);
+        assert.notEqual(again?.epoch, published!.epoch);
+      } finally {
+        await shortMeta.close();
+      }
+    });
+
     test('history of an unknown channel has an epoch and offset 0', async () => {
       const ch = channel('fresh');
       const result = await engine.broker.history(ch, { limit: -1 }, HISTORY);
@@ -108,6 +161,16 @@ export function engineContract(name: string, factory: EngineFactory): void {
       assert.match(result.position.epoch, /^[a-zA-Z]{8}$/);
       const again = await engine.broker.history(ch, { limit: 0 }, HISTORY);
       assert.equal(again.position.epoch, result.position.epoch, 'the epoch is stable once created');
+    });
+
+    test('the first publish continues the position handed out while the channel was empty', async () => {
+      const ch = channel('first');
+      const empty = (await engine.broker.history(ch, { limit: 0 }, HISTORY)).position;
+      const first = await engine.broker.publish(ch, '{"n":1}', undefined, { history: HISTORY });
+      // A subscriber positioned at {0, epoch} receives offset 1 of the same epoch: no resubscribe.
+      assert.deepEqual(first, { offset: 1, epoch: empty.epoch });
+      const since = await engine.broker.history(ch, { since: empty, limit: 10 }, HISTORY);
+      assert.deepEqual(since.publications.map((p) => p.offset), [1], 'a client at offset 0 recovers the first publication');
     });
 
     test('history entries expire after their TTL; the offset does not go back', async () => {

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { ClientInfo, EngineEventHandler, Publication } from '../../src/engine/engine.js';
 import { parseAddresses } from '../../src/engine/redis/address.js';
-import { RedisEngine } from '../../src/engine/redis/redis-engine.js';
+import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../src/log/logger.js';
 import { waitFor } from '../helpers/redis-server.js';
 import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-sentinel.js';
@@ -20,13 +20,13 @@ async function ensureSetup(): Promise<SentinelSetup> {
   return setup;
 }
 
-function newEngine(address: string, prefix: string): RedisEngine {
+function newEngine(address: string, prefix: string, timings: Partial<RedisEngineTimings> = {}): RedisEngine {
   return new RedisEngine({
     shards: parseAddresses({ address }),
     prefix,
     self: { id: `sentinel-node-${n++}`, name: 'test', version: '0' },
     log: createLogger('error'),
-    timings: { maxReconnectDelayMs: 300, topologyCheckMs: 1000, commandTimeoutMs: 1000 },
+    timings: { maxReconnectDelayMs: 300, topologyCheckMs: 1000, commandTimeoutMs: 1000, ...timings },
   });
 }
 
@@ -35,7 +35,7 @@ after(async () => {
 });
 
 engineContract('redis via sentinel', {
-  create: async () => newEngine((await ensureSetup()).address, `contract${process.pid}.gf_live`),
+  create: async (options = {}) => newEngine((await ensureSetup()).address, `contract${process.pid}-${n}.gf_live`, options),
 });
 
 class Events implements EngineEventHandler {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { parseAddresses } from '../../src/engine/redis/address.js';
-import { RedisEngine } from '../../src/engine/redis/redis-engine.js';
+import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
 import { shardOf } from '../../src/engine/redis/sharding.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
@@ -19,12 +19,13 @@ async function ensureServers(): Promise<RedisServer[]> {
   return servers;
 }
 
-function newEngine(prefix: string): RedisEngine {
+function newEngine(prefix: string, timings: Partial<RedisEngineTimings> = {}): RedisEngine {
   return new RedisEngine({
     shards: parseAddresses({ address: servers.map((s) => `127.0.0.1:${s.port}`).join(',') }),
     prefix,
     self: { id: `sharded-${n++}`, name: 'test', version: '0' },
     log: createLogger('error'),
+    timings,
   });
 }
 
@@ -33,9 +34,9 @@ after(async () => {
 });
 
 engineContract('redis sharded (2 shards)', {
-  create: async () => {
+  create: async (options = {}) => {
     await ensureServers();
-    return newEngine(`contract${process.pid}-${n}.gf_live`);
+    return newEngine(`contract${process.pid}-${n}.gf_live`, options);
   },
 });
 

@@ -12,6 +12,8 @@ export class RawClient {
   readonly frames: Record<string, unknown>[] = [];
   /** Every received line as the server wrote it (byte-exact checks). */
   readonly lines: string[] = [];
+  /** Every WebSocket message as received: the protocol messages it carried, one per line. */
+  readonly messages: Record<string, unknown>[][] = [];
   readonly closed: Promise<Closed>;
   private readonly ws: WebSocket;
   private waiters: Array<() => void> = [];
@@ -20,10 +22,11 @@ export class RawClient {
     this.ws = ws;
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
     ws.on('message', (data) => {
-      for (const line of data.toString().trim().split('\n')) {
-        this.lines.push(line);
-        this.frames.push(JSON.parse(line) as Record<string, unknown>);
-      }
+      const raw = data.toString().trim().split('\n');
+      const parsed = raw.map((line) => JSON.parse(line) as Record<string, unknown>);
+      this.messages.push(parsed);
+      for (const line of raw) this.lines.push(line);
+      for (const message of parsed) this.frames.push(message);
       const waiters = this.waiters;
       this.waiters = [];
       for (const w of waiters) w();

@@ -1,6 +1,7 @@
 // The default engine: one process, everything in memory. publish() delivers synchronously to this
 // node, in call order, so per-channel ordering holds without locks; subscribe/unsubscribe are no-ops
-// because the node's hub already filters by local subscribers.
+// because the node's hub already filters by local subscribers. Everything it stores (history, last
+// messages, frames) is bounded in time and bytes by one Retention swept by one timer.
 
 import type {
   Broker,
@@ -15,12 +16,35 @@ import type {
   StreamPosition,
 } from '../engine.js';
 import { SingleNodeCluster, type LocalNodeIdentity } from './cluster.js';
-import { MemoryFrameCache } from './frame-cache.js';
-import { MemoryHistory } from './history.js';
+import { DEFAULT_FRAME_CACHE_TTL_SECONDS, MemoryFrameCache } from './frame-cache.js';
+import { DEFAULT_HISTORY_META_TTL_SECONDS, MemoryHistory } from './history.js';
 import { MemoryPresence } from './presence.js';
+import { monotonicNow, Retention } from './retention.js';
 import { MemoryStore } from './store.js';
 
-const SWEEP_INTERVAL_MS = 60_000;
+/** Default `[live] memory_engine_budget`: 256 MiB of stored data. */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1024 * 1024;
+
+export interface MemoryEngineOptions {
+  /** Bytes of stored data (history, last messages, frames, stream meta) before the oldest is evicted. */
+  readonly budgetBytes?: number;
+  readonly historyMetaTtlSeconds?: number;
+  /** Idle TTL of a managed stream's cached frame. */
+  readonly frameCacheTtlSeconds?: number;
+  /** Period of the one expiry timer. */
+  readonly sweepIntervalMs?: number;
+  /** Monotonic clock in ms (tests pass a fake one). */
+  readonly now?: () => number;
+}
+
+/** What the memory engine holds right now (tests, debugging). */
+export interface MemoryEngineCounts {
+  readonly historyStreams: number;
+  readonly historyEntries: number;
+  readonly values: number;
+  readonly frames: number;
+  readonly presenceChannels: number;
+}
 
 class MemoryBroker implements Broker {
   handler: EngineEventHandler | undefined;
@@ -57,15 +81,34 @@ class MemoryBroker implements Broker {
 export class MemoryEngine implements Engine {
   readonly kind = 'memory' as const;
   readonly presence = new MemoryPresence();
-  readonly store = new MemoryStore();
+  readonly store: MemoryStore;
   readonly cluster: SingleNodeCluster;
-  private readonly streams = new MemoryHistory();
-  private readonly memoryBroker = new MemoryBroker(this.streams);
-  readonly frames = new MemoryFrameCache(this.memoryBroker);
+  readonly frames: MemoryFrameCache;
+  readonly retention: Retention;
+  private readonly streams: MemoryHistory;
+  private readonly memoryBroker: MemoryBroker;
+  private readonly sweepIntervalMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
 
-  constructor(self: LocalNodeIdentity) {
+  constructor(self: LocalNodeIdentity, options: MemoryEngineOptions = {}) {
     this.cluster = new SingleNodeCluster(self);
+    this.retention = new Retention(options.budgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, options.now ?? monotonicNow);
+    this.streams = new MemoryHistory(this.retention, options.historyMetaTtlSeconds ?? DEFAULT_HISTORY_META_TTL_SECONDS);
+    this.memoryBroker = new MemoryBroker(this.streams);
+    this.store = new MemoryStore(this.retention);
+    this.frames = new MemoryFrameCache(this.memoryBroker, this.retention, options.frameCacheTtlSeconds ?? DEFAULT_FRAME_CACHE_TTL_SECONDS);
+    this.sweepIntervalMs = options.sweepIntervalMs ?? 1000;
+  }
+
+  counts(): MemoryEngineCounts {
+    const history = this.streams.counts();
+    return {
+      historyStreams: history.streams,
+      historyEntries: history.entries,
+      values: this.store.size,
+      frames: this.frames.size,
+      presenceChannels: this.presence.channelCount,
+    };
   }
 
   get broker(): Broker {
@@ -75,10 +118,7 @@ export class MemoryEngine implements Engine {
   async start(handler: EngineEventHandler, stats: () => NodeStats): Promise<void> {
     this.memoryBroker.handler = handler;
     this.cluster.setStatsSource(stats);
-    this.sweepTimer = setInterval(() => {
-      this.streams.sweep();
-      this.store.sweep();
-    }, SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => this.retention.sweep(), this.sweepIntervalMs);
     this.sweepTimer.unref();
   }
 

@@ -33,4 +33,9 @@ export class MemoryPresence implements PresenceManager {
     for (const info of entries.values()) users.add(info.user);
     return { numClients: entries.size, numUsers: users.size };
   }
+
+  /** Channels with at least one entry (reads never add one). */
+  get channelCount(): number {
+    return this.channels.size;
+  }
 }

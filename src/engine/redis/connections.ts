@@ -110,7 +110,8 @@ export class Connection {
 
   /** Connected, and (command connection) to a master. */
   get ready(): boolean {
-    return this.client.status === 'ready' && this.usable;
+    // After close() ioredis may report 'ready' until its socket's close event: closed wins.
+    return !this.closed && this.client.status === 'ready' && this.usable;
   }
 
   get status(): string {

@@ -1,6 +1,8 @@
 // History streams in Redis (centrifuge-protocol.md §8, §12.4): a STREAM per channel whose entry ids
 // are `<offset>-0`, plus a meta HASH (`e` epoch, `s` top offset) that outlives the entries, so a
-// returning client learns exactly whether it can recover. Both steps are single Lua scripts.
+// returning client learns exactly whether it can recover. Both steps are single Lua scripts. Only a
+// publish creates keys (each with its TTL); a read of a channel without meta answers the derived
+// epoch the next publish will start the stream with (epoch.ts), using the shard's `P.epoch_seed`.
 
 import type { Redis } from 'ioredis';
 import {
@@ -26,12 +28,25 @@ export class RedisHistory {
     private readonly onUndecodable: () => void,
   ) {}
 
+  /** The meta TTL, which is also the window of derived epochs (epoch.ts): never below history_ttl. */
+  private metaTtl(settings: HistorySettings): number {
+    return Math.max(this.metaTtlSeconds, settings.ttlSeconds);
+  }
+
+  /**
+   * Creates the shard's epoch seed unless it exists (at start and after every reconnect: a Redis
+   * that lost its data gets a new seed, so new streams cannot reuse epochs clients still hold).
+   */
+  async ensureSeed(client: Redis): Promise<void> {
+    await client.set(this.keys.epochSeed, newEpoch(), 'EX', this.metaTtlSeconds, 'NX');
+  }
+
   /** Appends and publishes atomically; returns the new top position. */
   async publish(client: Redis, channel: string, head: string, tail: string, settings: HistorySettings): Promise<StreamPosition> {
     const reply = await PUBLISH_WITH_HISTORY.run(
       client,
-      [this.keys.stream(channel), this.keys.streamMeta(channel)],
-      [head, tail, settings.size, settings.ttlSeconds, Math.max(this.metaTtlSeconds, settings.ttlSeconds), newEpoch(), this.keys.client(channel)],
+      [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed],
+      [head, tail, settings.size, settings.ttlSeconds, this.metaTtl(settings), newEpoch(), this.keys.client(channel), channel],
     );
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string') {
       throw new Error(`unexpected reply of ${PUBLISH_WITH_HISTORY.name}`);
@@ -56,8 +71,8 @@ export class RedisHistory {
     if (count === 0) mode = 'top';
     const reply = await READ_HISTORY.run(
       client,
-      [this.keys.stream(channel), this.keys.streamMeta(channel)],
-      [newEpoch(), Math.max(this.metaTtlSeconds, settings.ttlSeconds), since?.epoch ?? '', mode, start, end, Math.max(count, 1)],
+      [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed],
+      [this.metaTtl(settings), since?.epoch ?? '', mode, start, end, Math.max(count, 1), channel],
     );
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string' || !Array.isArray(reply[2])) {
       throw new Error(`unexpected reply of ${READ_HISTORY.name}`);

@@ -9,11 +9,14 @@ export function redisPrefix(haPrefix: string): string {
 export class RedisKeys {
   readonly clientPrefix: string;
   readonly control: string;
+  /** STRING, one per Redis: random seed of derived history epochs (epoch.ts), TTL = meta TTL. */
+  readonly epochSeed: string;
   private readonly nodePrefix: string;
 
   constructor(readonly prefix: string) {
     this.clientPrefix = `${prefix}.client.`;
     this.control = `${prefix}.control`;
+    this.epochSeed = `${prefix}.epoch_seed`;
     this.nodePrefix = `${prefix}.node.`;
   }
 

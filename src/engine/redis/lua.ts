@@ -28,16 +28,42 @@ export class LuaScript {
 }
 
 /**
+ * The epoch of a channel without a stream, and of the stream its next publish creates (epoch.ts):
+ * 8 letters from SHA-1 of the Redis's epoch seed, the current window of metaTtl seconds (Redis's
+ * clock, so every node agrees) and the channel. Lua text shared by the two history scripts.
+ */
+const DERIVED_EPOCH = `
+local function derived_epoch(seed, metaTtl, channel)
+  local window = math.floor(tonumber(redis.call('time')[1]) / tonumber(metaTtl))
+  local h = redis.sha1hex(seed .. ':' .. window .. ':' .. channel)
+  local letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+  local out = {}
+  for i = 1, 8 do
+    local n = tonumber(string.sub(h, 2 * i - 1, 2 * i), 16) % 52
+    out[i] = string.sub(letters, n + 1, n + 1)
+  end
+  return table.concat(out)
+end
+`;
+
+/**
  * Publish with history (centrifuge-protocol.md §12.4).
- * KEYS: stream, meta. ARGV: head, tail, size, ttl, metaTtl, newEpoch, pubsubChannel.
+ * KEYS: stream, meta, epoch seed. ARGV: head, tail, size, ttl, metaTtl, newSeed, pubsubChannel, channel.
+ * A missing meta starts a stream with the derived epoch (so subscribers positioned at offset 0 of
+ * the empty channel continue), creating the seed with its TTL when Redis has none.
  * The published payload is head + `,"o":<top>,"e":"<epoch>"` + tail (envelope.ts), so every
  * node's subscribers see the same offset; the stream stores head + tail (the entry id is the offset).
  * Returns {top, epoch}.
  */
-export const PUBLISH_WITH_HISTORY = new LuaScript('publish_with_history', `
+export const PUBLISH_WITH_HISTORY = new LuaScript('publish_with_history', `${DERIVED_EPOCH}
 local epoch = redis.call('hget', KEYS[2], 'e')
 if not epoch then
-  epoch = ARGV[6]
+  local seed = redis.call('get', KEYS[3])
+  if not seed then
+    seed = ARGV[6]
+    redis.call('set', KEYS[3], seed, 'EX', ARGV[5])
+  end
+  epoch = derived_epoch(seed, ARGV[5], ARGV[8])
   redis.call('hset', KEYS[2], 'e', epoch)
 end
 local top = redis.call('hincrby', KEYS[2], 's', 1)
@@ -50,35 +76,35 @@ redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[3], top .. '-0', 'd', ARGV[1] .. ARGV
 redis.call('expire', KEYS[1], ARGV[4])
 redis.call('publish', ARGV[7], ARGV[1] .. ',"o":' .. top .. ',"e":"' .. epoch .. '"' .. ARGV[2])
 return {top, epoch}
-`, 2);
+`, 3);
 
 /**
- * History read (centrifuge-protocol.md §12.4): creates the epoch when missing (so every read returns
- * one), refreshes the meta TTL, and reads a range unless only the position was asked for or the
- * caller's epoch is not the current one.
- * KEYS: stream, meta. ARGV: newEpoch, metaTtl, sinceEpoch ('' = none), mode ('top' | 'fwd' | 'rev'),
- * start, end, count. Returns {top, epoch, entries}.
+ * History read (centrifuge-protocol.md §12.4). Creates nothing: a channel without meta answers
+ * offset 0 and its derived epoch (seed '' when Redis has none), so reads of unused channels leave no
+ * keys behind (Centrifuge creates the meta here). An existing meta's TTL is refreshed; a range is
+ * read unless only the position was asked for or the caller's epoch is not the current one.
+ * KEYS: stream, meta, epoch seed. ARGV: metaTtl, sinceEpoch ('' = none), mode ('top' | 'fwd' | 'rev'),
+ * start, end, count, channel. Returns {top, epoch, entries}.
  */
-export const READ_HISTORY = new LuaScript('read_history', `
+export const READ_HISTORY = new LuaScript('read_history', `${DERIVED_EPOCH}
 local meta = redis.call('hmget', KEYS[2], 'e', 's')
 local epoch = meta[1]
-local top = tonumber(meta[2]) or 0
 if not epoch then
-  epoch = ARGV[1]
-  redis.call('hset', KEYS[2], 'e', epoch)
+  return {0, derived_epoch(redis.call('get', KEYS[3]) or '', ARGV[1], ARGV[7]), {}}
 end
-redis.call('expire', KEYS[2], ARGV[2])
-if ARGV[4] == 'top' or (ARGV[3] ~= '' and ARGV[3] ~= epoch) then
+local top = tonumber(meta[2]) or 0
+redis.call('expire', KEYS[2], ARGV[1])
+if ARGV[3] == 'top' or (ARGV[2] ~= '' and ARGV[2] ~= epoch) then
   return {top, epoch, {}}
 end
 local entries
-if ARGV[4] == 'fwd' then
-  entries = redis.call('xrange', KEYS[1], ARGV[5], ARGV[6], 'COUNT', ARGV[7])
+if ARGV[3] == 'fwd' then
+  entries = redis.call('xrange', KEYS[1], ARGV[4], ARGV[5], 'COUNT', ARGV[6])
 else
-  entries = redis.call('xrevrange', KEYS[1], ARGV[5], ARGV[6], 'COUNT', ARGV[7])
+  entries = redis.call('xrevrange', KEYS[1], ARGV[4], ARGV[5], 'COUNT', ARGV[6])
 end
 return {top, epoch, entries}
-`, 2);
+`, 3);
 
 /**
  * Managed-stream pushes (grafana-live.md §6.6): for each push, compare schema, store, refresh TTL and

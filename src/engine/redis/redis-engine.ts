@@ -148,6 +148,9 @@ export class RedisEngine implements Engine {
     for (const shard of shards) {
       // Usable = connected to a master (a replica would swallow publications): see Connection.
       shard.cmd.onUsable(() => {
+        history.ensureSeed(shard.cmd.client).catch((err: unknown) => {
+          if (this.rateLimited.shouldLog('epoch-seed')) this.log.warn('history epoch seed not written', { error: errorMessage(err) });
+        });
         this.releaseResubscribes(shard.index);
         this.frames.invalidate(shard.index);
         void this.presence.refresh(shard);
