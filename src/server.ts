@@ -109,6 +109,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const metrics = createMetricsRegistry({
     node,
     push: () => streams.service.counters,
+    managedStreams: () => ({ ...streams.registry.size(), evictions: streams.registry.counters.evictions }),
     ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
   });

@@ -1,15 +1,37 @@
 // `labels_column` mode (Grafana's default, spec §6.2): one frame per measurement per batch with
 // columns labels, time, then every field key in order of first appearance; one row per line;
 // missing values and type conflicts become null, except that a string column takes Go's `%v` text.
+//
+// Cost: the frame is dense (rows × fields cells), but a batch whose lines each bring new keys would
+// make that product huge from a small body. So the batch is first collected into sparse columns
+// (work and memory linear in the values present), the frame sizes are checked against the limits,
+// and only then is each column laid out at its final length, once.
 
 import type { LineBatch } from '../influx/types.js';
 import type { Cell, FieldType, FrameField, MeasurementFrame } from './frame.js';
 import { goFormatValue } from './go-format.js';
+import { type FrameLimits, NO_FRAME_LIMITS, tooManyCells, tooManyFields } from './limits.js';
 import { cellOf, FieldOrder, frameTypeOf } from './line-fields.js';
 import { TagSetCache } from './tag-sets.js';
 
-interface Builder {
-  measurement: string;
+/**
+ * A field column while the batch is collected: the cells written, in row order. While they are
+ * contiguous (every row since `first` has one, the usual Telegraf shape) the rows are implicit;
+ * the first gap switches the column to explicit row numbers.
+ */
+export interface SparseColumn {
+  readonly name: string;
+  readonly type: FieldType;
+  /** Row of the first cell. */
+  readonly first: number;
+  readonly cells: Cell[];
+  /** Row of each cell once the column has a gap, else null (rows first, first + 1, …). */
+  rows: number[] | null;
+}
+
+/** One measurement's frame while the batch is collected. */
+export interface SparseFrame {
+  readonly measurement: string;
   /** Rows of this measurement in the batch (first pass), then the next row to fill. */
   rows: number;
   row: number;
@@ -17,28 +39,64 @@ interface Builder {
   times: Cell[];
   nanos: number[];
   /** Field columns in order of first appearance, and by name. */
-  columns: FrameField[];
-  byName: Map<string, FrameField>;
+  readonly columns: SparseColumn[];
+  readonly byName: Map<string, SparseColumn>;
   /** Sorted field order of the measurement's latest line shape, and the column of each entry. */
-  fieldOrder: FieldOrder;
-  planColumns: FrameField[];
+  readonly fieldOrder: FieldOrder;
+  planColumns: SparseColumn[];
 }
 
-/** A column of `rows` nulls: cells are then written by row, so missing values need no padding. */
-function nulls(rows: number): Cell[] {
-  return new Array<Cell>(rows).fill(null);
+/** Fields of the finished frame: `labels`, `time`, then the field columns. */
+export function frameFieldCount(frame: SparseFrame): number {
+  return frame.columns.length + 2;
 }
 
-export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
-  const builders = new Map<string, Builder>();
-  const order: Builder[] = [];
+function write(column: SparseColumn, row: number, cell: Cell): void {
+  const cells = column.cells;
+  let rows = column.rows;
+  if (rows === null) {
+    if (row === column.first + cells.length) {
+      cells.push(cell);
+      return;
+    }
+    rows = new Array<number>(cells.length);
+    for (let i = 0; i < cells.length; i++) rows[i] = column.first + i;
+    column.rows = rows;
+  }
+  rows.push(row);
+  cells.push(cell);
+}
+
+/** The dense values of a column in a frame of `rows` rows (the cells array itself when it is full). */
+export function denseValues(column: SparseColumn, rows: number): Cell[] {
+  const { cells, first } = column;
+  if (column.rows === null && first === 0 && cells.length === rows) return cells;
+  const values = new Array<Cell>(rows).fill(null);
+  if (column.rows === null) {
+    for (let i = 0; i < cells.length; i++) values[first + i] = cells[i]!;
+  } else {
+    const at = column.rows;
+    for (let i = 0; i < cells.length; i++) values[at[i]!] = cells[i]!;
+  }
+  return values;
+}
+
+/**
+ * Collects a batch into sparse frames, in order of first appearance. Throws BatchLimitError as soon
+ * as a frame passes `maxFieldsPerFrame`, and before returning when the dense frames would pass
+ * `maxCells`.
+ */
+export function collectLabelsColumn(batch: LineBatch, limits: FrameLimits = NO_FRAME_LIMITS): SparseFrame[] {
+  const builders = new Map<string, SparseFrame>();
+  const order: SparseFrame[] = [];
   const tagSets = new TagSetCache();
   const n = batch.length;
+  const maxColumns = limits.maxFieldsPerFrame - 2;
 
-  // First pass: one builder per measurement with its row count, so every column is allocated
-  // once at its final length (growing columns by push was a large share of the allocation).
-  const lineBuilder: Builder[] = new Array<Builder>(n);
-  let last: Builder | undefined;
+  // First pass: one builder per measurement with its row count, so the labels and time columns are
+  // allocated once at their final length (growing them by push was a large share of the allocation).
+  const lineBuilder: SparseFrame[] = new Array<SparseFrame>(n);
+  let last: SparseFrame | undefined;
   for (let i = 0; i < n; i++) {
     const measurement = batch.measurements[i]!;
     // Lines of one measurement usually come together: try the previous line's builder first.
@@ -63,11 +121,14 @@ export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
     lineBuilder[i] = b;
     last = b;
   }
+  let cells = 0;
   for (const b of order) {
     b.labels = new Array<Cell>(b.rows);
     b.times = new Array<Cell>(b.rows);
     b.nanos = new Array<number>(b.rows);
+    cells += 2 * b.rows;
   }
+  if (cells > limits.maxCells) tooManyCells(cells, limits.maxCells);
 
   for (let i = 0; i < n; i++) {
     const b = lineBuilder[i]!;
@@ -88,8 +149,9 @@ export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
       let cell = cellOf(kind, value);
       let column = planned ? b.planColumns[k] : b.byName.get(batch.fieldKeys[f]!);
       if (column === undefined) {
+        if (b.columns.length >= maxColumns) tooManyFields(b.measurement, limits.maxFieldsPerFrame);
         const name = batch.fieldKeys[f]!;
-        column = { name, type, nullable: true, values: nulls(b.rows) };
+        column = { name, type, first: row, cells: [], rows: null };
         b.byName.set(name, column);
         b.columns.push(column);
       } else if (column.type !== type) {
@@ -97,18 +159,28 @@ export function toLabelsColumnFrames(batch: LineBatch): MeasurementFrame[] {
         cell = column.type === 'string' && cell !== null ? goFormatValue(kind, value) : null;
       }
       if (!planned) b.planColumns.push(column);
-      column.values[row] = cell;
+      write(column, row, cell);
     }
   }
 
-  const frames: MeasurementFrame[] = [];
-  for (const b of order) {
-    const fields: FrameField[] = [
-      { name: 'labels', type: 'string', nullable: false, values: b.labels },
-      { name: 'time', type: 'time', nullable: false, values: b.times, nanos: b.nanos },
-    ];
-    for (const column of b.columns) fields.push(column);
-    frames.push({ measurement: b.measurement, frame: { name: b.measurement, fields } });
+  cells = 0;
+  for (const b of order) cells += b.rows * frameFieldCount(b);
+  if (cells > limits.maxCells) tooManyCells(cells, limits.maxCells);
+  return order;
+}
+
+/** The frame of a collected measurement, each column laid out once at its final length. */
+export function layOut(b: SparseFrame): MeasurementFrame {
+  const fields: FrameField[] = [
+    { name: 'labels', type: 'string', nullable: false, values: b.labels },
+    { name: 'time', type: 'time', nullable: false, values: b.times, nanos: b.nanos },
+  ];
+  for (const column of b.columns) {
+    fields.push({ name: column.name, type: column.type, nullable: true, values: denseValues(column, b.rows) });
   }
-  return frames;
+  return { measurement: b.measurement, frame: { name: b.measurement, fields } };
+}
+
+export function toLabelsColumnFrames(batch: LineBatch, limits: FrameLimits = NO_FRAME_LIMITS): MeasurementFrame[] {
+  return collectLabelsColumn(batch, limits).map(layOut);
 }
