@@ -452,9 +452,9 @@ export function parseLineProtocol(input: Buffer | Uint8Array | string, options: 
         }
         return finish(out);
       } catch (err) {
-        // A limit hit in a chunk whose quoted string was cut may be an artefact of the cut, like
-        // a syntax error: the whole-body parse below decides.
-        if (!(err instanceof LineProtocolError) && !(err instanceof BatchLimitError)) throw err;
+        // A limit error is real: every chunk before this one parsed, so this one starts at a line,
+        // and a chunk that cuts a quoted string fails with a syntax error before it gets further.
+        if (!(err instanceof LineProtocolError)) throw err;
       }
     }
   }
