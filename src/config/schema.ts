@@ -333,8 +333,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     parse: (raw) => inRange(parseBytes(raw), 1), set: (c, v) => { c.live.pushBodyLimit = v; },
   }),
   defineKey({
-    section: 'live', key: 'push_max_rows', type: 'int', default: '10000',
-    description: 'livehub: most lines (frame rows) one push may carry, HTTP or WebSocket; more get 413 and nothing is published. Telegraf sends `metric_batch_size` (1,000) lines per write; the default takes a whole default `metric_buffer_limit` (10,000) in one push.',
+    section: 'live', key: 'push_max_rows', type: 'int', default: '50000',
+    description: 'livehub: most lines (frame rows) one push may carry, HTTP or WebSocket; more get 413 and nothing is published. Telegraf writes `metric_batch_size` lines per request (default 1,000): the default leaves room for batches 50 times that.',
     parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.pushMaxRows = v; },
   }),
   defineKey({

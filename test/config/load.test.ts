@@ -28,7 +28,7 @@ const DEFAULTS: LiveHubConfig = {
     pongTimeoutSeconds: 10,
     connectTimeoutSeconds: 15,
     pushBodyLimit: 16777216,
-    pushMaxRows: 10000,
+    pushMaxRows: 50000,
     pushMaxFrameFields: 1000,
     pushMaxValues: 1000000,
     maxManagedStreamsPerOrg: 1000,

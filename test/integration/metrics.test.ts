@@ -8,18 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { collect, connected, newClient, RecordingWebSocket, subscribed } from '../helpers/centrifuge.js';
 import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { metric } from '../helpers/metrics.js';
 import { RawClient } from '../helpers/raw-ws.js';
-
-function metric(text: string, name: string, labels: Record<string, string> = {}): number {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== '{' && rest[0] !== ' ') continue;
-    const wanted = Object.entries(labels).every(([k, v]) => rest.includes(`${k}="${v}"`));
-    if (wanted) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return NaN;
-}
 
 describe('Prometheus metrics', () => {
   let server: TestHub;
