@@ -12,6 +12,7 @@ import { formatLatency, runLatency } from './latency.js';
 import { formatSlow, runSlow } from './slow.js';
 import { formatIngestResult, runIngestBench } from './ingest.js';
 import { formatFailover, runFailover } from './failover.js';
+import { formatCaps, runCaps } from './caps.js';
 
 interface Scenario {
   readonly run: (opts: { quick: boolean; log: (line: string) => void }) => Promise<unknown>;
@@ -27,6 +28,7 @@ const SCENARIOS: Record<string, Scenario> = {
   slow: { run: runSlow, format: formatSlow as (r: never) => string },
   failover: { run: runFailover, format: formatFailover as (r: never) => string },
   ingest: { run: runIngestBench, format: formatIngestResult as (r: never) => string },
+  caps: { run: runCaps, format: formatCaps as (r: never) => string },
 };
 
 function usage(): string {

@@ -1,17 +1,19 @@
 // Telegraf pushes: line protocol → data frames → managed-stream channels. The whole batch is parsed,
-// converted, its channels validated and admitted by the org's quotas before anything is published,
-// so a rejected batch publishes nothing. Each frame then goes through the engine's atomic
-// compare-schema-store-publish.
+// its channels validated and checked against the org's quotas, converted and admitted before
+// anything is published, so a rejected batch publishes nothing. Each frame then goes through the
+// engine's atomic compare-schema-store-publish.
 //
-// Size bounds ([live] push_max_rows, push_max_values, push_max_frame_fields) are checked while
-// parsing and converting, before the work a bigger batch would cost; the per-org quotas
-// (max_managed_streams_per_org, max_managed_channels_per_org) by the registry's admission.
+// Every bound is checked before the work it saves: [live] push_max_rows and push_max_values while
+// parsing, the quotas (max_managed_streams_per_org, max_managed_channels_per_org) on the distinct
+// measurements before conversion, push_max_frame_fields and push_max_values (cells) while
+// converting, before any frame is laid out.
 
 import type { Identity } from '../../auth/identity.js';
 import { EngineUnavailableError } from '../../engine/engine.js';
-import { encodeFrame, lineProtocolToFrames, type EncodedFrame, type FrameFormat } from '../../frames/index.js';
+import { convertToFrames, encodeFrame, type EncodedFrame, type FrameFormat, type MeasurementFrame } from '../../frames/index.js';
 import { type BatchLimit, BatchLimitError, LineProtocolError } from '../../influx/errors.js';
-import type { Precision } from '../../influx/types.js';
+import { parseLineProtocol } from '../../influx/parser.js';
+import type { LineBatch, Precision } from '../../influx/types.js';
 import { parseChannel } from '../../live/channel.js';
 import type { LiveNode } from '../../live/node.js';
 import { tenantForOrg } from '../../live/tenant.js';
@@ -87,37 +89,35 @@ export class PushService {
   async push(identity: Identity, streamId: string, body: Buffer, options: PushOptions): Promise<PushOutcome> {
     if (!validStreamId(streamId)) return { ok: false, status: 400, message: `invalid channel ID: stream id "${streamId}"` };
     const { maxRows, maxFrameFields, maxValues } = this.limits;
-    let frames;
+    let batch: LineBatch;
     try {
-      frames = lineProtocolToFrames(
-        body,
-        options.format,
-        { precision: options.precision, defaultTime: BigInt(Date.now()) * 1_000_000n, maxPoints: maxRows, maxValues },
-        { maxFieldsPerFrame: maxFrameFields, maxCells: maxValues },
-      );
+      batch = parseLineProtocol(body, { precision: options.precision, defaultTime: BigInt(Date.now()) * 1_000_000n, maxPoints: maxRows, maxValues });
     } catch (err) {
-      if (err instanceof BatchLimitError) return this.reject(err.limit, err.max, err.message);
-      this.counters.parseErrors++;
-      if (err instanceof LineProtocolError) return { ok: false, status: 400, message: err.message };
-      this.log.error('Error converting metrics', { error: err });
-      return { ok: false, status: 500, message: 'Internal Server Error' };
+      return this.refuseBadInput(err);
     }
-    const tenant = tenantForOrg(identity.orgId);
+    // Channels and quotas come before conversion: a push that names more new measurements than
+    // its org may have costs a pass over the names, not the frames of all of them.
+    const targets = this.channelsOf(identity.orgId, streamId, batch);
+    if (!(targets instanceof Map)) return targets;
+    const checked = this.registry.check(identity.orgId, streamId, [...targets.values()]);
+    if (!checked.ok) return this.reject(checked.limit, checked.max, checked.message);
+    let frames: MeasurementFrame[];
+    try {
+      frames = convertToFrames(batch, options.format, { maxFieldsPerFrame: maxFrameFields, maxCells: maxValues });
+    } catch (err) {
+      return this.refuseBadInput(err);
+    }
+    // Encode and admit in the same turn as the check: no other push can take the slots between.
     const prepared: { full: string; encoded: EncodedFrame }[] = [];
     // One entry per channel (wide mode sends several frames to one channel), the last schema wins.
-    const channels = new Map<string, PushedChannel>();
+    const admitted = new Map<string, PushedChannel>();
     for (const { measurement, frame } of frames) {
-      const channel = `stream/${streamId}/${measurement}`;
-      if (parseChannel(channel) === undefined) {
-        this.counters.parseErrors++;
-        return { ok: false, status: 400, message: `invalid channel ID: measurement "${measurement}" cannot be used in channel ${JSON.stringify(channel)}` };
-      }
-      const full = this.node.fullChannel(tenant, channel);
+      const { full, channel } = targets.get(measurement)!;
       const encoded = encodeFrame(frame);
       prepared.push({ full, encoded });
-      channels.set(full, { full, channel, schema: encoded.schema });
+      admitted.set(full, { full, channel, schema: encoded.schema });
     }
-    const admission = this.registry.admit(identity.orgId, streamId, [...channels.values()]);
+    const admission = this.registry.admit(identity.orgId, streamId, [...admitted.values()]);
     if (!admission.ok) return this.reject(admission.limit, admission.max, admission.message);
     this.counters.pushes++;
     for (const { full, encoded } of prepared) {
@@ -133,5 +133,30 @@ export class PushService {
       this.registry.recordPush(full, encoded.schema);
     }
     return { ok: true, frames: prepared.length };
+  }
+
+  /** Parse and conversion failures: a bound (413/400), bad line protocol (400), or a bug (500). */
+  private refuseBadInput(err: unknown): PushOutcome {
+    if (err instanceof BatchLimitError) return this.reject(err.limit, err.max, err.message);
+    this.counters.parseErrors++;
+    if (err instanceof LineProtocolError) return { ok: false, status: 400, message: err.message };
+    this.log.error('Error converting metrics', { error: err });
+    return { ok: false, status: 500, message: 'Internal Server Error' };
+  }
+
+  /** The channel of each measurement of the batch, or a 400 for the first unusable one. */
+  private channelsOf(orgId: number, streamId: string, batch: LineBatch): Map<string, { full: string; channel: string }> | PushOutcome {
+    const tenant = tenantForOrg(orgId);
+    const targets = new Map<string, { full: string; channel: string }>();
+    for (const measurement of batch.measurements) {
+      if (targets.has(measurement)) continue;
+      const channel = `stream/${streamId}/${measurement}`;
+      if (parseChannel(channel) === undefined) {
+        this.counters.parseErrors++;
+        return { ok: false, status: 400, message: `invalid channel ID: measurement "${measurement}" cannot be used in channel ${JSON.stringify(channel)}` };
+      }
+      targets.set(measurement, { full: this.node.fullChannel(tenant, channel), channel });
+    }
+    return targets;
   }
 }

@@ -86,16 +86,9 @@ export class ManagedStreamRegistry {
    * marked as pushed now. Synchronous, so concurrent pushes cannot both take the last slot.
    */
   admit(orgId: number, streamId: string, channels: readonly PushedChannel[]): Admission {
-    // Idle channels must not hold a quota the sweep would free on its next round anyway.
-    if (channels.some((c) => !this.records.has(c.full))) this.sweep();
+    const checked = this.check(orgId, streamId, channels);
+    if (!checked.ok) return checked;
     let usage = this.orgs.get(orgId);
-    // Full channels carry the tenant prefix, so a channel new to the registry is new to the org.
-    const fresh = new Set<string>();
-    for (const c of channels) if (!this.records.has(c.full)) fresh.add(c.full);
-    if (fresh.size > 0) {
-      const over = this.overQuota(orgId, usage, streamId, fresh.size);
-      if (over !== undefined) return over;
-    }
     if (usage === undefined) {
       usage = { channels: new Map(), streams: new Map() };
       this.orgs.set(orgId, usage);
@@ -114,6 +107,20 @@ export class ManagedStreamRegistry {
       this.records.set(full, record);
     }
     return { ok: true };
+  }
+
+  /**
+   * Whether `admit` would take these channels, without recording anything: lets a push be refused
+   * before the work of encoding its frames.
+   */
+  check(orgId: number, streamId: string, channels: readonly { readonly full: string }[]): Admission {
+    // Idle channels must not hold a quota the sweep would free on its next round anyway.
+    if (channels.some((c) => !this.records.has(c.full))) this.sweep();
+    // Full channels carry the tenant prefix, so a channel new to the registry is new to the org.
+    const fresh = new Set<string>();
+    for (const c of channels) if (!this.records.has(c.full)) fresh.add(c.full);
+    if (fresh.size === 0) return { ok: true };
+    return this.overQuota(orgId, this.orgs.get(orgId), streamId, fresh.size) ?? { ok: true };
   }
 
   private overQuota(orgId: number, usage: OrgUsage | undefined, streamId: string, fresh: number): Admission | undefined {
