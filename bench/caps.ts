@@ -15,7 +15,7 @@
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import { rssBytes, sleep } from './lib/proc.js';
 import { httpGet, httpPost, pushToken, startLivehub, type ServerHandle } from './lib/servers.js';
-import { round } from './lib/stats.js';
+import { percentile, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
 const MIB = 1024 * 1024;
@@ -25,14 +25,18 @@ export interface HostilePush {
   readonly format: 'labels_column' | 'wide';
   readonly lines: number;
   readonly bodyBytes: number;
+  /** The push is sent this many times, one after the other; the figures are the worst round's. */
+  readonly rounds: number;
   readonly status: number;
   /** The answer's message, cut to 160 characters. */
   readonly message: string;
   readonly answerMs: number;
+  readonly answerMedianMs: number;
   readonly rssBeforeMiB: number;
   readonly rssGrowthMiB: number;
   readonly healthMaxMs: number;
   readonly healthProbes: number;
+  readonly eventLoopLagMaxMs: number;
 }
 
 export interface ListMeasure {
@@ -61,6 +65,8 @@ export interface CardinalityRun {
   readonly bytesPerChannel: number;
   readonly firstPage: ListMeasure;
   readonly walk: ListMeasure;
+  /** Event-loop lag and /api/health of the same node over 2 s without any request: the host's noise. */
+  readonly idle: { readonly eventLoopLagMaxMs: number; readonly healthMaxMs: number };
 }
 
 export interface CapsResult {
@@ -127,39 +133,61 @@ function hostileBodies(): Array<{ name: string; format: 'labels_column' | 'wide'
   ];
 }
 
-async function runHostile(token: string, log: (line: string) => void): Promise<HostilePush[]> {
+async function runHostile(token: string, rounds: number, log: (line: string) => void): Promise<HostilePush[]> {
   const server = await startLivehub({ name: 'livehub (defaults)' });
   const out: HostilePush[] = [];
   try {
     for (const h of hostileBodies()) {
-      const before = (await server.memory()).vmRss;
-      const started = performance.now();
       const query = h.format === 'wide' ? '?gf_live_frame_format=wide' : '';
-      const { result, probe } = await probed(server, async () => {
-        const res = await httpPost(server.port, `/api/live/push/hostile${query}`, h.body, { Authorization: `Bearer ${token}` });
-        return { ...res, ms: performance.now() - started };
-      });
+      const answers: number[] = [];
+      let status = 0;
+      let body = '';
+      let rssBefore = 0;
+      let rssGrowth = 0;
+      let healthMaxMs = 0;
+      let healthProbes = 0;
+      let lagMaxMs = 0;
+      for (let attempt = 0; attempt < rounds; attempt++) {
+        const before = (await server.memory()).vmRss;
+        await eventLoopLagMaxMs(server.port); // resets the histogram
+        const started = performance.now();
+        const { result, probe } = await probed(server, async () => {
+          const res = await httpPost(server.port, `/api/live/push/hostile${query}`, h.body, { Authorization: `Bearer ${token}` });
+          return { ...res, ms: performance.now() - started };
+        });
+        lagMaxMs = Math.max(lagMaxMs, await eventLoopLagMaxMs(server.port));
+        if (attempt > 0 && result.status !== status) throw new Error(`${h.name}: answered ${status}, then ${result.status}`);
+        ({ status, body } = result);
+        answers.push(result.ms);
+        if (attempt === 0) rssBefore = before;
+        rssGrowth = Math.max(rssGrowth, probe.rssPeak - before);
+        healthMaxMs = Math.max(healthMaxMs, probe.healthMaxMs);
+        healthProbes += probe.healthProbes;
+      }
       let message = '';
       try {
-        message = result.body === '' ? '' : ((JSON.parse(result.body) as { message?: string }).message ?? '');
+        message = body === '' ? '' : ((JSON.parse(body) as { message?: string }).message ?? '');
       } catch {
-        message = result.body.slice(0, 160);
+        message = body.slice(0, 160);
       }
       const entry: HostilePush = {
         name: h.name,
         format: h.format,
         lines: h.lines,
         bodyBytes: Buffer.byteLength(h.body),
-        status: result.status,
+        rounds,
+        status,
         message: message.length > 160 ? `${message.slice(0, 160)}…` : message,
-        answerMs: round(result.ms, 1),
-        rssBeforeMiB: round(before / MIB, 1),
-        rssGrowthMiB: round(Math.max(0, probe.rssPeak - before) / MIB, 1),
-        healthMaxMs: probe.healthMaxMs,
-        healthProbes: probe.healthProbes,
+        answerMs: round(Math.max(...answers), 1),
+        answerMedianMs: round(percentile(answers, 50), 1),
+        rssBeforeMiB: round(rssBefore / MIB, 1),
+        rssGrowthMiB: round(Math.max(0, rssGrowth) / MIB, 1),
+        healthMaxMs: round(healthMaxMs, 1),
+        healthProbes,
+        eventLoopLagMaxMs: lagMaxMs,
       };
       out.push(entry);
-      log(`caps hostile: ${h.name} (${h.format}) → ${entry.status} in ${fmt(entry.answerMs, 1)} ms, RSS +${entry.rssGrowthMiB} MiB, health max ${entry.healthMaxMs} ms`);
+      log(`caps hostile: ${h.name} (${h.format}) → ${entry.status} in ≤ ${fmt(entry.answerMs, 1)} ms, RSS +${entry.rssGrowthMiB} MiB, health max ${entry.healthMaxMs} ms, lag max ${lagMaxMs} ms`);
     }
   } finally {
     await server.stop();
@@ -200,6 +228,13 @@ async function measureList(server: ServerHandle, token: string, walk: boolean): 
   return { ms: round(result.ms, 1), bytes: result.bytes, channels: result.channels, total: result.total, pages: result.pages, eventLoopLagMaxMs: lag, healthMaxMs: probe.healthMaxMs };
 }
 
+/** The node's event-loop lag and /api/health over `ms` with nothing else asked of it. */
+async function idleNoise(server: ServerHandle, ms: number): Promise<CardinalityRun['idle']> {
+  await eventLoopLagMaxMs(server.port);
+  const { probe } = await probed(server, () => sleep(ms));
+  return { eventLoopLagMaxMs: await eventLoopLagMaxMs(server.port), healthMaxMs: probe.healthMaxMs };
+}
+
 async function runCardinality(run: CardinalityRun['run'], measurements: number, perPush: number, token: string, log: (line: string) => void): Promise<CardinalityRun> {
   const quota = run === 'default quotas' ? 10_000 : measurements;
   const server = await startLivehub({ name: `livehub (${run})`, env: run === 'default quotas' ? {} : { GF_LIVE_MAX_MANAGED_CHANNELS_PER_ORG: String(measurements) } });
@@ -219,6 +254,7 @@ async function runCardinality(run: CardinalityRun['run'], measurements: number, 
     });
     const pushSeconds = (performance.now() - started) / 1000;
     const after = await server.memory();
+    const idle = await idleNoise(server, 2000);
     const firstPage = await measureList(server, token, false);
     const walk = await measureList(server, token, true);
     const channels = firstPage.total - 4; // the testdata plugin's four channels
@@ -237,6 +273,7 @@ async function runCardinality(run: CardinalityRun['run'], measurements: number, 
       bytesPerChannel: Math.round((after.vmRss - before.vmRss) / Math.max(1, channels)),
       firstPage,
       walk,
+      idle,
     };
     log(`caps cardinality (${run}): ${fmt(channels)} channels, RSS ${result.settledRssBeforeMiB} → ${result.settledRssAfterMiB} MiB, list ${firstPage.ms} ms / ${fmt(firstPage.bytes)} B, walk ${walk.pages} pages in ${walk.ms} ms`);
     return result;
@@ -250,7 +287,7 @@ export async function runCaps(opts: { quick: boolean; log?: (line: string) => vo
   const token = pushToken();
   const measurements = opts.quick ? 20_000 : 200_000;
   const perPush = 2000;
-  const hostile = await runHostile(token, log);
+  const hostile = await runHostile(token, opts.quick ? 2 : 5, log);
   const cardinality = [
     await runCardinality('default quotas', measurements, perPush, token, log),
     await runCardinality('channel quota lifted', measurements, perPush, token, log),
@@ -267,11 +304,17 @@ export async function runCaps(opts: { quick: boolean; log?: (line: string) => vo
       id: 'C1',
       description: '12,000-distinct-field push (labels_column, default config) answered',
       target: '< 1 s, 200 or 400 naming the limit',
-      measured: `${distinct.status} in ${distinct.answerMs} ms`,
+      measured: `${distinct.status} in ${distinct.answerMs} ms (worst of ${distinct.rounds})`,
       met: distinct.answerMs < 1000 && (distinct.status === 200 || (distinct.status === 400 && distinct.message.includes('push_max_frame_fields'))),
     },
     { id: 'C2', description: 'its RSS growth', target: '< 64 MiB', measured: `${distinct.rssGrowthMiB} MiB`, met: distinct.rssGrowthMiB < 64 },
-    { id: 'C3', description: 'slowest /api/health answer during it', target: '< 100 ms', measured: `${distinct.healthMaxMs} ms (${distinct.healthProbes} probes)`, met: distinct.healthMaxMs < 100 },
+    {
+      id: 'C3',
+      description: 'slowest /api/health answer during it',
+      target: '< 100 ms',
+      measured: `${distinct.healthMaxMs} ms (${distinct.healthProbes} probes over ${distinct.rounds} pushes; event-loop lag max ${distinct.eventLoopLagMaxMs} ms)`,
+      met: distinct.healthMaxMs < 100,
+    },
     {
       id: 'C4',
       description: `${fmt(measurements)} distinct measurements, default quotas: settled RSS`,
@@ -290,7 +333,7 @@ export async function runCaps(opts: { quick: boolean; log?: (line: string) => vo
       id: 'C6',
       description: 'event-loop lag while listing every page of every measurement held',
       target: '≤ 50 ms',
-      measured: `${lifted.walk.eventLoopLagMaxMs} ms max over ${lifted.walk.pages} pages (health max ${lifted.walk.healthMaxMs} ms)`,
+      measured: `${lifted.walk.eventLoopLagMaxMs} ms max over ${lifted.walk.pages} pages (health max ${lifted.walk.healthMaxMs} ms; the idle node meanwhile: ${lifted.idle.eventLoopLagMaxMs} ms)`,
       met: decided ? lifted.walk.eventLoopLagMaxMs <= 50 : undefined,
     },
   ];
@@ -298,7 +341,7 @@ export async function runCaps(opts: { quick: boolean; log?: (line: string) => vo
 }
 
 export function formatCaps(r: CapsResult): string {
-  const hostileRows = r.hostile.map((h) => [h.name, h.format, h.bodyBytes, h.status, h.answerMs, h.rssGrowthMiB, h.healthMaxMs, h.message.replace(/^(.{70}).+$/, '$1…')]);
+  const hostileRows = r.hostile.map((h) => [h.name, h.format, h.bodyBytes, h.status, h.answerMedianMs, h.answerMs, h.rssGrowthMiB, h.healthMaxMs, h.eventLoopLagMaxMs, h.message.replace(/^(.{60}).+$/, '$1…')]);
   const cardRows = r.cardinality.map((c) => [
     c.run,
     c.channels,
@@ -313,12 +356,13 @@ export function formatCaps(r: CapsResult): string {
     `${c.walk.pages} / ${c.walk.ms}`,
     c.walk.eventLoopLagMaxMs,
     c.walk.healthMaxMs,
+    `${c.idle.eventLoopLagMaxMs} / ${c.idle.healthMaxMs}`,
   ]);
   return [
     `caps: hostile pushes and ${fmt(r.params.measurements)} distinct measurements (${r.params.linesPerPush} per push), default configuration; commit ${r.run.commit}${r.run.dirty ? '+dirty' : ''}${r.quick ? ', quick' : ''}`,
-    table(['push', 'format', 'bytes', 'status', 'answer ms', 'RSS +MiB', 'health max ms', 'message'], hostileRows),
+    table(['push', 'format', 'bytes', 'status', 'answer median ms', 'answer max ms', 'RSS +MiB', 'health max ms', 'loop lag max ms', 'message'], hostileRows),
     '',
-    table(['run', 'channels', 'refused pushes', 'push s', 'RSS before MiB', 'RSS after MiB', 'RSS peak MiB', 'B/channel', 'list ms', 'list bytes', 'walk pages / ms', 'loop lag max ms', 'health max ms'], cardRows),
+    table(['run', 'channels', 'refused pushes', 'push s', 'RSS before MiB', 'RSS after MiB', 'RSS peak MiB', 'B/channel', 'list ms', 'list bytes', 'walk pages / ms', 'loop lag max ms', 'health max ms', 'idle: lag / health ms'], cardRows),
     '',
     goalLines(r.goals),
   ].join('\n');

@@ -52,7 +52,7 @@ function checkCommon(r: Json, scenario: string): void {
 
 // One scenario at a time: side by side they compete for the 2 cores with each other and with the
 // other test files, and a starved quick run proves nothing about the bench.
-const groups = [['fanout', 'ingest', 'memory', 'redis', 'latency', 'slow', 'connections', 'failover']];
+const groups = [['fanout', 'ingest', 'memory', 'redis', 'latency', 'slow', 'connections', 'failover', 'caps']];
 const results = new Map<string, Promise<Json>>();
 for (const group of groups) {
   let chain: Promise<unknown> = Promise.resolve();
@@ -171,4 +171,26 @@ test('ingest --quick: every variant measured against JSON.parse', async () => {
   assert.equal(r['quick'], true);
   assert.ok(r['jsonParseLinesPerSec'] > 0);
   for (const v of r['variants'] as Json[]) assert.ok(v['linesPerSec'] > 0 && finite(v['ratioToJsonParse']));
+});
+
+test('caps --quick: every hostile push answered, quotas held, every listed page walked', async () => {
+  const r = await result('caps');
+  checkCommon(r, 'caps');
+  assert.equal(r['hostile'].length, 7);
+  for (const h of r['hostile'] as Json[]) {
+    assert.ok([200, 400, 403, 413].includes(h['status']), `${h['name']} ${h['format']}: ${h['status']} ${h['message']}`);
+    assert.ok(finite(h['answerMs']) && finite(h['rssGrowthMiB']) && finite(h['healthMaxMs']));
+  }
+  const distinct = (r['hostile'] as Json[]).filter((h) => h['name'].startsWith('12,000'));
+  for (const h of distinct) assert.match(h['message'], /push_max_frame_fields/);
+  assert.equal((r['hostile'] as Json[]).find((h) => h['name'].startsWith('16 MiB'))?.['status'], 413);
+  const [capped, lifted] = r['cardinality'] as [Json, Json];
+  assert.equal(capped['channels'], 10_000, 'the default channel quota holds');
+  assert.equal(capped['refusedPushes'], capped['pushes'] - 5);
+  assert.equal(lifted['channels'], r['params']['measurements']);
+  for (const c of [capped, lifted]) {
+    assert.equal(c['walk']['channels'], c['firstPage']['total'], `${c['run']}: the walk lists every channel`);
+    assert.equal(c['walk']['pages'], Math.ceil(c['firstPage']['total'] / 1000));
+    assert.ok(c['firstPage']['bytes'] < 4 * 1024 * 1024);
+  }
 });
