@@ -32,6 +32,22 @@ function tokens(): Tokens {
   };
 }
 
+interface Node {
+  server: TestHub;
+  t: Tokens;
+}
+
+/** A node for the tests of one describe block: started before them with `env`, stopped after. */
+function nodeFor(env: Record<string, string>): Node {
+  const node = {} as Node;
+  before(async () => {
+    node.t = tokens();
+    node.server = await startHub({ GF_AUTH_API_TOKENS_FILE: node.t.file, GF_LOG_LEVEL: 'warn', ...env });
+  });
+  after(() => node.server.stop());
+  return node;
+}
+
 async function push(server: TestHub, token: string, streamId: string, body: string, query = ''): Promise<{ status: number; message: string }> {
   const res = await fetch(`${server.httpUrl}/api/live/push/${streamId}${query}`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body });
   const text = await res.text();
@@ -61,15 +77,10 @@ function fieldNames(pub: PublicationContext): string[] {
 const DISTINCT_FIELDS = Array.from({ length: 12_000 }, (_, i) => `sp f${i}=1`).join('\n');
 
 describe('push bounds with the default configuration', () => {
-  let server: TestHub;
-  let t: Tokens;
-  before(async () => {
-    t = tokens();
-    server = await startHub({ GF_AUTH_API_TOKENS_FILE: t.file, GF_LOG_LEVEL: 'warn' });
-  });
-  after(() => server.stop());
+  const node = nodeFor({});
 
   test('12,000 lines with distinct field keys (labels_column): 400 naming the limit, nothing published', async () => {
+    const { server, t } = node;
     const watcher = await watch(server, '1/stream/sp/sp');
     assert.equal(watcher.initial, undefined);
     const before = await rejections(server, 'frame_fields');
@@ -87,6 +98,7 @@ describe('push bounds with the default configuration', () => {
   });
 
   test('the push WebSocket refuses the same batch with the same answer and stays open', async () => {
+    const { server, t } = node;
     const watcher = await watch(server, '1/stream/spws/sp');
     const ws = new WebSocket(`ws://127.0.0.1:${server.port}/api/live/push/spws`, { headers: { Authorization: `Bearer ${t.admin}` } });
     await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
@@ -105,6 +117,7 @@ describe('push bounds with the default configuration', () => {
   });
 
   test('/api/live/list pages: total, limit, next, every channel once; bad paging parameters are 400', async () => {
+    const { server, t } = node;
     const measurements = Array.from({ length: 25 }, (_, i) => `m${String(i).padStart(2, '0')} v=${i}`);
     assert.equal((await push(server, t.editor, 'paged', measurements.join('\n'))).status, 200);
     const get = async (query: string) => {
@@ -145,15 +158,10 @@ describe('push bounds with the default configuration', () => {
 });
 
 describe('push size bounds, small configuration', () => {
-  let server: TestHub;
-  let t: Tokens;
-  before(async () => {
-    t = tokens();
-    server = await startHub({ GF_AUTH_API_TOKENS_FILE: t.file, GF_LOG_LEVEL: 'warn', GF_LIVE_PUSH_MAX_ROWS: '100', GF_LIVE_PUSH_MAX_VALUES: '1000' });
-  });
-  after(() => server.stop());
+  const node = nodeFor({ GF_LIVE_PUSH_MAX_ROWS: '100', GF_LIVE_PUSH_MAX_VALUES: '1000' });
 
   test('rows and values: 413 naming the limit, nothing published', async () => {
+    const { server, t } = node;
     const watcher = await watch(server, '1/stream/rows/m');
     const rows = await push(server, t.editor, 'rows', Array.from({ length: 101 }, (_, i) => `m v=${i}`).join('\n'));
     assert.equal(rows.status, 413);
@@ -173,19 +181,13 @@ describe('push size bounds, small configuration', () => {
     assert.deepEqual(fieldNames(watcher.got[0]!), ['labels', 'time', 'v']);
     watcher.close();
   });
-
 });
 
 describe('per-org quotas, small configuration', () => {
-  let server: TestHub;
-  let t: Tokens;
-  before(async () => {
-    t = tokens();
-    server = await startHub({ GF_AUTH_API_TOKENS_FILE: t.file, GF_LOG_LEVEL: 'warn', GF_LIVE_MAX_MANAGED_STREAMS_PER_ORG: '2', GF_LIVE_MAX_MANAGED_CHANNELS_PER_ORG: '3' });
-  });
-  after(() => server.stop());
+  const node = nodeFor({ GF_LIVE_MAX_MANAGED_STREAMS_PER_ORG: '2', GF_LIVE_MAX_MANAGED_CHANNELS_PER_ORG: '3' });
 
   test('channel and stream quotas per org: 403 naming the key, nothing published; another org is unaffected', async () => {
+    const { server, t } = node;
     const watcher = await watch(server, '1/stream/q/d');
     assert.equal((await push(server, t.editor, 'q', 'a v=1\nb v=1')).status, 200);
     const over = await push(server, t.editor, 'q', 'c v=1\nd v=1');
@@ -216,15 +218,10 @@ describe('per-org quotas, small configuration', () => {
 });
 
 describe('idle eviction of the managed-stream registry', () => {
-  let server: TestHub;
-  let t: Tokens;
-  before(async () => {
-    t = tokens();
-    server = await startHub({ GF_AUTH_API_TOKENS_FILE: t.file, GF_LOG_LEVEL: 'warn', GF_LIVE_MANAGED_STREAM_IDLE_TIMEOUT: '1', GF_LIVE_MAX_MANAGED_CHANNELS_PER_ORG: '5' });
-  });
-  after(() => server.stop());
+  const node = nodeFor({ GF_LIVE_MANAGED_STREAM_IDLE_TIMEOUT: '1', GF_LIVE_MAX_MANAGED_CHANNELS_PER_ORG: '5' });
 
   test('channels without pushes leave the registry: the count returns to 0 and the quota is free again', async () => {
+    const { server, t } = node;
     const registry = server.hub.streams.registry;
     assert.equal((await push(server, t.editor, 'idle', 'a v=1\nb v=1\nc v=1\nd v=1\ne v=1')).status, 200);
     assert.equal((await push(server, t.editorOrg2, 'idle', 'a v=1')).status, 200);

@@ -118,31 +118,30 @@ function isEntry(value: unknown): value is ListPageEntry {
   return typeof e['channel'] === 'string' && typeof e['minute_rate'] === 'number' && (typeof e['schema'] === 'string' || e['schema'] === null);
 }
 
-/** Parses a node's answer; undefined when it is not one (another version, a broken node). */
-export function parseAnswer(text: string): ListPageAnswer | undefined {
+/** The JSON object in `text`, or undefined when it is not JSON or not an object. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const a = value as Record<string, unknown>;
-  if (typeof a['total'] !== 'number' || typeof a['more'] !== 'boolean' || !Array.isArray(a['channels'])) return undefined;
-  if (!a['channels'].every(isEntry)) return undefined;
-  return { total: a['total'], more: a['more'], channels: a['channels'] };
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Parses a node's answer; undefined when it is not one (another version, a broken node). */
+export function parseAnswer(text: string): ListPageAnswer | undefined {
+  const a = jsonObject(text);
+  if (a === undefined) return undefined;
+  const { total, more, channels } = a;
+  if (typeof total !== 'number' || typeof more !== 'boolean' || !Array.isArray(channels) || !channels.every(isEntry)) return undefined;
+  return { total, more, channels };
 }
 
 /** Parses a page request (survey payload); undefined when malformed. */
 export function parseRequest(text: string): ListPageRequest | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const r = value as Record<string, unknown>;
+  const r = jsonObject(text);
+  if (r === undefined) return undefined;
   const { orgId, after, limit, maxBytes } = r;
   if (!Number.isSafeInteger(orgId) || !Number.isSafeInteger(limit) || (limit as number) < 1 || !Number.isSafeInteger(maxBytes)) return undefined;
   if (after !== undefined && typeof after !== 'string') return undefined;
