@@ -1,7 +1,8 @@
 // One node's share of a /api/live/list page: the org's channels after a cursor, sorted, at most
 // `limit` of them and at most `maxBytes` of JSON, plus how many channels the org has on this node.
-// Work is sliced: the selection yields to the event loop whenever a slice has run SLICE_MS, so a
-// large registry never stalls other requests, and only `limit` records are ever sorted at once.
+// Work is sliced: the selection yields to the event loop whenever a slice has run SLICE_MS and
+// before the page is serialised, so a large registry never stalls other requests, and at most
+// 2 × `limit` records are ever sorted at once.
 
 import type { StreamRecordView } from './stream-registry.js';
 
@@ -30,9 +31,9 @@ export interface ListPageAnswer {
 }
 
 /** Longest stretch of selection work between two yields to the event loop. */
-const SLICE_MS = 10;
+const SLICE_MS = 5;
 /** Records examined between two clock reads. */
-const CLOCK_EVERY = 512;
+const CLOCK_EVERY = 256;
 
 export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -91,6 +92,7 @@ function entryJson(channel: string, minuteRate: number, schema: string | null): 
 /** This node's answer to a page request, as JSON text of a ListPageAnswer within `maxBytes`. */
 export async function answerPage(records: Iterable<StreamRecordView>, request: ListPageRequest): Promise<string> {
   const { page, more: moreSelected, total } = await selectPage(records, request.after, request.limit);
+  await yieldToEventLoop();
   const parts: string[] = [];
   let bytes = 64; // the envelope
   let more = moreSelected;

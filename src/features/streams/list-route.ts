@@ -74,12 +74,14 @@ export function listRoute(node: LiveNode, auth: RequestAuthenticator, extra: rea
 
     const answers: ListPageAnswer[] = [];
     for (const reply of result.replies) {
-      // Each answer is up to maxBytes of JSON: parse them in separate turns.
-      if (answers.length > 0) await yieldToEventLoop();
+      // Each answer is up to maxBytes of JSON: parse them in turns of their own, apart from the
+      // answering (in-process for this node) and from the merge.
+      await yieldToEventLoop();
       const answer = parseAnswer(reply.payload);
       if (answer === undefined) log.warn('ignoring malformed managed_streams_page reply', { node: reply.nodeId });
       else answers.push(answer);
     }
+    await yieldToEventLoop();
     const extraEntries = extra.flatMap((provider) => provider(identity.orgId));
     const page = mergePage(answers, extraEntries, request);
     sendPage(res, page, options.namespaced, result.missing, log);
