@@ -3,9 +3,12 @@
 // missing values and type conflicts become null, except that a string column takes Go's `%v` text.
 //
 // Cost: the frame is dense (rows × fields cells), but a batch whose lines each bring new keys would
-// make that product huge from a small body. So the batch is first collected into sparse columns
-// (work and memory linear in the values present), the frame sizes are checked against the limits,
-// and only then is each column laid out at its final length, once.
+// make that product huge from a small body. So columns are laid out at their final length up front
+// only while all of them together stay within twice the batch's values and lines — the usual
+// Telegraf batch, where every line of a measurement has every field, fits entirely and is written
+// cell by cell in place — and past that a column collects its cells sparsely (row numbers and
+// values). Work and memory stay linear in the values present; the frame sizes are checked against
+// the limits before any sparse column is laid out.
 
 import type { LineBatch } from '../influx/types.js';
 import type { Cell, FieldType, FrameField, MeasurementFrame } from './frame.js';
@@ -15,18 +18,15 @@ import { cellOf, FieldOrder, frameTypeOf } from './line-fields.js';
 import { TagSetCache } from './tag-sets.js';
 
 /**
- * A field column while the batch is collected: the cells written, in row order. While they are
- * contiguous (every row since `first` has one, the usual Telegraf shape) the rows are implicit;
- * the first gap switches the column to explicit row numbers.
+ * A field column while the batch is collected: laid out (`dense`, one cell per row of the frame,
+ * nulls where no line has a value), or sparse (the row and value of each cell written).
  */
 export interface SparseColumn {
   readonly name: string;
   readonly type: FieldType;
-  /** Row of the first cell. */
-  readonly first: number;
+  readonly dense: Cell[] | null;
+  readonly rows: number[];
   readonly cells: Cell[];
-  /** Row of each cell once the column has a gap, else null (rows first, first + 1, …). */
-  rows: number[] | null;
 }
 
 /** One measurement's frame while the batch is collected. */
@@ -51,33 +51,26 @@ export function frameFieldCount(frame: SparseFrame): number {
   return frame.columns.length + 2;
 }
 
-function write(column: SparseColumn, row: number, cell: Cell): void {
-  const cells = column.cells;
-  let rows = column.rows;
-  if (rows === null) {
-    if (row === column.first + cells.length) {
-      cells.push(cell);
-      return;
-    }
-    rows = new Array<number>(cells.length);
-    for (let i = 0; i < cells.length; i++) rows[i] = column.first + i;
-    column.rows = rows;
-  }
-  rows.push(row);
-  cells.push(cell);
+/** A column of `rows` nulls: cells are then written by row, so missing values need no padding. */
+function nulls(rows: number): Cell[] {
+  return new Array<Cell>(rows).fill(null);
 }
 
-/** The dense values of a column in a frame of `rows` rows (the cells array itself when it is full). */
-export function denseValues(column: SparseColumn, rows: number): Cell[] {
-  const { cells, first } = column;
-  if (column.rows === null && first === 0 && cells.length === rows) return cells;
-  const values = new Array<Cell>(rows).fill(null);
-  if (column.rows === null) {
-    for (let i = 0; i < cells.length; i++) values[first + i] = cells[i]!;
+function write(column: SparseColumn, row: number, cell: Cell): void {
+  if (column.dense !== null) {
+    column.dense[row] = cell;
   } else {
-    const at = column.rows;
-    for (let i = 0; i < cells.length; i++) values[at[i]!] = cells[i]!;
+    column.rows.push(row);
+    column.cells.push(cell);
   }
+}
+
+/** The values of a column in a frame of `rows` rows. */
+export function denseValues(column: SparseColumn, rows: number): Cell[] {
+  if (column.dense !== null) return column.dense;
+  const values = nulls(rows);
+  const { rows: at, cells } = column;
+  for (let i = 0; i < cells.length; i++) values[at[i]!] = cells[i]!;
   return values;
 }
 
@@ -92,6 +85,8 @@ export function collectLabelsColumn(batch: LineBatch, limits: FrameLimits = NO_F
   const tagSets = new TagSetCache();
   const n = batch.length;
   const maxColumns = limits.maxFieldsPerFrame - 2;
+  /** Cells columns may still be laid out up front: linear in the batch, whatever its shape. */
+  let layoutBudget = 2 * (batch.fieldKeys.length + n);
 
   // First pass: one builder per measurement with its row count, so the labels and time columns are
   // allocated once at their final length (growing them by push was a large share of the allocation).
@@ -151,7 +146,9 @@ export function collectLabelsColumn(batch: LineBatch, limits: FrameLimits = NO_F
       if (column === undefined) {
         if (b.columns.length >= maxColumns) tooManyFields(b.measurement, limits.maxFieldsPerFrame);
         const name = batch.fieldKeys[f]!;
-        column = { name, type, first: row, cells: [], rows: null };
+        const laidOut = b.rows <= layoutBudget;
+        if (laidOut) layoutBudget -= b.rows;
+        column = { name, type, dense: laidOut ? nulls(b.rows) : null, rows: [], cells: [] };
         b.byName.set(name, column);
         b.columns.push(column);
       } else if (column.type !== type) {

@@ -20,18 +20,29 @@ function heldSlots(frames: ReturnType<typeof collectLabelsColumn>): number {
   let slots = 0;
   for (const f of frames) {
     slots += f.labels.length + f.times.length + f.nanos.length;
-    for (const c of f.columns) slots += c.cells.length + (c.rows?.length ?? 0);
+    for (const c of f.columns) slots += (c.dense?.length ?? 0) + c.cells.length + c.rows.length;
   }
   return slots;
 }
 
-test('12,000 lines with 12,000 distinct field keys: collecting holds 4 slots per line, not rows × fields', () => {
+/**
+ * The most a collected batch may hold: labels, time and nanos per line; columns laid out up front
+ * within twice its values and lines; a row number and a cell per value otherwise.
+ */
+function linearBound(batch: LineBatch): number {
+  const values = batch.fieldKeys.length;
+  return 3 * batch.length + 2 * (values + batch.length) + 2 * values;
+}
+
+test('12,000 lines with 12,000 distinct field keys: collecting holds a few slots per line, not rows × fields', () => {
   const batch = parseLineProtocol(distinctFields(LINES));
   const frames = collectLabelsColumn(batch);
   assert.equal(frames.length, 1);
   assert.equal(frames[0]!.columns.length, LINES);
-  // labels, time, nanos and the one cell of each line: 4 × 12,000.
-  assert.equal(heldSlots(frames), 4 * LINES);
+  // 4 columns laid out up front (4 × 12,000 = the budget), 11,996 sparse ones (a row and a cell each).
+  assert.equal(frames[0]!.columns.filter((c) => c.dense !== null).length, 4);
+  assert.equal(heldSlots(frames), 3 * LINES + 4 * LINES + 2 * (LINES - 4));
+  assert.ok(heldSlots(frames) <= linearBound(batch));
   // What a dense layout of this frame would be: the old converter allocated it up front.
   assert.equal(frames[0]!.rows * frameFieldCount(frames[0]!), 12_000 * 12_002);
 });
@@ -62,20 +73,20 @@ test('a field cycling through 100 keys over 10,000 rows: sparse while collected,
   const rows = 10_000;
   const batch = parseLineProtocol(Array.from({ length: rows }, (_, i) => `m f${i % 100}=${i}`).join('\n'));
   const frames = collectLabelsColumn(batch);
-  // 3 slots per row + each column's cells and their row numbers (every column has gaps).
-  assert.equal(heldSlots(frames), 3 * rows + 2 * rows);
+  assert.ok(heldSlots(frames) <= linearBound(batch), `${heldSlots(frames)} slots`);
   assert.throws(() => collectLabelsColumn(batch, { maxFieldsPerFrame: 1000, maxCells: 1_000_000 }), { name: 'BatchLimitError', message: /1020000 values/ });
   const frame = layOut(frames[0]!).frame;
   assert.equal(frame.fields.length, 102);
   assert.deepEqual(frame.fields[2]!.values.slice(0, 201).filter((v) => v !== null), [0, 100, 200]);
 });
 
-test('columns present on every row from the first are used as they are (no copy)', () => {
+test('a usual batch is laid out in place as it is collected: no copy at the end', () => {
   const batch = parseLineProtocol('m a=1,b=2\nm a=3,b=4\nm a=5');
   const [collected] = collectLabelsColumn(batch);
-  const a = collected!.columns[0]!;
+  const [a, b] = collected!.columns;
+  assert.ok(a!.dense !== null && b!.dense !== null);
   const frame = layOut(collected!).frame;
-  assert.equal(frame.fields[2]!.values, a.cells, 'a: full column reused');
+  assert.equal(frame.fields[2]!.values, a!.dense);
   assert.deepEqual(frame.fields[3]!.values, [2, 4, null]);
 });
 
