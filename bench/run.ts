@@ -14,6 +14,7 @@ import { formatIngestResult, runIngestBench } from './ingest.js';
 import { formatFailover, runFailover } from './failover.js';
 import { formatStorm, runStorm } from './storm.js';
 import { formatFlood, runFlood } from './flood.js';
+import { formatCaps, runCaps } from './caps.js';
 
 interface Scenario {
   readonly run: (opts: { quick: boolean; log: (line: string) => void }) => Promise<unknown>;
@@ -31,6 +32,7 @@ const SCENARIOS: Record<string, Scenario> = {
   ingest: { run: runIngestBench, format: formatIngestResult as (r: never) => string },
   storm: { run: runStorm, format: formatStorm as (r: never) => string },
   flood: { run: runFlood, format: formatFlood as (r: never) => string },
+  caps: { run: runCaps, format: formatCaps as (r: never) => string },
 };
 
 function usage(): string {

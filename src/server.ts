@@ -133,6 +133,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     node,
     push: () => streams.service.counters,
     http: { guard: guard.counters, rateLimiter, log: logger },
+    managedStreams: () => ({ ...streams.registry.size(), evictions: streams.registry.counters.evictions }),
     ...(plugins !== undefined ? { runStreams: () => plugins.runs.size } : {}),
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
     ...(authenticator.remoteJwks !== undefined ? { jwks: authenticator.remoteJwks } : {}),

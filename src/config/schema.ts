@@ -502,6 +502,46 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     parse: (raw) => inRange(parseBytes(raw), 1), set: (c, v) => { c.live.pushBodyLimit = v; },
   }),
   defineKey({
+    section: 'live', key: 'push_max_rows', type: 'int', default: '50000',
+    description: 'livehub: most lines (frame rows) one push may carry, HTTP or WebSocket; more get 413 and nothing is published. Telegraf writes `metric_batch_size` lines per request (default 1,000): the default leaves room for batches 50 times that.',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.pushMaxRows = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'push_max_frame_fields', type: 'int', default: '1000',
+    description: 'livehub: most fields one frame of a push may have, `labels` and `time` included (labels_column: distinct field keys of a measurement + 2; wide: the fields of all lines sharing a measurement and timestamp + 1); more get 400 and nothing is published.',
+    parse: (raw) => inRange(parseInteger(raw), 3), set: (c, v) => { c.live.pushMaxFrameFields = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'push_max_values', type: 'int', default: '1000000',
+    description: 'livehub: most values one push may hold: tag and field pairs of its lines, and cells of its frames (rows × fields per frame, nulls included, summed); more get 413 and nothing is published. Bounds the frame JSON of one push to a few MB.',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.pushMaxValues = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'max_managed_streams_per_org', type: 'int', default: '1000',
+    description: 'livehub: distinct stream ids (`stream/<id>/…`) one org may push to on this node at a time; a push that would add one more gets 403 "quota reached" and publishes nothing. Streams idle for `managed_stream_idle_timeout` no longer count.',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.maxManagedStreamsPerOrg = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'max_managed_channels_per_org', type: 'int', default: '10000',
+    description: 'livehub: distinct managed-stream channels (`stream/<id>/<measurement>`) one org may push to on this node at a time; a push that would add one more gets 403 "quota reached" and publishes nothing.',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.maxManagedChannelsPerOrg = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'managed_stream_idle_timeout', type: 'duration', default: '1h',
+    description: 'livehub: a managed-stream channel that received no push for this long is dropped from this node\'s registry (`/api/live/list`, the per-org quotas) by one shared sweep; 0 keeps channels until restart (Grafana\'s behaviour). Whole seconds, or `30m`, `1h`.',
+    parse: (raw) => wholeSeconds(parseDurationMs(raw), 0) * 1000, set: (c, v) => { c.live.managedStreamIdleTimeoutMs = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'list_max_page_size', type: 'int', default: '1000',
+    description: 'livehub: most channels one `/api/live/list` answer lists (its `limit` parameter defaults to this and may not exceed it); the rest follows with `after=<next>`.',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.listMaxPageSize = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'list_max_response_bytes', type: 'bytes', default: '4194304',
+    description: 'livehub: byte budget of one `/api/live/list` answer, and of each node\'s share of it in a cluster; a page ends early (with `next`) rather than pass it.',
+    parse: (raw) => inRange(parseBytes(raw), 65536), set: (c, v) => { c.live.listMaxResponseBytes = v; },
+  }),
+  defineKey({
     section: 'live', key: 'client_command_rate', type: 'int', default: '100',
     description: 'livehub: commands per second one WebSocket connection may send on average (a token bucket per connection); 0 disables the limit. A connection over it is closed with 3013 "too many requests" (centrifuge-js reconnects with back-off).',
     parse: (raw) => inRange(parseInteger(raw), 0), set: (c, v) => { c.live.clientCommandRate = v; },

@@ -94,6 +94,22 @@ export interface LiveConfig {
   maxUnauthenticatedConnectionsPerIp: number;
   /** livehub: HTTP push body limit in bytes (after gzip decoding). */
   pushBodyLimit: number;
+  /** livehub: [live] push_max_rows: lines per push (HTTP or WebSocket); more → 413. */
+  pushMaxRows: number;
+  /** livehub: [live] push_max_frame_fields: fields per frame of a push; more → 400. */
+  pushMaxFrameFields: number;
+  /** livehub: [live] push_max_values: tag/field pairs and frame cells per push; more → 413. */
+  pushMaxValues: number;
+  /** livehub: [live] max_managed_streams_per_org: stream ids per org on this node; more → 403. */
+  maxManagedStreamsPerOrg: number;
+  /** livehub: [live] max_managed_channels_per_org: stream channels per org on this node; more → 403. */
+  maxManagedChannelsPerOrg: number;
+  /** livehub: [live] managed_stream_idle_timeout in ms: idle channels leave the registry; 0 = never. */
+  managedStreamIdleTimeoutMs: number;
+  /** livehub: [live] list_max_page_size: channels per /api/live/list answer (default and max `limit`). */
+  listMaxPageSize: number;
+  /** livehub: [live] list_max_response_bytes: byte budget of one /api/live/list answer (and of each node's part). */
+  listMaxResponseBytes: number;
   /** livehub: [live] client_command_rate: commands per second per connection (token bucket); 0 = unlimited. */
   clientCommandRate: number;
   /** livehub: [live] client_command_burst: token bucket size of the command rate limit. */

@@ -15,5 +15,6 @@ export {
 } from './frame.js';
 export { goFormatFloat, goFormatValue } from './go-format.js';
 export { type EncodedFrame, encodeData, encodeFrame, encodeSchema, frameToJson, jsonNumber, jsonString } from './json.js';
-export { toLabelsColumnFrames } from './labels-column.js';
+export { collectLabelsColumn, toLabelsColumnFrames } from './labels-column.js';
+export { type FrameLimits, NO_FRAME_LIMITS } from './limits.js';
 export { toWideFrames } from './wide.js';

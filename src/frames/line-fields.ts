@@ -6,23 +6,33 @@ import { compareUtf8 } from '../influx/compare.js';
 import { FieldKind, type FieldValue, type LineBatch } from '../influx/types.js';
 import type { Cell, FieldType } from './frame.js';
 
+/** Longer field lists are sorted by Array#sort: insertion sort is quadratic on reversed input. */
+const INSERTION_SORT_MAX = 16;
+
 /**
  * Writes into `out` the indices of fields `[f0, f1)` ordered by key (UTF-8 byte order) with each
  * repeated key reduced to its last occurrence; returns how many were written.
  */
 export function sortedFieldOrder(batch: LineBatch, f0: number, f1: number, out: number[]): number {
   const keys = batch.fieldKeys;
-  let n = 0;
-  for (let f = f0; f < f1; f++) {
-    // Insertion sort, stable: equal keys stay in input order, so the last occurrence ends last.
-    const k = keys[f]!;
-    let j = n - 1;
-    while (j >= 0 && compareUtf8(keys[out[j]!]!, k) > 0) {
-      out[j + 1] = out[j]!;
-      j--;
+  const n = f1 - f0;
+  if (n > INSERTION_SORT_MAX) {
+    // Array#sort is stable, so equal keys keep input order here too.
+    out.length = n;
+    for (let i = 0; i < n; i++) out[i] = f0 + i;
+    out.sort((a, b) => compareUtf8(keys[a]!, keys[b]!));
+  } else {
+    for (let i = 0; i < n; i++) {
+      // Insertion sort, stable: equal keys stay in input order, so the last occurrence ends last.
+      const f = f0 + i;
+      const k = keys[f]!;
+      let j = i - 1;
+      while (j >= 0 && compareUtf8(keys[out[j]!]!, k) > 0) {
+        out[j + 1] = out[j]!;
+        j--;
+      }
+      out[j + 1] = f;
     }
-    out[j + 1] = f;
-    n++;
   }
   let w = 0;
   for (let r = 0; r < n; r++) {

@@ -37,8 +37,24 @@ function same(e: Entry, keys: string[], values: string[], t0: number, t1: number
   return t === t1;
 }
 
+/**
+ * Entries per hash bucket before further sets of that hash are looked up by their exact text: the
+ * cheap hash is easy to collide on purpose (values that differ only in unsampled characters), and
+ * an unbounded bucket would make a batch quadratic in its tag sets.
+ */
+const BUCKET_MAX = 8;
+
+/** An injective text of tags `[t0, t1)`: each key and value prefixed by its length. */
+function exactKey(keys: string[], values: string[], t0: number, t1: number): string {
+  let out = '';
+  for (let t = t0; t < t1; t++) out += keys[t]!.length + ':' + keys[t]! + values[t]!.length + ':' + values[t]!;
+  return out;
+}
+
 export class TagSetCache {
   private readonly buckets = new Map<number, Entry[]>();
+  /** Sets whose hash bucket was full, by exactKey. */
+  private readonly overflow = new Map<string, Entry>();
   private last: Entry | undefined;
 
   /** The canonical tag set of point `i`. */
@@ -52,12 +68,21 @@ export class TagSetCache {
     let h = t1 - t0;
     for (let t = t0; t < t1; t++) h = mix(h, values[t]!);
     let bucket = this.buckets.get(h);
+    let exact: string | undefined;
     if (bucket === undefined) {
       bucket = [];
       this.buckets.set(h, bucket);
     } else {
       for (const e of bucket) {
         if (same(e, keys, values, t0, t1)) {
+          this.last = e;
+          return e;
+        }
+      }
+      if (bucket.length >= BUCKET_MAX) {
+        exact = exactKey(keys, values, t0, t1);
+        const e = this.overflow.get(exact);
+        if (e !== undefined) {
           this.last = e;
           return e;
         }
@@ -70,7 +95,8 @@ export class TagSetCache {
       text += (t > t0 ? ', ' : '') + keys[t]! + '=' + values[t]!;
     }
     const entry: Entry = { labels, text, keys: keys.slice(t0, t1), values: values.slice(t0, t1) };
-    bucket.push(entry);
+    if (exact === undefined) bucket.push(entry);
+    else this.overflow.set(exact, entry);
     this.last = entry;
     return entry;
   }

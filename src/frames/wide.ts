@@ -4,6 +4,7 @@
 
 import type { LineBatch } from '../influx/types.js';
 import type { FrameField, Labels, MeasurementFrame } from './frame.js';
+import { type FrameLimits, NO_FRAME_LIMITS, tooManyCells, tooManyFields } from './limits.js';
 import { cellOf, FieldOrder, frameTypeOf } from './line-fields.js';
 import { TagSetCache } from './tag-sets.js';
 
@@ -15,13 +16,29 @@ interface Group {
   size: number;
 }
 
-export function toWideFrames(batch: LineBatch): MeasurementFrame[] {
+/**
+ * Groups per millisecond scanned before the rest of that millisecond's groups are looked up by an
+ * exact key: lines without a timestamp all get the receive time, so one millisecond may hold every
+ * measurement of a batch, and an unbounded scan would make the batch quadratic.
+ */
+const SAME_MS_SCAN = 8;
+
+/** Key of a group: numbers without spaces, then the measurement, so it is unambiguous. */
+function groupKey(ms: number, nanos: number, measurement: string): string {
+  return ms + ' ' + nanos + ' ' + measurement;
+}
+
+export function toWideFrames(batch: LineBatch, limits: FrameLimits = NO_FRAME_LIMITS): MeasurementFrame[] {
   // Groups by epoch ms, then measurement and sub-ms remainder (few groups share one ms).
   const groups = new Map<number, Group[]>();
+  const crowded = new Map<string, Group>();
   const frames: MeasurementFrame[] = [];
   const ordered: Group[] = [];
   const orders = new Map<string, FieldOrder>();
   const tagSets = new TagSetCache();
+  const { maxFieldsPerFrame, maxCells } = limits;
+  /** Cells of all frames so far: every field of a wide frame has one row. */
+  let cells = 0;
   let last: Group | undefined;
   let lastOrder: FieldOrder | undefined;
 
@@ -53,11 +70,15 @@ export function toWideFrames(batch: LineBatch): MeasurementFrame[] {
           break;
         }
       }
+      const key = group === undefined && sameMs.length >= SAME_MS_SCAN ? groupKey(ms, nanos, measurement) : undefined;
+      if (key !== undefined) group = crowded.get(key);
       if (group === undefined) {
         group = { ms, nanos, out: { measurement, frame: { name: measurement, fields: [] } }, size: 1 };
-        sameMs.push(group);
+        if (key === undefined) sameMs.push(group);
+        else crowded.set(key, group);
         frames.push(group.out);
         ordered.push(group);
+        cells++;
       }
       last = group;
       lastOrder = orders.get(measurement);
@@ -69,10 +90,14 @@ export function toWideFrames(batch: LineBatch): MeasurementFrame[] {
     lastOrder!.update(batch, batch.fieldStart[i]!, batch.fieldStart[i + 1]!);
     const order = lastOrder!.order;
     group.size += order.length;
+    cells += order.length;
+    if (group.size > maxFieldsPerFrame) tooManyFields(measurement, maxFieldsPerFrame);
     lineGroup[i] = group;
     lineOrder[i] = order;
     lineLabels[i] = tagSets.get(batch, i).labels;
   }
+
+  if (cells > maxCells) tooManyCells(cells, maxCells);
 
   for (const g of ordered) {
     const fields = new Array<FrameField>(g.size);

@@ -17,3 +17,25 @@ export class LineProtocolError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * Which size bound a push exceeded: its lines (frame rows), its values (tag and field pairs while
+ * parsing, frame cells after conversion), or the fields of one frame.
+ */
+export type BatchLimit = 'rows' | 'values' | 'frame_fields';
+
+/**
+ * A batch over a configured size bound. Thrown as soon as the bound is passed, before the work
+ * (and memory) the rest of the batch would cost; the push endpoint names the limit's config key.
+ */
+export class BatchLimitError extends Error {
+  constructor(
+    readonly limit: BatchLimit,
+    /** The bound that was passed. */
+    readonly max: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BatchLimitError';
+  }
+}

@@ -2,7 +2,7 @@
 // The HTTP/WS push handlers import from here; nothing in this folder does I/O.
 
 export { compareUtf8 } from './compare.js';
-export { LineProtocolError } from './errors.js';
+export { type BatchLimit, BatchLimitError, LineProtocolError } from './errors.js';
 export { parseLineProtocol } from './parser.js';
 export { pointAt, pointsOf } from './points.js';
 export { defaultTimestamp, parsePrecision, splitNanoseconds, toNanoseconds } from './precision.js';

@@ -10,7 +10,7 @@ import { Buffer, isUtf8 } from 'node:buffer';
 
 import { Char, endsValue, isDigit } from './chars.js';
 import { compareUtf8 } from './compare.js';
-import { LineProtocolError } from './errors.js';
+import { BatchLimitError, LineProtocolError } from './errors.js';
 import { EscapeSet, unescapeRange } from './escape.js';
 import { parseGoBool, parseGoFloat, parseGoInt, parseGoUint } from './numbers.js';
 import { defaultTimestamp, scaleTimestamp } from './precision.js';
@@ -364,8 +364,12 @@ function takeToken(
   return bytes && bits > 0x7f ? decodeByteToken(t) : t;
 }
 
+/** Above this many tags a line is sorted by Array#sort: insertion sort is quadratic on reversed input. */
+const INSERTION_SORT_MAX = 16;
+
 /** Sorts the tags of one point in place (insertion sort: Telegraf already sends them sorted). */
 function sortTags(keys: string[], values: string[], pos: number[], from: number, to: number, exact: boolean): void {
+  if (to - from > INSERTION_SORT_MAX) return sortManyTags(keys, values, pos, from, to, exact);
   for (let i = from + 1; i < to; i++) {
     const k = keys[i]!;
     const v = values[i]!;
@@ -381,6 +385,36 @@ function sortTags(keys: string[], values: string[], pos: number[], from: number,
     values[j + 1] = v;
     pos[j + 1 - from] = kp;
   }
+}
+
+/** sortTags for long tag lists: O(n log n) whatever the input order. */
+function sortManyTags(keys: string[], values: string[], pos: number[], from: number, to: number, exact: boolean): void {
+  const n = to - from;
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) order[i] = from + i;
+  order.sort(exact ? (a, b) => compareUtf8(keys[a]!, keys[b]!) : (a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : 0));
+  const k = order.map((i) => keys[i]!);
+  const v = order.map((i) => values[i]!);
+  const p = order.map((i) => pos[i - from]!);
+  for (let i = 0; i < n; i++) {
+    keys[from + i] = k[i]!;
+    values[from + i] = v[i]!;
+    pos[i] = p[i]!;
+  }
+}
+
+/** Size bounds of one parse (see ParseOptions); Infinity when unbounded. */
+interface Bounds {
+  readonly points: number;
+  readonly values: number;
+}
+
+function tooManyPoints(max: number): never {
+  throw new BatchLimitError('rows', max, `the push has more than ${max} lines`);
+}
+
+function tooManyValues(max: number): never {
+  throw new BatchLimitError('values', max, `the push has more than ${max} tag and field values`);
 }
 
 /** Creates an empty, open batch (offset arrays not yet closed; see finish). */
@@ -411,6 +445,7 @@ const CHUNK_BYTES = 32 * 1024;
 export function parseLineProtocol(input: Buffer | Uint8Array | string, options: ParseOptions = {}): LineBatch {
   const precision: Precision = options.precision ?? 'ns';
   const def = defaultTimestamp(options.defaultTime, precision);
+  const bounds: Bounds = { points: options.maxPoints ?? Infinity, values: options.maxValues ?? Infinity };
   if (typeof input !== 'string' && input.length > 2 * CHUNK_BYTES) {
     const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
     if (isUtf8(buf)) {
@@ -425,18 +460,20 @@ export function parseLineProtocol(input: Buffer | Uint8Array | string, options: 
         while (start < buf.length) {
           const nl = buf.indexOf(Char.LineFeed, start + CHUNK_BYTES);
           const end = nl === -1 ? buf.length : nl + 1;
-          parseText(buf.toString('utf8', start, end), false, precision, def, out);
+          parseText(buf.toString('utf8', start, end), false, precision, def, out, bounds);
           start = end;
         }
         return finish(out);
       } catch (err) {
+        // A limit error is real: every chunk before this one parsed, so this one starts at a line,
+        // and a chunk that cuts a quoted string fails with a syntax error before it gets further.
         if (!(err instanceof LineProtocolError)) throw err;
       }
     }
   }
   const { text, bytes } = prepareSource(input);
   const out = emptyBatch();
-  parseText(text, bytes, precision, def, out);
+  parseText(text, bytes, precision, def, out, bounds);
   return finish(out);
 }
 
@@ -452,13 +489,17 @@ function finish(out: LineBatch): LineBatch {
 var fieldsEndedLine = false;
 /** Set by readLineEnd: the entry had a timestamp (in tsMs / tsNanos). */
 var entryHasTime = false;
+/** Tag and field values the whole parse may hold (ParseOptions.maxValues), set by parseText. */
+var valueLimit = Infinity;
 /** Set by readTags: the point's tags are not in plain string order, or need byte-exact ordering. */
 var tagsOutOfOrder = false;
 var tagsNeedExactOrder = false;
 
 /** Parses the entries of `s`, appending them to `out`. */
-function parseText(s: string, bytes: boolean, precision: Precision, def: Timestamp, out: LineBatch): void {
+function parseText(s: string, bytes: boolean, precision: Precision, def: Timestamp, out: LineBatch, bounds: Bounds): void {
   const n = s.length;
+  const maxPoints = bounds.points;
+  valueLimit = bounds.values;
   const { measurements, tagStart, tagKeys, fieldStart, fieldKeys, timeMs, timeNanos } = out;
   /** Input positions of the current point's tag keys, for the duplicate-key error. */
   const tagPos: number[] = [];
@@ -472,6 +513,7 @@ function parseText(s: string, bytes: boolean, precision: Precision, def: Timesta
     const f0 = fieldKeys.length;
     p = readFields(s, p, n, bytes, out);
     p = fieldsEndedLine ? p : readLineEnd(s, p, n, bytes, precision);
+    if (measurements.length >= maxPoints) tooManyPoints(maxPoints);
     measurements.push(measurement);
     tagStart.push(t0);
     fieldStart.push(f0);
@@ -568,6 +610,7 @@ function readTagList(s: string, p: number, n: number, bytes: boolean, out: LineB
     if (tagKeys.length > t0 && !(tagKeys[tagKeys.length - 1]! < key)) tagsOutOfOrder = true;
     tagKeys.push(key);
     tagValues.push(value);
+    if (tagKeys.length + out.fieldKeys.length > valueLimit) tooManyValues(valueLimit);
     if (p < n && s.charCodeAt(p) === Char.Comma) {
       p++;
       continue;
@@ -634,6 +677,7 @@ function readFields(s: string, p: number, n: number, bytes: boolean, out: LineBa
       fail(s, bytes, p, `invalid value for field ${q(key)}: found ${describeAt(s, p)}`);
     }
     fieldKeys.push(key);
+    if (out.tagKeys.length + fieldKeys.length > valueLimit) tooManyValues(valueLimit);
     if (p >= n) {
       fieldsEndedLine = true;
       return p;

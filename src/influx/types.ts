@@ -88,4 +88,11 @@ export interface ParseOptions {
    * It is truncated (floored) to `precision`, as the reference parser does. Default: now.
    */
   defaultTime?: bigint;
+  /** At most this many lines (points); one more throws BatchLimitError `rows`. Default: unbounded. */
+  maxPoints?: number;
+  /**
+   * At most this many tag and field pairs in the whole body; one more throws BatchLimitError
+   * `values`. Default: unbounded.
+   */
+  maxValues?: number;
 }

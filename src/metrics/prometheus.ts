@@ -12,7 +12,9 @@ import type { Logger } from '../log/logger.js';
 export interface MetricSources {
   readonly node: LiveNode;
   /** Managed-stream push counters (Telegraf). */
-  readonly push?: () => { pushes: number; frames: number; parseErrors: number; failures: number };
+  readonly push?: () => { pushes: number; frames: number; parseErrors: number; failures: number; rejections: Readonly<Record<string, number>> };
+  /** Managed-stream registry of this node: channels and (org, stream) pairs held, idle evictions. */
+  readonly managedStreams?: () => { channels: number; streams: number; evictions: number };
   /** Engine-specific counters (Redis: resubscribes, undecodable messages). */
   readonly engineCounters?: () => Record<string, number>;
   /** Number of plugin RunStreams running on this node. */
@@ -118,6 +120,14 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
     mirroredCounter(registry, 'livehub_push_frames_total', 'Data frames published from pushes.', [], () => [[{}, push().frames]]);
     mirroredCounter(registry, 'livehub_push_parse_errors_total', 'Push batches rejected as malformed (400).', [], () => [[{}, push().parseErrors]]);
     mirroredCounter(registry, 'livehub_push_failures_total', 'Push batches that failed in the engine (503/500).', [], () => [[{}, push().failures]]);
+    mirroredCounter(registry, 'livehub_push_rejections_total', 'Push batches refused by a size bound (rows, values, frame_fields: 413/400) or an org quota (streams, channels: 403); nothing of them was published.', ['limit'], () =>
+      Object.entries(push().rejections).map(([limit, value]) => [{ limit }, value]));
+  }
+  if (sources.managedStreams !== undefined) {
+    const streams = sources.managedStreams;
+    gauge('livehub_managed_stream_channels', 'Managed-stream channels in this node\'s registry (all orgs).', () => streams().channels);
+    gauge('livehub_managed_streams', 'Managed streams (org and stream id) in this node\'s registry.', () => streams().streams);
+    mirroredCounter(registry, 'livehub_managed_stream_evictions_total', 'Managed-stream channels dropped from the registry after managed_stream_idle_timeout without a push.', [], () => [[{}, streams().evictions]]);
   }
   if (sources.engineCounters !== undefined) {
     const read = sources.engineCounters;

@@ -134,6 +134,32 @@ describe('three livehub processes on one Redis', () => {
     }
   });
 
+  test('/api/live/list pages across nodes: with a small limit, every channel once in order, rates summed, one total', async () => {
+    // Each node holds some channels of its own and some shared ones; pages are smaller than any node's share.
+    const plan: Array<[LivehubNode, string[]]> = [[A, ['a1', 'a2', 'a3', 's1', 's2']], [B, ['b1', 'b2', 's1', 's2', 's3']], [C, ['c1', 's3', 's2']]];
+    for (const [node, measurements] of plan) {
+      assert.equal((await push(node, 'hapaged', measurements.map((m) => `${m} v=1i`).join('\n'), cluster.tokens.editor)).status, 200);
+    }
+    const all = (await http('GET', `${A.httpUrl}/api/live/list`, { token: cluster.tokens.viewer })).body as { channels: Array<{ channel: string; minute_rate: number }>; total: number };
+    const walked: Array<{ channel: string; minute_rate: number }> = [];
+    let after: string | undefined;
+    for (let page = 0; page < 200; page++) {
+      const res = await http('GET', `${B.httpUrl}/api/live/list?limit=2${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`, { token: cluster.tokens.viewer });
+      assert.equal(res.status, 200);
+      const body = res.body as { channels: Array<{ channel: string; minute_rate: number }>; total: number; next?: string; partial?: boolean };
+      assert.equal(body.partial, undefined);
+      assert.ok(body.channels.length <= 2);
+      assert.equal(body.total, all.total, 'every page reports the same total');
+      walked.push(...body.channels);
+      after = body.next;
+      if (after === undefined) break;
+    }
+    assert.equal(after, undefined, 'the pages end');
+    assert.deepEqual(walked.map((c) => c.channel), all.channels.map((c) => c.channel));
+    const mine = walked.filter((c) => c.channel.startsWith('stream/hapaged/')).map((c) => [c.channel.slice('stream/hapaged/'.length), c.minute_rate]);
+    assert.deepEqual(mine, [['a1', 1], ['a2', 1], ['a3', 1], ['b1', 1], ['b2', 1], ['c1', 1], ['s1', 2], ['s2', 3], ['s3', 2]]);
+  });
+
   test('a dashboard save on C reaches watchers on A and B once (dashboards in the shared PostgreSQL)', async () => {
     const save = (node: LivehubNode, version?: number) => http('POST', `${node.httpUrl}/api/dashboards/db`, {
       token: cluster.tokens.editor,

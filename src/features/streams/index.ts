@@ -2,6 +2,7 @@
 // /api/live/list and this node's answer to the cross-node list survey.
 
 import type { FeatureContext, InstalledFeature } from '../context.js';
+import { answerPage, parseRequest } from './list-page.js';
 import { listRoute, MANAGED_STREAMS_SURVEY, type ListProvider } from './list-route.js';
 import { pushRoute } from './push-route.js';
 import { PushService } from './push-service.js';
@@ -17,20 +18,35 @@ export interface ManagedStreamsFeature extends InstalledFeature {
 }
 
 export function installManagedStreams(ctx: FeatureContext): ManagedStreamsFeature {
-  const registry = new ManagedStreamRegistry();
+  const live = ctx.config.live;
+  const registry = new ManagedStreamRegistry({
+    maxStreamsPerOrg: live.maxManagedStreamsPerOrg,
+    maxChannelsPerOrg: live.maxManagedChannelsPerOrg,
+    idleTimeoutMs: live.managedStreamIdleTimeoutMs,
+  });
   const log = ctx.log.child('streams');
-  const service = new PushService(ctx.node, registry, log);
+  const service = new PushService(ctx.node, registry, { maxRows: live.pushMaxRows, maxFrameFields: live.pushMaxFrameFields, maxValues: live.pushMaxValues }, log);
   const handler = new ManagedStreamHandler(ctx.node);
   ctx.registry.register('stream', () => handler);
 
   ctx.node.engine.cluster.onSurvey(MANAGED_STREAMS_SURVEY, async (payload) => {
-    const { orgId } = JSON.parse(payload) as { orgId: number };
-    return JSON.stringify({ channels: registry.list(orgId) });
+    const request = parseRequest(payload);
+    if (request === undefined) throw new Error('malformed managed_streams_page request');
+    // A node never sends more than its own budget allows, whatever the requester asked.
+    return answerPage(registry.orgRecords(request.orgId), {
+      ...request,
+      limit: Math.min(request.limit, live.listMaxPageSize),
+      maxBytes: Math.min(request.maxBytes, live.listMaxResponseBytes),
+    });
   });
 
   const providers: ListProvider[] = [];
-  ctx.router.add('POST', '/api/live/push/:streamId', pushRoute(service, ctx.auth, ctx.node, ctx.config.live.pushBodyLimit, ctx.rateLimiter));
-  ctx.router.add('GET', '/api/live/list', listRoute(ctx.node, ctx.auth, providers, log, ctx.config.live.namespaced));
+  ctx.router.add('POST', '/api/live/push/:streamId', pushRoute(service, ctx.auth, ctx.node, live.pushBodyLimit, ctx.rateLimiter));
+  ctx.router.add('GET', '/api/live/list', listRoute(ctx.node, ctx.auth, providers, log, {
+    namespaced: live.namespaced,
+    maxPageSize: live.listMaxPageSize,
+    maxBytes: live.listMaxResponseBytes,
+  }));
   const socket = new PushWebSocketEndpoint(ctx.node, service, ctx.auth, ctx.origins, log);
   ctx.upgrades.add('/api/live/push/:streamId', (req, sock, head, params) => socket.handleUpgrade(req, sock, head, params['streamId'] ?? ''));
 
@@ -38,6 +54,10 @@ export function installManagedStreams(ctx: FeatureContext): ManagedStreamsFeatur
     service,
     registry,
     addListProvider: (provider) => providers.push(provider),
-    stop: async () => socket.close(),
+    start: async () => registry.startSweeping(),
+    stop: async () => {
+      registry.stopSweeping();
+      socket.close();
+    },
   };
 }
