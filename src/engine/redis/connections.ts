@@ -16,7 +16,8 @@ export interface ConnectionTimings {
   readonly maxReconnectDelayMs: number;
 }
 
-export type ConnectionRole = 'cmd' | 'sub';
+/** `cmd`: auto-pipelined commands; `sub`: PUB/SUB; `ack`: history writes and their WAIT (replica-ack.ts). */
+export type ConnectionRole = 'cmd' | 'sub' | 'ack';
 
 /** Exponential back-off from 100 ms with ±20 % jitter (so a fleet does not reconnect in lockstep). */
 export function reconnectDelay(attempt: number, maxDelayMs: number): number {
@@ -47,6 +48,7 @@ export function ioredisOptions(address: ShardAddress, role: ConnectionRole, timi
     ...(address.password === undefined ? {} : { password: address.password }),
   };
   const target = address.target;
+  if (target.kind === 'cluster') throw new Error('a Redis Cluster address is served by cluster-router.ts');
   if (target.kind === 'direct') {
     // SNI must be a host name; for an IP address the certificate is checked against the IP.
     const tls = target.tls ? { tls: isIP(target.host) === 0 ? { servername: target.host } : {} } : {};

@@ -3,7 +3,7 @@
 // push, presence add/remove/read. Run with EVALSHA, falling back to EVAL after NOSCRIPT (restart).
 
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { CommandClient } from './routing.js';
 
 export type ScriptArg = string | number | Buffer;
 
@@ -15,7 +15,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: Redis, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  async run(client: CommandClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     if (this.numberOfKeys !== 'any' && keys.length !== this.numberOfKeys) throw new Error(`script ${this.name} takes ${this.numberOfKeys} keys`);
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
@@ -48,7 +48,8 @@ end
 
 /**
  * Publish with history (centrifuge-protocol.md §12.4).
- * KEYS: stream, meta, epoch seed. ARGV: head, tail, size, ttl, metaTtl, newSeed, pubsubChannel, channel.
+ * KEYS: stream, meta, epoch seed. ARGV: head, tail, size, ttl, metaTtl, newSeed, pubsubChannel, channel,
+ * publish command (`publish`, or `spublish` on a cluster, where every key and the channel share a slot).
  * A missing meta starts a stream with the derived epoch (so subscribers positioned at offset 0 of
  * the empty channel continue), creating the seed with its TTL when Redis has none.
  * The published payload is head + `,"o":<top>,"e":"<epoch>"` + tail (envelope.ts), so every
@@ -74,7 +75,7 @@ if top == 1 then
 end
 redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[3], top .. '-0', 'd', ARGV[1] .. ARGV[2])
 redis.call('expire', KEYS[1], ARGV[4])
-redis.call('publish', ARGV[7], ARGV[1] .. ',"o":' .. top .. ',"e":"' .. epoch .. '"' .. ARGV[2])
+redis.call(ARGV[9], ARGV[7], ARGV[1] .. ',"o":' .. top .. ',"e":"' .. epoch .. '"' .. ARGV[2])
 return {top, epoch}
 `, 3);
 
@@ -110,23 +111,24 @@ return {top, epoch, entries}
  * Managed-stream pushes (grafana-live.md §6.6): for each push, compare schema, store, refresh TTL and
  * publish, in one step. Several pushes (a loop turn's, frame-push-batcher.ts) run in one call, each
  * exactly as if alone: a script call costs Redis ~20 µs when it arrives alone and ~4 µs in a batch.
- * KEYS: the managed_stream hash of each push. ARGV: ttl, then per push: schema, frame, data, head,
- * pubsubChannel, force. Publishes head + `,"d":<frame or data>}` (envelope.ts). Returns, per push,
- * 1 when the schema changed (full frame published), else 0.
+ * KEYS: the managed_stream hash of each push (one slot on a cluster). ARGV: ttl, publish command
+ * (`publish` or `spublish`), then per push: schema, frame, data, head, pubsubChannel, force.
+ * Publishes head + `,"d":<frame or data>}` (envelope.ts). Returns, per push, 1 when the schema
+ * changed (full frame published), else 0.
  */
 export const FRAME_PUSH = new LuaScript('frame_push', `
 local changed = {}
 for i = 1, #KEYS do
-  local a = 1 + (i - 1) * 6
+  local a = 2 + (i - 1) * 6
   local old = redis.call('hget', KEYS[i], 'schema')
   local full = ARGV[a + 6] == '1' or (not old) or old ~= ARGV[a + 1]
   redis.call('hset', KEYS[i], 'schema', ARGV[a + 1], 'frame', ARGV[a + 2])
   redis.call('expire', KEYS[i], ARGV[1])
   if full then
-    redis.call('publish', ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 2] .. '}')
+    redis.call(ARGV[2], ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 2] .. '}')
     changed[i] = 1
   else
-    redis.call('publish', ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 3] .. '}')
+    redis.call(ARGV[2], ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 3] .. '}')
     changed[i] = 0
   end
 end
@@ -177,3 +179,15 @@ for i = 1, #ARGV, 2 do
 end
 return #ARGV / 2
 `, 0);
+
+/**
+ * PUBLISH_MANY for Redis Cluster (sharded PUB/SUB): the channels are KEYS, so the cluster client
+ * routes the call by their slot and Redis checks they share it. KEYS: channel of each message (a
+ * channel repeats for each of its messages), ARGV: the messages, in order.
+ */
+export const SPUBLISH_MANY = new LuaScript('spublish_many', `
+for i = 1, #KEYS do
+  redis.call('spublish', KEYS[i], ARGV[i])
+end
+return #KEYS
+`, 'any');
