@@ -18,6 +18,9 @@ import { slotOf } from './partitions.js';
 import { LinkReplyError, SubscriberLink, type LinkOptions } from './subscriber-link.js';
 
 /** What the subscriber needs to know about the cluster (kept by the command client, cluster-router.ts). */
+/** How long a slot's channels may be without their subscription (moving) before the node reports unhealthy. */
+export const MOVE_GRACE_MS = 5000;
+
 export interface SlotMap {
   /** `host:port` of the master serving a slot, per the latest slot map (undefined while unknown). */
   ownerOf(slot: number): string | undefined;
@@ -67,10 +70,16 @@ export class ClusterPubSub {
   /** Messages dropped because they came from a connection that is not their slot's placement. */
   strayMessages = 0;
   private control: NodeConnection | undefined;
-  private controlAttempt = 0;
+  /** Which master the control connection tries next: starts at a random one, so nodes spread over the masters. */
+  private controlNext = Math.floor(Math.random() * 1024);
+  /** Failed control connections in a row (back-off). */
+  private controlFailures = 0;
   private controlLive = false;
   private controlProbeSentAt: number | undefined;
   private controlTimer: NodeJS.Timeout | undefined;
+  /** Wanted slots without a subscription, since when (health: MOVE_GRACE_MS). */
+  private readonly unplacedSince = new Map<number, number>();
+  private stateTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private reconcileAgain = false;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -135,6 +144,7 @@ export class ClusterPubSub {
     clearInterval(this.probeTimer);
     clearTimeout(this.retryTimer);
     clearTimeout(this.controlTimer);
+    clearTimeout(this.stateTimer);
     for (const c of this.connections.values()) c.link.close('engine closed');
     this.control?.link.close('engine closed');
     await this.reconciling?.catch(() => undefined);
@@ -344,7 +354,6 @@ export class ClusterPubSub {
     if (this.closed) return;
     let failed = false;
     const restored: string[] = [];
-    const moved: number[] = [];
     await Promise.all([...this.wanted.keys()].map(async (slot) => {
       const owner = this.options.slots.ownerOf(slot);
       const at = this.placement.get(slot);
@@ -357,22 +366,24 @@ export class ClusterPubSub {
       if (at !== undefined) {
         // Still subscribed on a master that no longer serves the slot: leave it first.
         this.unplace(slot);
-        moved.push(slot);
         if (at.link.ready) await Promise.all(batches(channels).map((b) => at.link.unsubscribe('ssubscribe', b).catch(() => undefined)));
       }
+      let target: NodeConnection | undefined;
       try {
-        const target = await this.connectionTo(owner);
-        const still = channels.filter((c) => this.wanted.get(slot)?.has(c) === true);
-        await Promise.all(batches(still).map((b) => target.link.subscribe('ssubscribe', b)));
-        if (!this.wanted.has(slot)) return;
+        target = await this.connectionTo(owner);
+        if (!this.wanted.has(slot) || this.placement.has(slot)) return;
+        // Placed before the command goes out: a message may follow the confirmation in the same
+        // read (held back anyway: the channels are unsignalled until the node told their subscribers).
         this.placement.set(slot, target);
+        const still = [...(this.wanted.get(slot) ?? [])];
+        await Promise.all(batches(still).map((b) => target!.link.subscribe('ssubscribe', b)));
         for (const c of this.wanted.get(slot) ?? []) if (this.unsignalled.has(c)) restored.push(c);
       } catch (err) {
+        if (target !== undefined && this.placement.get(slot) === target) this.placement.delete(slot);
         failed = true;
         this.options.events.log('warn', 'redis cluster resubscribe failed, retrying', { slot, node: owner, error: errorMessage(err) });
       }
     }));
-    if (moved.length > 0) this.options.events.placementsChanged(moved);
     this.closeIdleConnections();
     this.updateState();
     if (restored.length > 0) {
@@ -410,7 +421,7 @@ export class ClusterPubSub {
     this.controlTimer = setTimeout(() => {
       this.controlTimer = undefined;
       void this.openControl();
-    }, reconnectDelay(++this.controlAttempt, this.options.maxReconnectDelayMs));
+    }, reconnectDelay(++this.controlFailures, this.options.maxReconnectDelayMs));
     this.controlTimer.unref();
   }
 
@@ -422,7 +433,7 @@ export class ClusterPubSub {
       this.scheduleControl();
       return;
     }
-    const c = this.openConnection(masters[this.controlAttempt % masters.length]!, 'control');
+    const c = this.openConnection(masters[this.controlNext++ % masters.length]!, 'control');
     this.control = c;
     try {
       await c.opened;
@@ -433,15 +444,36 @@ export class ClusterPubSub {
       return;
     }
     if (this.control !== c) return;
-    this.controlAttempt = 0;
+    this.controlFailures = 0;
     this.controlLive = true;
     c.lastReceived = Date.now();
     this.controlProbeSentAt = undefined;
     this.updateState();
   }
 
+  /**
+   * 'live' while the control connection is up and no wanted slot has been without its subscription
+   * for longer than MOVE_GRACE_MS: a slot moving (reshard, manual failover) is routine and takes
+   * milliseconds; a master that is gone is not (its channels' subscribes fail until a replica took over).
+   */
   private updateState(): void {
-    const next: SubscriberState = !this.controlLive ? 'down' : [...this.wanted.keys()].every((s) => this.isPlaced(s)) ? 'live' : 'resubscribing';
+    const now = Date.now();
+    let overdue = false;
+    let nextCheck = Infinity;
+    for (const slot of this.wanted.keys()) {
+      if (this.isPlaced(slot)) continue;
+      const since = this.unplacedSince.get(slot) ?? now;
+      this.unplacedSince.set(slot, since);
+      if (now - since >= MOVE_GRACE_MS) overdue = true;
+      else nextCheck = Math.min(nextCheck, since + MOVE_GRACE_MS);
+    }
+    for (const slot of this.unplacedSince.keys()) if (!this.wanted.has(slot) || this.isPlaced(slot)) this.unplacedSince.delete(slot);
+    clearTimeout(this.stateTimer);
+    if (nextCheck !== Infinity && !this.closed) {
+      this.stateTimer = setTimeout(() => this.updateState(), nextCheck - now + 1);
+      this.stateTimer.unref();
+    }
+    const next: SubscriberState = !this.controlLive ? 'down' : overdue ? 'resubscribing' : 'live';
     if (next === this.state) return;
     this.state = next;
     this.options.events.stateChanged(next);
