@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Cluster } from 'ioredis';
-import type { Engine, EngineEventHandler, NodeStats, Publication } from '../../src/engine/engine.js';
+import { EngineUnavailableError, type Engine, type EngineEventHandler, type NodeStats, type Publication } from '../../src/engine/engine.js';
 import { parseAddresses } from '../../src/engine/redis/address.js';
 import { RedisKeys } from '../../src/engine/redis/keys.js';
 import { slotOf } from '../../src/engine/redis/partitions.js';
@@ -283,5 +283,58 @@ describe('redis cluster: moving subscriptions keep the gap rule', () => {
     const got = eventsB.on(ch);
     assert.deepEqual(got.map((x) => x.offset), [1, 2], 'the history continued on the promoted replica (manual failover: nothing lost)');
     assert.equal(await shardNumsub(b.keys.client(ch)), 1, 'one sharded subscription, on the new master');
+  });
+});
+
+describe('redis cluster: ha_engine_wait_replicas', () => {
+  test('history publishes are acknowledged after WAIT on the master that took them, one WAIT per batch', async () => {
+    await ensureSetup();
+    const p = `wait${process.pid}.gf_live`;
+    const engine = new RedisEngine({
+      shards: parseAddresses({ address: setup!.address }),
+      prefix: p,
+      self: { id: `wait-${process.pid}`, name: 'wait', version: '0' },
+      log: createLogger('error'),
+      timings: { maxReconnectDelayMs: 300, connectTimeoutMs: 500, commandTimeoutMs: 2000 },
+      waitReplicas: { replicas: 1, timeoutMs: 1000 },
+    });
+    engines.push(engine);
+    await engine.start(new Events(), () => ZERO);
+    const history = { size: 100, ttlSeconds: 60 };
+    const channels = Array.from({ length: 30 }, (_, i) => `1/grafana/broadcast/wait-${i}`);
+    const waits = await callsOnMasters('wait');
+    const positions = await Promise.all(channels.flatMap((ch) => [1, 2, 3].map(() => engine.broker.publish(ch, '{}', undefined, { history }))));
+    assert.equal(positions.length, 90);
+    for (const ch of channels) {
+      const top = await engine.broker.history(ch, { limit: 0 }, history);
+      assert.equal(top.position.offset, 3, `${ch}: three acknowledged publishes`);
+    }
+    const stats = engine.replicaAckStats!;
+    const masters = (await setup!.nodes()).filter((x) => x.role === 'master' && x.slots.length > 0).length;
+    assert.equal(stats.writes, 90);
+    assert.ok(stats.batches <= masters * 2, `a few batches (one WAIT each) for 90 publishes in one turn: ${stats.batches}`);
+    assert.equal((await callsOnMasters('wait')) - waits, stats.batches, 'one WAIT per batch, on the masters');
+    assert.equal(stats.notReplicated, 0);
+  });
+
+  test('more replicas than a master has: written, but answered with a temporary error after the timeout', async () => {
+    await ensureSetup();
+    const engine = new RedisEngine({
+      shards: parseAddresses({ address: setup!.address }),
+      prefix: `wait2${process.pid}.gf_live`,
+      self: { id: `wait2-${process.pid}`, name: 'wait2', version: '0' },
+      log: createLogger('error'),
+      timings: { maxReconnectDelayMs: 300, connectTimeoutMs: 500, commandTimeoutMs: 2000 },
+      waitReplicas: { replicas: 2, timeoutMs: 150 },
+    });
+    engines.push(engine);
+    await engine.start(new Events(), () => ZERO);
+    const history = { size: 10, ttlSeconds: 60 };
+    const t0 = Date.now();
+    await assert.rejects(engine.broker.publish('1/grafana/broadcast/wait-two', '{}', undefined, { history }), (err: unknown) => err instanceof EngineUnavailableError && /not acknowledged: 1 of 2 replica/.test(String((err as Error).cause)));
+    assert.ok(Date.now() - t0 >= 140, 'waited for the timeout');
+    assert.equal(engine.counters.notReplicated, 1);
+    // Plain publishes (no history) do not wait.
+    await engine.broker.publish('1/grafana/broadcast/wait-two', '{}', undefined, {});
   });
 });

@@ -38,7 +38,7 @@ export interface RedisClusterSetup {
   waitForPromotion(deadMasterPort: number, timeoutMs?: number): Promise<ClusterNode>;
   /** Moves one slot (and its keys) to the master on `toPort`; `between` runs after each MIGRATE batch. Returns the keys moved. */
   migrateSlot(slot: number, toPort: number, between?: () => Promise<void>): Promise<number>;
-  /** cluster_state:ok on every running node, and all of them agree on the masters. */
+  /** cluster_state:ok on every running node, all of them agree on the masters, and every running replica replicates. */
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** A client of one node (closed by stop()). */
   admin(port: number): Redis;
@@ -103,6 +103,8 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000),
     // The other masters keep serving their slots while one shard fails over (production advice too).
     '--cluster-require-full-coverage', 'no',
+    // Replicas sync at once (the default waits 5 s for more replicas to share one transfer).
+    '--repl-diskless-sync-delay', '0',
   ];
   const servers: RedisServer[] = [];
   const admins = new Map<number, Redis>();
@@ -140,7 +142,10 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
       const info = String(await admin(port).call('CLUSTER', 'INFO'));
       const list = await nodes(port);
       const masters = list.filter((n) => n.role === 'master' && n.slots.length > 0 && !n.flags.some((f) => f.startsWith('fail'))).map((n) => `${n.port}:${n.slots.map((r) => r.join('-')).join(',')}`).sort().join(' ');
-      return { ok: /^cluster_state:ok\r?$/m.test(info) && list.every((n) => !n.flags.includes('handshake')), masters };
+      const self = list.find((n) => n.port === port);
+      // A replica counts once it replicates (WAIT and failovers need that), not just once it joined.
+      const synced = self?.role !== 'replica' || /^master_link_status:up\r?$/m.test(await admin(port).info('replication'));
+      return { ok: /^cluster_state:ok\r?$/m.test(info) && synced && list.every((n) => !n.flags.includes('handshake')), masters };
     };
     const setup: RedisClusterSetup = {
       servers,

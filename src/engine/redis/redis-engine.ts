@@ -279,6 +279,11 @@ export class RedisEngine implements Engine {
         this.evaluateHealth();
       });
       shard.cmd.client.on('close', () => this.evaluateHealth());
+      const ack = this.ackConnections[shard.index];
+      if (ack !== undefined) {
+        ack.onUsable(() => this.evaluateHealth());
+        ack.client.on('close', () => this.evaluateHealth());
+      }
       if (shard.address.target.kind === 'sentinel') {
         this.watches.push(new SentinelWatch({
           target: shard.address.target,
@@ -441,10 +446,11 @@ export class RedisEngine implements Engine {
   }
 
   private shardsProblems(): string | undefined {
-    const bad = this.shards.filter((s) => !(s.cmd.ready && s.subscriber.live));
+    const ack = (s: Shard): Connection | undefined => this.ackConnections[s.index];
+    const bad = this.shards.filter((s) => !(s.cmd.ready && s.subscriber.live && (ack(s)?.ready ?? true)));
     if (bad.length === 0) return undefined;
     return bad
-      .map((s) => `shard ${s.index} ${s.address.label}: commands ${s.cmd.describe()}, pub/sub ${s.subscriber.currentState}${s.sub.lastError === undefined ? '' : ` (${s.sub.lastError})`}`)
+      .map((s) => `shard ${s.index} ${s.address.label}: commands ${s.cmd.describe()}, pub/sub ${s.subscriber.currentState}${s.sub.lastError === undefined ? '' : ` (${s.sub.lastError})`}${ack(s) === undefined ? '' : `, acknowledged writes ${ack(s)!.describe()}`}`)
       .join('; ');
   }
 

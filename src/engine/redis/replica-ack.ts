@@ -48,6 +48,7 @@ export interface AckRouter {
 export interface ReplicaAckStats {
   /** Pipelines sent, each ending in one WAIT. */
   batches: number;
+  /** Publications (each counted once, however often it was sent). */
   writes: number;
   /** Writes answered with a temporary error because fewer replicas than asked confirmed them in time. */
   notReplicated: number;
@@ -147,7 +148,7 @@ export class ReplicaAck {
     }
     pipeline.call('WAIT', this.settings.replicas, this.settings.timeoutMs);
     this.stats.batches++;
-    this.stats.writes += batch.length;
+    for (const job of batch) if (job.attempts === 0) this.stats.writes++;
     let results: Array<[Error | null, unknown]>;
     try {
       results = ((await pipeline.exec()) ?? []) as Array<[Error | null, unknown]>;
