@@ -184,9 +184,11 @@ export class ClusterRouter implements Router, SlotMap, ControlLink, AckRouter {
         port: Number(node.slice(colon + 1)),
         connectionName: this.connectionName.replace(/:cmd$/, `:ack:${node}`),
         ...(tls && isIP(host) === 0 ? { tls: { servername: host } } : {}),
-        // A new connection is used at once: its writes wait for the connect (bounded by commandTimeout).
+        // Used at once: the first writes wait for the connect (a failed connect fails them). A lost
+        // connection is not reconnected: the next write opens a new one to whichever master then
+        // serves its slot, so writes to a dead master fail fast instead of waiting for it.
         enableOfflineQueue: true,
-        retryStrategy: (attempt) => reconnectDelay(attempt, this.timings.maxReconnectDelayMs),
+        retryStrategy: () => null,
       });
       client.on('error', () => undefined); // its writes fail and say why
       this.ackConnections.set(node, client);

@@ -179,15 +179,3 @@ for i = 1, #ARGV, 2 do
 end
 return #ARGV / 2
 `, 0);
-
-/**
- * PUBLISH_MANY for Redis Cluster (sharded PUB/SUB): the channels are KEYS, so the cluster client
- * routes the call by their slot and Redis checks they share it. KEYS: channel of each message (a
- * channel repeats for each of its messages), ARGV: the messages, in order.
- */
-export const SPUBLISH_MANY = new LuaScript('spublish_many', `
-for i = 1, #KEYS do
-  redis.call('spublish', KEYS[i], ARGV[i])
-end
-return #KEYS
-`, 'any');

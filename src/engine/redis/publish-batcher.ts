@@ -1,8 +1,10 @@
 // Batched publishing (performance.md: "batched Redis work"). Plain publishes (no history: joins,
 // leaves, publications of channels without history) of one loop turn are collected per lane
 // (routing.ts: a shard's command connection, or one cluster partition) and sent when the turn ends: the messages of each channel are packed into one batch
-// envelope (envelope.ts), and several channels go in one PUBLISH_MANY script (SPUBLISH_MANY on a
-// cluster, where a lane's channels share one slot). Redis then parses one
+// envelope (envelope.ts), and several channels go in one PUBLISH_MANY script. On a cluster each
+// packed message is one SPUBLISH (auto-pipelined per node): a script would have to declare the
+// channels as keys, and during a slot migration Redis sends a script whose "keys" do not exist to
+// the importing node, where nobody subscribes yet — SPUBLISH itself is served by the slot's owner. Redis then parses one
 // command and writes one message per channel per subscribed node instead of one per publication,
 // and ioredis builds one Command per segment instead of one per publication.
 // A turn is cut into segments of SEGMENT_PUBLICATIONS, each its own command with one promise shared
@@ -13,7 +15,7 @@
 
 import { encodeBatchBuffer, joinParts, partsLength, type EnvelopeParts } from './envelope.js';
 import { toEngineError } from './errors.js';
-import { PUBLISH_MANY, SPUBLISH_MANY } from './lua.js';
+import { PUBLISH_MANY } from './lua.js';
 import type { Lane } from './routing.js';
 
 /** Caps of one Redis message, so one busy turn never builds a huge payload a node must split at once. */
@@ -79,14 +81,9 @@ export class PublishBatcher {
     this.stats.commands++;
     const { client, publishCommand } = segment.lane;
     if (publishCommand === 'spublish') {
-      const channels: string[] = [];
-      const messages: Array<string | Buffer> = [];
-      for (let i = 0; i < pairs.length; i += 2) {
-        channels.push(pairs[i] as string);
-        messages.push(pairs[i + 1]!);
-      }
-      if (channels.length === 1) await client.spublish(channels[0]!, messages[0]!);
-      else await SPUBLISH_MANY.run(client, channels, messages);
+      const sent: Array<Promise<unknown>> = [];
+      for (let i = 0; i < pairs.length; i += 2) sent.push(client.spublish(pairs[i] as string, pairs[i + 1]!));
+      await Promise.all(sent);
     } else if (pairs.length === 2) await client.publish(pairs[0]!, pairs[1]!);
     else await PUBLISH_MANY.run(client, [], pairs);
   }

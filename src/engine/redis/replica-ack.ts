@@ -19,8 +19,10 @@ import type { Lane } from './routing.js';
 
 /** Writes per batch (one pipeline + one WAIT). */
 export const MAX_WRITES_PER_BATCH = 256;
-/** Redirections (MOVED/ASK) and script reloads one write may go through before it fails. */
-const MAX_ATTEMPTS = 4;
+/** Redirections (MOVED/ASK), TRYAGAIN waits and script reloads one write may go through before it fails. */
+const MAX_ATTEMPTS = 6;
+/** Pause before a write answered TRYAGAIN (its slot is being migrated, its keys are split) goes again. */
+const TRYAGAIN_DELAY_MS = 100;
 
 export interface ReplicaAckSettings {
   /** Replicas that must confirm (≥ 1). */
@@ -55,6 +57,7 @@ export interface ReplicaAckStats {
 }
 
 interface Job {
+  readonly lane: Lane;
   readonly script: LuaScript;
   readonly keys: readonly string[];
   readonly args: readonly ScriptArg[];
@@ -95,7 +98,7 @@ export class ReplicaAck {
       return Promise.reject(toEngineError(err, 'publish'));
     }
     return new Promise((resolve, reject) => {
-      this.enqueue(target, { script, keys, args, resolve, reject, attempts: 0, useEval: false, asking: false });
+      this.enqueue(target, { lane, script, keys, args, resolve, reject, attempts: 0, useEval: false, asking: false });
     });
   }
 
@@ -190,6 +193,15 @@ export class ReplicaAck {
       if (words[0] === 'NOSCRIPT') {
         job.useEval = true;
         retry(target);
+      } else if (words[0] === 'TRYAGAIN') {
+        job.asking = false;
+        setTimeout(() => {
+          try {
+            retry(this.router.targetFor(job.lane, job.keys[0]!));
+          } catch (routeErr) {
+            job.reject(toEngineError(routeErr, 'publish'));
+          }
+        }, TRYAGAIN_DELAY_MS).unref();
       } else if ((words[0] === 'MOVED' || words[0] === 'ASK') && this.router.targetAt !== undefined && words[2] !== undefined) {
         job.asking = words[0] === 'ASK';
         if (words[0] === 'MOVED') this.router.refresh?.();
