@@ -27,6 +27,11 @@ export class RedisHistory {
     private readonly metaTtlSeconds: number,
     /** Called for each stored entry that does not decode (dropped). */
     private readonly onUndecodable: () => void,
+    /**
+     * `ha_engine_wait_replicas` > 0: epochs are bound to the master's replication history, so a
+     * promoted replica never continues offsets the old master handed out alone (lua.ts REPLICATION).
+     */
+    private readonly strict = false,
   ) {}
 
   /** The meta TTL, which is also the window of derived epochs (epoch.ts): never below history_ttl. */
@@ -47,7 +52,7 @@ export class RedisHistory {
   publishCall(lane: Lane, channel: string, head: string, tail: string, settings: HistorySettings): { keys: string[]; args: Array<string | number> } {
     return {
       keys: [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed(channel)],
-      args: [head, tail, settings.size, settings.ttlSeconds, this.metaTtl(settings), newEpoch(), this.keys.client(channel), channel, lane.publishCommand],
+      args: [head, tail, settings.size, settings.ttlSeconds, this.metaTtl(settings), newEpoch(), this.keys.client(channel), channel, lane.publishCommand, this.strict ? '1' : '0'],
     };
   }
 
@@ -75,13 +80,14 @@ export class RedisHistory {
     const reply = await READ_HISTORY.run(
       client,
       [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed(channel)],
-      [this.metaTtl(settings), since?.epoch ?? '', mode, start, end, Math.max(count, 1), channel],
+      [this.metaTtl(settings), since?.epoch ?? '', mode, start, end, Math.max(count, 1), channel, since?.offset ?? 0, this.strict ? '1' : '0'],
     );
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string' || !Array.isArray(reply[2])) {
       throw new Error(`unexpected reply of ${READ_HISTORY.name}`);
     }
     const position: StreamPosition = { offset: reply[0], epoch: reply[1] };
-    if (since !== undefined && since.epoch !== position.epoch) throw new UnrecoverablePositionError(channel);
+    // `continued`: the position lies in the part of a renamed epoch this master has (lua.ts).
+    if (since !== undefined && since.epoch !== position.epoch && reply[3] !== 1) throw new UnrecoverablePositionError(channel);
     const publications: Publication[] = [];
     for (const entry of reply[2] as unknown[]) {
       const publication = decodeEntry(entry);

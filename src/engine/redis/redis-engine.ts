@@ -178,7 +178,7 @@ export class RedisEngine implements Engine {
     }
     this.replicaAck = options.waitReplicas === undefined || ackRouter === undefined ? undefined : new ReplicaAck(ackRouter, options.waitReplicas, () => this.counters.notReplicated++);
     this.cluster = new RedisCluster(options.self, control, this.keys, t, clusterLog);
-    this.history = new RedisHistory(this.keys, t.historyMetaTtlSeconds, () => this.counters.undecodable++);
+    this.history = new RedisHistory(this.keys, t.historyMetaTtlSeconds, () => this.counters.undecodable++, this.replicaAck !== undefined);
     this.broker = new RedisBroker(router, this.keys, this.history, this.counters, this.replicaAck);
     this.presence = new RedisPresence(router, this.keys, t.presenceTtlSeconds, t.presenceRefreshMs, (err) => {
       if (this.rateLimited.shouldLog('presence-refresh')) this.log.warn('presence refresh failed', { error: errorMessage(err) });
