@@ -83,6 +83,13 @@ function inRange(n: number, min: number, max = Number.MAX_SAFE_INTEGER): number 
   return n;
 }
 
+/** `ha_engine_wait_timeout`: 10 ms to 3 s, so a WAIT always ends within the 4 s Redis command timeout. */
+function waitTimeoutMs(raw: string): number {
+  const ms = parseDurationMs(raw);
+  if (ms < 10 || ms > 3000) throw new ValueProblem('must be between 10ms and 3s (below the 4 s Redis command timeout)');
+  return ms;
+}
+
 /** Grafana's wording for out-of-range [live] numbers, with the offending value (Grafana printed another key's). */
 function liveAtLeast(key: string, min: number): (n: number) => number {
   return (n) => {
@@ -444,7 +451,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   defineKey({
     section: 'live', key: 'ha_engine_wait_timeout', type: 'duration', default: '1s',
     description: 'livehub: how long a publish waits for `ha_engine_wait_replicas` replicas (10ms–3s, below the 4 s Redis command timeout).',
-    parse: (raw) => inRange(parseDurationMs(raw), 10, 3000), set: (c, v) => { c.live.haEngineWaitTimeoutMs = v; },
+    parse: waitTimeoutMs, set: (c, v) => { c.live.haEngineWaitTimeoutMs = v; },
   }),
   defineKey({
     section: 'live', key: 'ha_sentinel_master_name', type: 'string', default: '',

@@ -108,7 +108,7 @@ export class RedisCluster implements Cluster {
     });
     const request: SurveyRequest = { type: 'survey_request', nodeId: this.self.id, requestId, op, payload };
     try {
-      if (!this.link.ready) throw new Error(`control link is ${this.link.describe()}`);
+      if (!this.link.ready) throw new Error(`control shard is ${this.link.describe()}`);
       await this.link.publish(this.keys.control, encodeControl(request));
     } catch (err) {
       this.log.debug('survey request not sent', { op, error: errorMessage(err) });
@@ -125,7 +125,7 @@ export class RedisCluster implements Cluster {
   }
 
   async notify(op: string, payload: string): Promise<void> {
-    if (!this.link.ready) throw new Error(`control link is ${this.link.describe()}`);
+    if (!this.link.ready) throw new Error(`control shard is ${this.link.describe()}`);
     const message: Notification = { type: 'notify', nodeId: this.self.id, op, payload };
     await this.link.publish(this.keys.control, encodeControl(message));
   }
