@@ -145,6 +145,20 @@ describe('redis cluster placement', () => {
     assert.equal(await shardNumsub(a.keys.client(channels[0]!)), 1, 'B left');
   });
 
+  test('concurrent subscribes of channels of one slot all end up subscribed', async () => {
+    const first = '1/grafana/broadcast/same-slot-0';
+    const partition = a.redisCluster!.partitions.partitionOf(first);
+    const sameSlot = [first];
+    for (let i = 1; sameSlot.length < 20; i++) {
+      const ch = `1/grafana/broadcast/same-slot-${i}`;
+      if (a.redisCluster!.partitions.partitionOf(ch) === partition) sameSlot.push(ch);
+    }
+    // One subscribe call per channel, all at once (the node subscribes per client subscription).
+    await Promise.all(sameSlot.map((ch) => a.broker.subscribe([ch])));
+    for (const ch of sameSlot) assert.equal(await shardNumsub(a.keys.client(ch)), 1, `${ch} subscribed`);
+    await a.broker.unsubscribe(sameSlot);
+  });
+
   test('standalone key names keep Grafana\'s layout (no hash tags outside cluster mode)', () => {
     const k = new RedisKeys('gf_live');
     assert.equal(k.stream('1/x'), 'gf_live.stream.1/x');

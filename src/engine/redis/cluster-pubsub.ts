@@ -62,8 +62,12 @@ interface NodeConnection {
 export class ClusterPubSub {
   /** Wanted data channels by slot. */
   private readonly wanted = new Map<number, Set<string>>();
-  /** Slot → the connection its channels are subscribed on (confirmed). */
+  /** Slot → the connection its channels are subscribed on (or being subscribed on). */
   private readonly placement = new Map<number, NodeConnection>();
+  /** Slots being placed for the first time by subscribe(): concurrent subscribes of the slot wait for it. */
+  private readonly placing = new Map<number, Promise<NodeConnection>>();
+  /** Wanted slots that lost their subscription (connection, eviction, move) until reconcile() restores them. */
+  private readonly lost = new Set<number>();
   private readonly connections = new Map<string, NodeConnection>();
   private readonly unsignalled = new Set<string>();
   private heldBack = 0;
@@ -174,21 +178,31 @@ export class ClusterPubSub {
   }
 
   private async subscribeSlot(slot: number, channels: readonly string[]): Promise<void> {
+    // Another call is placing this slot right now: subscribe where it lands.
+    await this.placing.get(slot)?.catch(() => undefined);
     const at = this.placement.get(slot);
     if (at !== undefined && at.link.ready) return this.sendSubscribe(at, channels);
-    if (this.wanted.get(slot)!.size > channels.length) {
-      // The slot's other channels lost their subscription and wait for reconcile(): these join
-      // them, and are told (2500) with them once the slot is subscribed again.
+    if (this.lost.has(slot) || at !== undefined) {
+      // The slot's channels lost their subscription and wait for reconcile(): these join them,
+      // and are told (2500) with them once the slot is subscribed again.
       for (const c of channels) this.unsignalled.add(c);
       this.scheduleReconcile();
       return;
     }
-    const owner = this.options.slots.ownerOf(slot);
-    if (owner === undefined) throw new Error(`slot ${slot} has no known master`);
-    const target = await this.connectionTo(owner);
-    // Placed before the command goes out: a message may follow the confirmation in the same read.
-    if (this.placement.get(slot) === undefined) this.placement.set(slot, target);
-    return this.sendSubscribe(target, channels);
+    const placing = (async (): Promise<NodeConnection> => {
+      const owner = this.options.slots.ownerOf(slot);
+      if (owner === undefined) throw new Error(`slot ${slot} has no known master`);
+      const target = await this.connectionTo(owner);
+      // Placed before the command goes out: a message may follow the confirmation in the same read.
+      if (this.placement.get(slot) === undefined) this.placement.set(slot, target);
+      return this.placement.get(slot)!;
+    })();
+    this.placing.set(slot, placing);
+    try {
+      return await this.sendSubscribe(await placing, channels);
+    } finally {
+      if (this.placing.get(slot) === placing) this.placing.delete(slot);
+    }
   }
 
   private async sendSubscribe(target: NodeConnection, channels: readonly string[]): Promise<void> {
@@ -216,7 +230,10 @@ export class ClusterPubSub {
     const sends: Array<Promise<void>> = [];
     for (const [slot, channels] of groupBySlot(removed)) {
       const at = this.placement.get(slot);
-      if (!this.wanted.has(slot)) this.placement.delete(slot);
+      if (!this.wanted.has(slot)) {
+        this.placement.delete(slot);
+        this.lost.delete(slot);
+      }
       if (at === undefined || !at.link.ready) continue;
       for (const batch of batches(channels)) {
         sends.push(at.link.unsubscribe('ssubscribe', batch).catch((err: unknown) => {
@@ -278,6 +295,7 @@ export class ClusterPubSub {
   /** A slot's channels lost their subscription: hold their messages until the signal. */
   private unplace(slot: number): void {
     this.placement.delete(slot);
+    this.lost.add(slot);
     for (const c of this.wanted.get(slot) ?? []) this.unsignalled.add(c);
     this.options.events.placementsChanged([slot]);
     this.updateState();
@@ -321,8 +339,11 @@ export class ClusterPubSub {
     if (this.connections.get(c.node) === c) this.connections.delete(c.node);
     const lost = [...this.placement].filter(([, at]) => at === c).map(([slot]) => slot);
     if (lost.length === 0) return;
-    for (const slot of lost) this.placement.delete(slot);
-    for (const slot of lost) for (const ch of this.wanted.get(slot) ?? []) this.unsignalled.add(ch);
+    for (const slot of lost) {
+      this.placement.delete(slot);
+      this.lost.add(slot);
+      for (const ch of this.wanted.get(slot) ?? []) this.unsignalled.add(ch);
+    }
     this.options.events.placementsChanged(lost);
     this.options.events.log('warn', 'redis cluster pub/sub connection lost, resubscribing', { node: c.node, slots: lost.length, error: reason });
     this.updateState();
@@ -355,6 +376,7 @@ export class ClusterPubSub {
     let failed = false;
     const restored: string[] = [];
     await Promise.all([...this.wanted.keys()].map(async (slot) => {
+      if (this.placing.has(slot)) return; // subscribe() is placing it (and reconciles on MOVED)
       const owner = this.options.slots.ownerOf(slot);
       const at = this.placement.get(slot);
       if (at !== undefined && at.link.ready && at.node === owner) return;
@@ -377,6 +399,7 @@ export class ClusterPubSub {
         this.placement.set(slot, target);
         const still = [...(this.wanted.get(slot) ?? [])];
         await Promise.all(batches(still).map((b) => target!.link.subscribe('ssubscribe', b)));
+        this.lost.delete(slot);
         for (const c of this.wanted.get(slot) ?? []) if (this.unsignalled.has(c)) restored.push(c);
       } catch (err) {
         if (target !== undefined && this.placement.get(slot) === target) this.placement.delete(slot);
