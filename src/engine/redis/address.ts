@@ -55,6 +55,7 @@ export interface AddressSettings {
 export class AddressError extends Error {}
 
 const DEFAULT_PORT = 6379;
+const CLUSTER_ALONE = 'redis+cluster:// names one Redis Cluster and cannot be combined with other addresses (list its seed nodes in the one URL: redis+cluster://h1:p1,h2:p2)';
 const DEFAULT_SENTINEL_PORT = 26379;
 
 export function parseAddresses(settings: AddressSettings): ShardAddress[] {
@@ -62,7 +63,7 @@ export function parseAddresses(settings: AddressSettings): ShardAddress[] {
   if (text === '') throw new AddressError('ha_engine_address is empty');
   if (/^rediss?\+cluster:\/\//i.test(text)) return [parseCluster(text, settings)];
   if (/(^|,)\s*rediss?\+cluster:\/\//i.test(text)) {
-    throw new AddressError('redis+cluster:// names one Redis Cluster and cannot be combined with other addresses (list its seed nodes in the one URL: redis+cluster://h1:p1,h2:p2)');
+    throw new AddressError(CLUSTER_ALONE);
   }
   const masterName = settings.sentinelMasterName?.trim() ?? '';
   if (masterName !== '' && !/^[a-z+]+:\/\//i.test(text)) {
@@ -194,6 +195,9 @@ function multiHostUrl(text: string, scheme: string): { query: URLSearchParams; h
  */
 function parseCluster(text: string, settings: AddressSettings): ShardAddress {
   const scheme = /^([a-z+]+):\/\//i.exec(text)![1]!.toLowerCase();
+  if (text.slice(scheme.length + 3).includes('://')) {
+    throw new AddressError(CLUSTER_ALONE);
+  }
   const { query, hosts, path, username, password } = multiHostUrl(text, scheme);
   const seeds = splitList(hosts).map((h) => hostPort(h, DEFAULT_PORT));
   if (seeds.length === 0) throw new AddressError(`no cluster nodes in ${JSON.stringify(redact(text))}`);
