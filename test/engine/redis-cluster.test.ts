@@ -14,6 +14,7 @@ import { slotOf } from '../../src/engine/redis/partitions.js';
 import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startRedisCluster, type RedisClusterSetup } from '../helpers/redis-cluster.js';
+import { holesInOrder } from '../helpers/fault-scenario.js';
 import { parseInfoCalls, waitFor } from '../helpers/redis-server.js';
 import { engineContract } from './contract.js';
 
@@ -250,23 +251,8 @@ describe('redis cluster: moving subscriptions keep the gap rule', () => {
       await loop;
       publisher.disconnect();
     }
-    let last = 0;
-    let toldSince = false;
-    let signalled = 0;
-    const silent: number[] = [];
-    for (const item of order) {
-      if (item === 'told') {
-        toldSince = true;
-        continue;
-      }
-      assert.ok(item > last, `in order (${item} after ${last})`);
-      if (item > last + 1) {
-        if (toldSince) signalled++;
-        else silent.push(item);
-      }
-      last = item;
-      toldSince = false;
-    }
+    const { signalled, silent, outOfOrder } = holesInOrder(order);
+    assert.deepEqual(outOfOrder, [], 'in order');
     assert.deepEqual(silent, [], 'deliveries that followed a hole nobody was told about');
     process.stdout.write(`gap rule on the cluster: ${seq} published (${failed} batches failed), ${order.filter((x) => x !== 'told').length} delivered, ${order.filter((x) => x === 'told').length} signals, ${signalled} holes (all signalled), ${e.counters.heldBeforeResubscribeSignal} held back, ${e.redisCluster!.pubsub.strayMessages} stray\n`);
   });
@@ -300,20 +286,26 @@ describe('redis cluster: moving subscriptions keep the gap rule', () => {
   });
 });
 
+/** A started engine with ha_engine_wait_replicas on the test cluster. */
+async function waitingEngine(name: string, waitReplicas: { replicas: number; timeoutMs: number }): Promise<RedisEngine> {
+  await ensureSetup();
+  const engine = new RedisEngine({
+    shards: parseAddresses({ address: setup!.address }),
+    prefix: `${name}${process.pid}.gf_live`,
+    self: { id: `${name}-${process.pid}`, name, version: '0' },
+    log: createLogger('error'),
+    timings: { maxReconnectDelayMs: 300, connectTimeoutMs: 500, commandTimeoutMs: 2000 },
+    waitReplicas,
+  });
+  engines.push(engine);
+  await engine.start(new Events(), () => ZERO);
+  return engine;
+}
+
 describe('redis cluster: ha_engine_wait_replicas', () => {
   test('history publishes are acknowledged after WAIT on the master that took them, one WAIT per batch', async () => {
     await ensureSetup();
-    const p = `wait${process.pid}.gf_live`;
-    const engine = new RedisEngine({
-      shards: parseAddresses({ address: setup!.address }),
-      prefix: p,
-      self: { id: `wait-${process.pid}`, name: 'wait', version: '0' },
-      log: createLogger('error'),
-      timings: { maxReconnectDelayMs: 300, connectTimeoutMs: 500, commandTimeoutMs: 2000 },
-      waitReplicas: { replicas: 1, timeoutMs: 1000 },
-    });
-    engines.push(engine);
-    await engine.start(new Events(), () => ZERO);
+    const engine = await waitingEngine('wait', { replicas: 1, timeoutMs: 1000 });
     const history = { size: 100, ttlSeconds: 60 };
     const channels = Array.from({ length: 30 }, (_, i) => `1/grafana/broadcast/wait-${i}`);
     const waits = await callsOnMasters('wait');
@@ -333,16 +325,7 @@ describe('redis cluster: ha_engine_wait_replicas', () => {
 
   test('more replicas than a master has: written, but answered with a temporary error after the timeout', async () => {
     await ensureSetup();
-    const engine = new RedisEngine({
-      shards: parseAddresses({ address: setup!.address }),
-      prefix: `wait2${process.pid}.gf_live`,
-      self: { id: `wait2-${process.pid}`, name: 'wait2', version: '0' },
-      log: createLogger('error'),
-      timings: { maxReconnectDelayMs: 300, connectTimeoutMs: 500, commandTimeoutMs: 2000 },
-      waitReplicas: { replicas: 2, timeoutMs: 150 },
-    });
-    engines.push(engine);
-    await engine.start(new Events(), () => ZERO);
+    const engine = await waitingEngine('wait2', { replicas: 2, timeoutMs: 150 });
     const history = { size: 10, ttlSeconds: 60 };
     const t0 = Date.now();
     await assert.rejects(engine.broker.publish('1/grafana/broadcast/wait-two', '{}', undefined, { history }), (err: unknown) => err instanceof EngineUnavailableError && /not acknowledged: 1 of 2 replica/.test(String((err as Error).cause)));

@@ -12,6 +12,7 @@ import { ShardSubscriber } from '../../src/engine/redis/pubsub.js';
 import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
 import { SEGMENT_PUBLICATIONS } from '../../src/engine/redis/publish-batcher.js';
 import { createLogger } from '../../src/log/logger.js';
+import { holesInOrder } from '../helpers/fault-scenario.js';
 import { createRedisServer, parseInfoCalls, startRedisServer, startTcpProxy, waitFor, type RedisServer, type TcpProxy } from '../helpers/redis-server.js';
 
 class Events implements EngineEventHandler {
@@ -550,23 +551,8 @@ describe('failure behaviour', () => {
     publishing = false;
     await loop;
 
-    let last = 0;
-    let told = false;
-    let signalled = 0;
-    const silent: number[] = [];
-    for (const item of order) {
-      if (item === 'told') {
-        told = true;
-        continue;
-      }
-      assert.ok(item > last, `in order (${item} after ${last})`);
-      if (item > last + 1) {
-        if (told) signalled++;
-        else silent.push(item);
-      }
-      last = item;
-      told = false;
-    }
+    const { signalled, silent, outOfOrder } = holesInOrder(order);
+    assert.deepEqual(outOfOrder, [], 'in order');
     assert.deepEqual(silent, [], 'deliveries that followed a hole nobody was told about');
     assert.ok(signalled >= kills, `every reconnect left a hole, signalled (${signalled})`);
     process.stdout.write(`held back ${e.counters.heldBeforeResubscribeSignal} over ${kills} reconnects\n`);

@@ -15,38 +15,19 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Subscription } from 'centrifuge';
 import { PartitionTable, slotOf } from '../../src/engine/redis/partitions.js';
 import { redisPrefix } from '../../src/engine/redis/keys.js';
-import { connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
-import {
-  account,
-  broadcastSeq,
-  clusterNodeIds,
-  frameSeq,
-  health,
-  printTable,
-  Receiver,
-  startCluster,
-  Traffic,
-  waitUntil,
-  type Accounting,
-  type Cluster,
-  type PublishLedger,
-} from '../helpers/cluster.js';
+import { disconnectAllClients } from '../helpers/centrifuge.js';
+import { startCluster, Traffic, type Accounting, type Cluster, type PublishLedger, type Receiver } from '../helpers/cluster.js';
+import { ledgerFor, recoverAndContinue, settleAndAccount, subscribeOnEveryNode, waitForMembership, type FaultChannels } from '../helpers/fault-scenario.js';
 import { startRedisCluster, type RedisClusterSetup } from '../helpers/redis-cluster.js';
 
-interface Channels {
-  readonly rec: string;
-  readonly plain: string;
-  readonly stream: { readonly streamId: string; readonly measurement: string };
+interface Channels extends FaultChannels {
   /** The slots of the three channels' Redis names (they may share one). */
   readonly slots: number[];
   /** The master all three slots are on. */
   readonly masterPort: number;
 }
-
-type Kind = 'rec' | 'plain' | 'stream';
 
 interface Outcome {
   readonly traffic: Traffic;
@@ -74,10 +55,7 @@ describe('fault: Redis Cluster failover, planned switchover and resharding under
       redisAddress: redis.address,
       env: { GF_LIVE_HISTORY_SIZE: '1000', GF_LIVE_HA_ENGINE_WAIT_REPLICAS: '1', GF_LIVE_HA_ENGINE_WAIT_TIMEOUT: '500ms' },
     });
-    const ids = cluster.nodes.map((n) => n.nodeId).sort();
-    for (const node of cluster.nodes) {
-      await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, cluster.tokens.viewer)) === JSON.stringify(ids), `node ${node.name} to see all nodes`, 15_000);
-    }
+    await waitForMembership(cluster.nodes, cluster.tokens.viewer);
   });
 
   after(async () => {
@@ -101,53 +79,19 @@ describe('fault: Redis Cluster failover, planned switchover and resharding under
 
   /** Clients on every node, steady traffic, the fault, recovery, then the counts. */
   async function scenario(name: string, channels: Channels, fault: (traffic: Traffic) => Promise<void>): Promise<Outcome> {
-    const { rec, plain, stream } = channels;
-    const receivers: Receiver[] = [];
-    const kinds = new Map<Receiver, Kind>();
-    const subs: Subscription[] = [];
-    for (const node of cluster.nodes) {
-      const c = newClient(node.wsUrl);
-      await connected(c);
-      const list: Array<[Kind, string, (d: unknown) => number | undefined]> = [
-        ['rec', `1/${rec}`, broadcastSeq],
-        ['plain', `1/${plain}`, broadcastSeq],
-        ['stream', `1/stream/${stream.streamId}/${stream.measurement}`, frameSeq],
-      ];
-      for (const [kind, channel, seqOf] of list) {
-        const recoverable = kind === 'rec';
-        const sub = c.newSubscription(channel, { minResubscribeDelay: 100, maxResubscribeDelay: 1000, ...(recoverable ? { recoverable: true } : {}) });
-        const receiver = new Receiver(`${node.name} ${kind}`, node.name, recoverable, sub, c, seqOf);
-        kinds.set(receiver, kind);
-        receivers.push(receiver);
-        subs.push(sub);
-        await subscribed(sub);
-      }
-    }
-    const traffic = new Traffic({ targets: () => cluster.nodes, token: cluster.tokens.editor, recoverableChannel: rec, plainChannel: plain, stream, intervalMs: 20 });
-    const ledgerOf = (r: Receiver): PublishLedger => ({ rec: traffic.recoverable, plain: traffic.plain, stream: traffic.stream! })[kinds.get(r)!];
+    const subscribers = await subscribeOnEveryNode(cluster.nodes, channels);
+    const { receivers, kindOf } = subscribers;
+    const traffic = new Traffic({ targets: () => cluster.nodes, token: cluster.tokens.editor, recoverableChannel: channels.rec, plainChannel: channels.plain, stream: channels.stream, intervalMs: 20 });
+    const ledgerOf = (r: Receiver): PublishLedger => ledgerFor(traffic, kindOf(r));
     traffic.start();
     try {
       await traffic.rounds(20);
       await fault(traffic);
-      for (const node of cluster.nodes) await waitUntil(async () => (await health(node)).status === 200, `${node.name} healthy`, 20_000);
-      await waitUntil(() => receivers.every((r) => r.resubscribeCodes.includes(2500)), 'every subscriber told to resubscribe (2500)', 20_000, 20);
-      await waitUntil(() => subs.every((s) => s.state === 'subscribed'), 'every subscription back', 15_000, 20);
-      traffic.phase = 'after';
-      await traffic.rounds(20);
+      await recoverAndContinue(cluster.nodes, subscribers, traffic);
     } finally {
       await traffic.stop();
     }
-    await waitUntil(() => receivers.every((r) => {
-      const accepted = ledgerOf(r).accepted;
-      return r.recoverable ? accepted.every((s) => r.has(s)) : r.has(accepted[accepted.length - 1]!);
-    }), 'deliveries to settle', 10_000, 50).catch(() => undefined); // the accounting below names what is missing
-    const rows = receivers.map((r) => account(ledgerOf(r), r));
-    printTable(name, rows);
-    process.stdout.write(`publish status by phase:\n${traffic.ledgers.map((l) => `  ${l.channel}: ${JSON.stringify(traffic.statusByPhase(l))}`).join('\n')}\n`);
-    for (const r of receivers) {
-      const missing = ledgerOf(r).accepted.filter((s) => !r.has(s));
-      if (missing.length > 0) process.stdout.write(`  ${r.label}: accepted but not received: ${missing.length > 12 ? `${missing.slice(0, 12).join(',')},… (${missing.length})` : missing.join(',')}\n`);
-    }
+    const rows = await settleAndAccount(name, traffic, receivers, ledgerOf);
     return { traffic, receivers, rows, ledgerOf };
   }
 

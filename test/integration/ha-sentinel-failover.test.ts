@@ -19,25 +19,18 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Subscription } from 'centrifuge';
 import { Redis } from 'ioredis';
-import { connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
+import { disconnectAllClients } from '../helpers/centrifuge.js';
 import {
-  account,
-  broadcastSeq,
-  clusterNodeIds,
-  frameSeq,
-  health,
-  printTable,
-  Receiver,
   startCluster,
   Traffic,
-  waitUntil,
   type Accounting,
   type Cluster,
   type LivehubNode,
   type PublishLedger,
+  type Receiver,
 } from '../helpers/cluster.js';
+import { ledgerFor, recoverAndContinue, settleAndAccount, subscribeOnEveryNode, waitForMembership } from '../helpers/fault-scenario.js';
 import { startHaproxy, type Haproxy } from '../helpers/haproxy.js';
 import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-sentinel.js';
 import { createRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
@@ -63,10 +56,7 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
     // nodes connecting before that could land on the read-only replica.
     await haproxy.waitForOnlyUp(master.port);
     cluster = await startCluster({ names: ['A', 'B', 'C'], redisAddress: `127.0.0.1:${haproxy.ports.frontend}`, env: { GF_LIVE_HISTORY_SIZE: '1000' } });
-    const ids = cluster.nodes.map((n) => n.nodeId).sort();
-    for (const node of cluster.nodes) {
-      await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, cluster.tokens.viewer)) === JSON.stringify(ids), `node ${node.name} to see all nodes`, 15_000);
-    }
+    await waitForMembership(cluster.nodes, cluster.tokens.viewer);
   });
 
   after(async () => {
@@ -82,25 +72,10 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
     const rec = `grafana/broadcast/failover-${tag}-rec`;
     const plain = `grafana/broadcast/failover-${tag}-plain`;
     const stream = { streamId: `failover${tag}`, measurement: 'm' };
-    const receivers: Receiver[] = [];
-    const subs: Subscription[] = [];
-    for (const node of nodes) {
-      const c = newClient(node.wsUrl);
-      await connected(c);
-      const channels: Array<[string, boolean, (d: unknown) => number | undefined]> = [
-        [`1/${rec}`, true, broadcastSeq],
-        [`1/${plain}`, false, broadcastSeq],
-        [`1/stream/${stream.streamId}/${stream.measurement}`, false, frameSeq],
-      ];
-      for (const [channel, recoverable, seqOf] of channels) {
-        const sub = c.newSubscription(channel, { minResubscribeDelay: 100, maxResubscribeDelay: 1000, ...(recoverable ? { recoverable: true } : {}) });
-        receivers.push(new Receiver(`${node.name} ${channel.split('/').pop()!.replace(`failover-${tag}-`, '')}`, node.name, recoverable, sub, c, seqOf));
-        subs.push(sub);
-        await subscribed(sub);
-      }
-    }
+    const subscribers = await subscribeOnEveryNode(nodes, { rec, plain, stream });
+    const { receivers, kindOf } = subscribers;
     const traffic = new Traffic({ targets: () => nodes, token: cluster.tokens.editor, recoverableChannel: rec, plainChannel: plain, stream, intervalMs: 25 });
-    const ledgerOf = (r: Receiver) => (r.recoverable ? traffic.recoverable : r.label.endsWith(' m') ? traffic.stream! : traffic.plain);
+    const ledgerOf = (r: Receiver): PublishLedger => ledgerFor(traffic, kindOf(r));
     const states: string[] = [];
     traffic.start();
     try {
@@ -109,27 +84,11 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
       states.push(`right after: ${JSON.stringify(await haproxy.serverStates())}`);
       await haproxy.waitForOnlyUp(newMaster, 30_000);
       traffic.phase = 'haproxy switched';
-      for (const node of nodes) {
-        await waitUntil(async () => (await health(node)).status === 200, `${node.name} healthy through HAProxy again`, 20_000);
-      }
-      await waitUntil(() => receivers.every((r) => r.resubscribeCodes.includes(2500)), 'every subscriber told to resubscribe (2500)', 20_000, 20);
-      await waitUntil(() => subs.every((s) => s.state === 'subscribed'), 'every subscription back', 15_000, 20);
-      traffic.phase = 'after';
-      await traffic.rounds(20);
+      await recoverAndContinue(nodes, subscribers, traffic);
     } finally {
       await traffic.stop();
     }
-    await waitUntil(() => receivers.every((r) => {
-      const accepted = ledgerOf(r).accepted;
-      return r.recoverable ? accepted.every((s) => r.has(s)) : r.has(accepted[accepted.length - 1]!);
-    }), 'deliveries to settle', 10_000, 50).catch(() => undefined); // the accounting below names what is missing
-    const rows = receivers.map((r) => account(ledgerOf(r), r));
-    printTable(name, rows);
-    process.stdout.write(`publish status by phase:\n${traffic.ledgers.map((l) => `  ${l.channel}: ${JSON.stringify(traffic.statusByPhase(l))}`).join('\n')}\nHAProxy ${states.join('; ')}\n`);
-    for (const r of receivers) {
-      const missing = ledgerOf(r).accepted.filter((s) => !r.has(s));
-      if (missing.length > 0) process.stdout.write(`  ${r.label}: accepted but not received: ${missing.length > 12 ? `${missing.slice(0, 12).join(',')},… (${missing.length})` : missing.join(',')}\n`);
-    }
+    const rows = await settleAndAccount(name, traffic, receivers, ledgerOf, `HAProxy ${states.join('; ')}\n`);
     return { traffic, receivers, rows, ledgerOf };
   }
 
@@ -216,10 +175,7 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
     for (const node of cluster.nodes) await node.kill('SIGKILL');
     const waiting: LivehubNode[] = [];
     for (const name of ['D', 'E', 'F']) waiting.push(await cluster.add(name, { GF_LIVE_HA_ENGINE_WAIT_REPLICAS: '1', GF_LIVE_HA_ENGINE_WAIT_TIMEOUT: '500ms' }));
-    const ids = waiting.map((n) => n.nodeId).sort();
-    for (const node of waiting) {
-      await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, cluster.tokens.viewer)) === JSON.stringify(ids), `node ${node.name} to see the other two`, 15_000);
-    }
+    await waitForMembership(waiting, cluster.tokens.viewer);
     const outcome = await scenario('Planned switchover (SENTINEL FAILOVER) behind HAProxy, ha_engine_wait_replicas = 1: per subscriber (3 nodes x 3 channels)', 'wait', async (traffic) => {
       traffic.phase = 'switchover';
       const promoted = await sentinel.failover(30_000);

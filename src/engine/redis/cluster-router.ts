@@ -12,7 +12,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { ClusterTarget, ShardAddress } from './address.js';
 import type { ClusterPubSub, SlotMap } from './cluster-pubsub.js';
 import type { ControlLink } from './cluster.js';
-import { reconnectDelay, type ConnectionTimings } from './connections.js';
+import { quitWithin, reconnectDelay, type ConnectionTimings } from './connections.js';
 import { errorMessage, unavailable } from './errors.js';
 import { slotOf, type PartitionTable } from './partitions.js';
 import type { AckRouter, AckTarget } from './replica-ack.js';
@@ -211,14 +211,7 @@ export class ClusterRouter implements Router, SlotMap, ControlLink, AckRouter {
     this.closed = true;
     for (const client of this.ackConnections.values()) client.disconnect();
     this.ackConnections.clear();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.client.quit().catch(() => undefined),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await quitWithin(this.client, timeoutMs);
     this.client.disconnect();
   }
 }

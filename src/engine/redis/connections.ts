@@ -216,16 +216,19 @@ export class Connection {
     this.closed = true;
     if (this.watchdog !== undefined) clearInterval(this.watchdog);
     clearTimeout(this.retryTimer);
-    if (this.client.status === 'ready') {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.client.quit().catch(() => undefined),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.client.status === 'ready') await quitWithin(this.client, timeoutMs);
     this.client.disconnect();
   }
+}
+
+/** QUIT (pending replies first), bounded by `timeoutMs`; the caller disconnects afterwards. */
+export async function quitWithin(client: { quit(): Promise<unknown> }, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.quit().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
 }
