@@ -28,6 +28,8 @@ export interface SlotMap {
   masters(): string[];
   /** Re-reads the slot map (after MOVED or an eviction); resolves when done or failed. */
   refresh(): Promise<void>;
+  /** Whether the node says (ROLE) it is a master now: the slot map may lag behind a failover. */
+  isMaster(node: string): Promise<boolean>;
   /** Publishes on a classic channel through the command client (the control link's probe). */
   publish(channel: string, message: string): Promise<unknown>;
 }
@@ -366,8 +368,8 @@ export class ClusterPubSub {
   }
 
   /**
-   * Puts every wanted slot where the slot map says it lives: unsubscribe where it was (waiting for
-   * the reply, so nothing of the old connection can arrive later), subscribe at the owner, then
+   * Puts every wanted slot where the slot map says it lives: subscribe at the owner, switch the
+   * placement (messages of any other connection are dropped from then on), leave the old one, then
    * report the channels that had a gap (resubscribed). Failures retry with back-off.
    */
   private async reconcile(refreshFirst: boolean): Promise<void> {
@@ -384,25 +386,33 @@ export class ClusterPubSub {
         failed = true;
         return;
       }
-      const channels = [...(this.wanted.get(slot) ?? [])];
-      if (at !== undefined) {
-        // Still subscribed on a master that no longer serves the slot: leave it first.
-        this.unplace(slot);
-        if (at.link.ready) await Promise.all(batches(channels).map((b) => at.link.unsubscribe('ssubscribe', b).catch(() => undefined)));
-      }
-      let target: NodeConnection | undefined;
       try {
-        target = await this.connectionTo(owner);
-        if (!this.wanted.has(slot) || this.placement.has(slot)) return;
-        // Placed before the command goes out: a message may follow the confirmation in the same
-        // read (held back anyway: the channels are unsignalled until the node told their subscribers).
-        this.placement.set(slot, target);
-        const still = [...(this.wanted.get(slot) ?? [])];
-        await Promise.all(batches(still).map((b) => target!.link.subscribe('ssubscribe', b)));
+        // A slot map read from a node that has not yet heard of a failover names the old master:
+        // move only to a node that says it is a master (one that does not serve the slot answers
+        // the SSUBSCRIBE below with MOVED), so a stale map cannot make the subscription flap.
+        if (!(await this.options.slots.isMaster(owner))) throw new Error(`${owner} is not a master (yet)`);
+        const target = await this.connectionTo(owner);
+        // Subscribed at the new owner first (its messages are dropped until the switch below, and
+        // the switch tells the subscribers), then switched; channels added meanwhile go along.
+        const done = new Set<string>();
+        for (let round = 0; round < 3; round++) {
+          const todo = [...(this.wanted.get(slot) ?? [])].filter((c) => !done.has(c));
+          if (todo.length === 0) break;
+          await Promise.all(batches(todo).map((b) => target.link.subscribe('ssubscribe', b)));
+          for (const c of todo) done.add(c);
+        }
+        if (!this.wanted.has(slot) || this.placing.has(slot)) return;
+        const before = this.placement.get(slot);
+        if (before !== target) {
+          if (before !== undefined) {
+            this.unplace(slot);
+            if (before.link.ready) void Promise.all(batches([...done]).map((b) => before.link.unsubscribe('ssubscribe', b).catch(() => undefined)));
+          }
+          this.placement.set(slot, target);
+        }
         this.lost.delete(slot);
         for (const c of this.wanted.get(slot) ?? []) if (this.unsignalled.has(c)) restored.push(c);
       } catch (err) {
-        if (target !== undefined && this.placement.get(slot) === target) this.placement.delete(slot);
         failed = true;
         this.options.events.log('warn', 'redis cluster resubscribe failed, retrying', { slot, node: owner, error: errorMessage(err) });
       }

@@ -156,6 +156,17 @@ export class ClusterRouter implements Router, SlotMap, ControlLink, AckRouter {
     return new Promise((resolve) => this.client.refreshSlotsCache(() => resolve()));
   }
 
+  async isMaster(node: string): Promise<boolean> {
+    const instance = this.client.nodes('all').find((n) => `${n.options.host}:${n.options.port}` === node);
+    if (instance === undefined) return false;
+    try {
+      const role = (await instance.call('ROLE')) as unknown[];
+      return Array.isArray(role) && role[0] === 'master';
+    } catch {
+      return false;
+    }
+  }
+
   // ---- ControlLink (cluster.ts): classic PUBLISH crosses the cluster bus to every node ----------
 
   publish(channel: string, message: string): Promise<unknown> {
