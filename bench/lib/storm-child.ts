@@ -131,7 +131,7 @@ async function open(cmd: StormOpenCommand): Promise<StormOpened> {
   failures = [];
   const deadline = Date.now() + cmd.timeoutMs;
   let next = 0;
-  // At most 400 handshakes in flight, as loadgen-child does: a burst of SYNs beyond the listen
+  // At most 400 handshakes in flight, as the load generator does (generator/subscribers.ts): a burst of SYNs beyond the listen
   // backlog only measures the kernel.
   while (next < cmd.count && Date.now() < deadline) {
     const inFlight = conns.filter((w) => w.state === 0 || !(w.data as Conn).connected).length;

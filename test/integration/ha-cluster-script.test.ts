@@ -10,8 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { clusterTempDir, http, waitUntil, within } from '../helpers/cluster.js';
-import { projectRoot } from '../helpers/project-root.js';
+import { http } from '../../harness/http.js';
+import { tempDir } from '../../harness/processes.js';
+import { projectRoot } from '../../harness/project-root.js';
+import { waitUntil, within } from '../../harness/wait.js';
 
 const SCRIPT = join(projectRoot(), 'scripts', 'ha-cluster.mjs');
 
@@ -53,7 +55,7 @@ interface Started {
 
 async function startScript(nodes: number): Promise<Started> {
   const first = await consecutiveFreePorts();
-  const home = clusterTempDir('livehub-ha-script-');
+  const home = tempDir('livehub-ha-script-');
   const child = spawn(process.execPath, [SCRIPT, '--nodes', String(nodes), '--port', String(first)], {
     // Its temp directory goes under our own, so nothing can escape cleanup.
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TMPDIR: home },

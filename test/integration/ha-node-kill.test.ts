@@ -15,22 +15,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Centrifuge, Subscription } from 'centrifuge';
 import { Redis } from 'ioredis';
+import { account, printTable, Receiver } from '../../harness/gap-ledger.js';
+import { http } from '../../harness/http.js';
+import type { LivehubNode } from '../../harness/livehub.js';
+import { startRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil } from '../../harness/wait.js';
 import { connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
-import {
-  account,
-  broadcastSeq,
-  clusterNodeIds,
-  http,
-  printTable,
-  Receiver,
-  rotatingWebSocket,
-  startCluster,
-  Traffic,
-  waitUntil,
-  type Cluster,
-  type LivehubNode,
-} from '../helpers/cluster.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { broadcastSeq, clusterNodeIds, rotatingWebSocket, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
 
 const REC = 'grafana/broadcast/fault-kill-rec';
 const PLAIN = 'grafana/broadcast/fault-kill-plain';

@@ -8,21 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Centrifuge, Subscription } from 'centrifuge';
+import { account, printTable, Receiver } from '../../harness/gap-ledger.js';
+import { createRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil } from '../../harness/wait.js';
 import { connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
-import {
-  account,
-  broadcastSeq,
-  clusterNodeIds,
-  frameSeq,
-  health,
-  printTable,
-  Receiver,
-  startCluster,
-  Traffic,
-  waitUntil,
-  type Cluster,
-} from '../helpers/cluster.js';
-import { createRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { broadcastSeq, clusterNodeIds, frameSeq, health, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
 
 const REC = 'grafana/broadcast/fault-restart-rec';
 const PLAIN = 'grafana/broadcast/fault-restart-plain';

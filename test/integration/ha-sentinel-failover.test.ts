@@ -16,25 +16,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Subscription } from 'centrifuge';
 import { Redis } from 'ioredis';
+import { account, printTable, Receiver, type Accounting, type PublishLedger } from '../../harness/gap-ledger.js';
+import { startHaproxy, type Haproxy } from '../../harness/haproxy.js';
+import { createRedisServer, type RedisServer } from '../../harness/redis.js';
+import { startSentinelSetup, type SentinelSetup } from '../../harness/sentinel.js';
+import { waitUntil } from '../../harness/wait.js';
 import { connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
-import {
-  account,
-  broadcastSeq,
-  clusterNodeIds,
-  frameSeq,
-  health,
-  printTable,
-  Receiver,
-  startCluster,
-  Traffic,
-  waitUntil,
-  type Accounting,
-  type Cluster,
-  type PublishLedger,
-} from '../helpers/cluster.js';
-import { startHaproxy, type Haproxy } from '../helpers/haproxy.js';
-import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-sentinel.js';
-import { createRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
+import { broadcastSeq, clusterNodeIds, frameSeq, health, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
 
 interface Outcome {
   readonly traffic: Traffic;
@@ -148,7 +136,7 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
     const outcome = await scenario('Sentinel failover behind HAProxy, master SIGKILLed: per subscriber (3 nodes x 3 channels)', 'kill', async (traffic) => {
       await master.kill('SIGKILL');
       traffic.phase = 'no master';
-      await waitFor(async () => (await sentinel.master()).port === replica.port, 'the Sentinels to promote the replica', 30_000, 100);
+      await waitUntil(async () => (await sentinel.master()).port === replica.port, 'the Sentinels to promote the replica', 30_000, 100);
       traffic.phase = 'promoted';
       return replica.port;
     });
@@ -171,7 +159,7 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
     const revived = await createRedisServer({ port: oldMaster.port, args: ['--replicaof', '127.0.0.1', String(current.port)] });
     extraServers.push(revived);
     await revived.start();
-    await waitFor(() => replicaLinkUp(revived.port), 'the revived replica in sync', 15_000, 100);
+    await waitUntil(() => replicaLinkUp(revived.port), 'the revived replica in sync', 15_000, 100);
     await haproxy.waitForOnlyUp(current.port);
     const outcome = await scenario('Planned switchover (SENTINEL FAILOVER) behind HAProxy: per subscriber (3 nodes x 3 channels)', 'switch', async (traffic) => {
       traffic.phase = 'switchover';

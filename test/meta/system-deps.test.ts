@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
-import { projectRoot } from '../helpers/project-root.js';
+import { projectRoot } from '../../harness/project-root.js';
 
 const root = projectRoot();
 /** Functions of node:child_process (and playwright's launch option) whose first argument is the program. */
