@@ -1,5 +1,5 @@
 // Real livehub processes: `node dist/src/cli.js` configured with GF_* variables (loopback, its own
-// data dir, no connection limit), its JSON log lines collected (bounded). It is ready when it logged
+// data dir), its JSON log lines collected (bounded). It is ready when it logged
 // "HTTP Server Listen" (which names the port it took when started with port 0), or, when its log
 // level hides that line, when its fixed port accepts connections; `healthy` also waits for
 // GET /api/health 200 (the engine is connected). Stopped with SIGTERM (clients get 3001) or killed.
@@ -18,7 +18,7 @@ const MAX_LOG_RECORDS = 20_000;
 export interface LivehubOptions {
   /** Used in messages (default "livehub"). */
   readonly name?: string;
-  /** Variables on top of the defaults (GF_SERVER_HTTP_ADDR, GF_SERVER_HTTP_PORT, GF_PATHS_DATA, GF_LIVE_MAX_CONNECTIONS=-1). */
+  /** Variables on top of PATH, HOME and the defaults GF_SERVER_HTTP_ADDR=127.0.0.1, GF_SERVER_HTTP_PORT, GF_PATHS_DATA. */
   readonly env?: Record<string, string>;
   /** A fixed HTTP port; default 0: the node picks one and logs it (needs log level info or debug). */
   readonly port?: number;
@@ -73,12 +73,12 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Livehu
     GF_SERVER_HTTP_ADDR: '127.0.0.1',
     GF_SERVER_HTTP_PORT: String(options.port ?? 0),
     GF_PATHS_DATA: dataDir,
-    GF_LIVE_MAX_CONNECTIONS: '-1',
     ...options.env,
   };
   const logs: Array<Record<string, unknown>> = [];
   let listen: Record<string, unknown> | undefined;
   const proc = spawnTracked(process.execPath, [...(options.nodeArgs ?? []), LIVEHUB_CLI, ...(options.args ?? [])], {
+    name,
     env,
     keepLines: 2000,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),

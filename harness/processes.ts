@@ -7,9 +7,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 export interface SpawnOptions {
+  /** What messages call it (default: the program's file name). */
+  readonly name?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   /**
@@ -30,6 +32,7 @@ export interface SpawnOptions {
 }
 
 export interface Spawned {
+  readonly name: string;
   readonly command: string;
   readonly child: ChildProcess;
   readonly pid: number;
@@ -38,7 +41,7 @@ export interface Spawned {
   readonly exited: Promise<number | null>;
   /** The last output lines (stderr lines marked), for failure messages. */
   output(lines?: number): string;
-  /** Sends a signal (to the group when it has one); no-op when it is gone. */
+  /** Sends a signal (to the group when it has one); no-op when it is gone. An exit after it is expected. */
   signal(signal: NodeJS.Signals): void;
   /** Sends `signal` (default SIGKILL) and waits for the exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -50,6 +53,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const tracked = new Set<Spawned>();
 const tempDirs = new Set<string>();
 let stopHandler: ((signal: NodeJS.Signals) => void) | undefined;
+const unexpectedExitListeners: Array<(p: Spawned, code: number | null, signal: NodeJS.Signals | null) => void> = [];
 
 process.on('exit', () => {
   for (const p of tracked) p.signal('SIGKILL');
@@ -66,6 +70,11 @@ for (const signal of STOP_SIGNALS) {
  */
 export function onStopSignal(handler: (signal: NodeJS.Signals) => void): void {
   stopHandler = handler;
+}
+
+/** Calls `listener` whenever a tracked process exits without having been signalled from here (a crash). */
+export function onUnexpectedExit(listener: (p: Spawned, code: number | null, signal: NodeJS.Signals | null) => void): void {
+  unexpectedExitListeners.push(listener);
 }
 
 /** A temp directory removed when this process exits (or earlier with removeTempDir). */
@@ -101,6 +110,7 @@ export function spawnTracked(command: string, args: readonly string[], options: 
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${command} (is it installed?)`);
   const keep = options.keepLines ?? 400;
+  let signalled = false;
   const lines: string[] = [];
   const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
   const collect = (stream: 'stdout' | 'stderr'): ((chunk: Buffer) => void) => {
@@ -121,14 +131,16 @@ export function spawnTracked(command: string, args: readonly string[], options: 
   child.stderr?.on('data', collect('stderr'));
   child.on('error', (err) => lines.push(`[error] ${err.message}`));
   const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       tracked.delete(handle);
       log?.end();
+      if (!signalled) for (const listener of unexpectedExitListeners) listener(handle, code, signal);
       resolve(code);
     });
   });
   const isRunning = (): boolean => child.exitCode === null && child.signalCode === null;
   const handle: Spawned = {
+    name: options.name ?? basename(command),
     command,
     child,
     pid,
@@ -139,6 +151,7 @@ export function spawnTracked(command: string, args: readonly string[], options: 
     output: (n = 40) => lines.slice(-n).join('\n'),
     signal(signal) {
       if (!isRunning()) return;
+      signalled = true;
       try {
         if (options.group === true) process.kill(-pid, signal);
         else child.kill(signal);

@@ -117,6 +117,8 @@ export interface RedisProcess {
 }
 
 export interface RedisProcessOptions {
+  /** What messages call it (default: the program). */
+  readonly name?: string;
   /** Pin to these CPUs (benchmarks). */
   readonly cpus?: string;
   /** Append the output to this file too (scripts). */

@@ -58,7 +58,7 @@ async function infoField(port: number, section: string, field: string): Promise<
 
 export async function startSentinelSetup(options: SentinelOptions = {}): Promise<SentinelSetup> {
   const dir = options.dir ?? tempDir('livehub-sentinel-');
-  const logFile = (name: string): { logFile?: string } => (options.logDir === undefined ? {} : { logFile: join(options.logDir, `${name}.log`) });
+  const logFile = (name: string): { name: string; logFile?: string } => ({ name, ...(options.logDir === undefined ? {} : { logFile: join(options.logDir, `${name}.log`) }) });
   const serverDir = (name: string): string => {
     const path = join(dir, name);
     mkdirSync(path, { recursive: true });

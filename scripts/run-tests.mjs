@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs the compiled test files with Node's test runner. `node scripts/run-tests.mjs [unit|integration] [filter]`
-// Node 20 takes no directory globs, so the files are listed here.
+// Node 20 takes no directory globs, so the files are listed here. Plain JavaScript (.mjs), unlike the
+// other scripts: it runs the output of the build, so it must not itself need one (and it starts only
+// node, nothing the harness manages).
 
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';

@@ -83,6 +83,7 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Server
     ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
     env: {
       GF_SERVER_ROOT_URL: `http://127.0.0.1:${port}/`,
+      GF_LIVE_MAX_CONNECTIONS: '-1',
       // Load generators open thousands of anonymous sockets from a few loopback addresses: the caps
       // on unauthenticated connections (an abuse limit, docs/authorization.md) would refuse the ramp.
       GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS: '-1',

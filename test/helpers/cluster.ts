@@ -32,9 +32,9 @@ export function createTokens(dir: string): Tokens {
   };
 }
 
-/** One node of a cluster: own process group (whatever it starts dies with it), ready on "HTTP Server Listen". */
+/** One node of a cluster: own process group (whatever it starts dies with it), no connection limit. */
 function startNode(name: string, env: Record<string, string>): Promise<LivehubNode> {
-  return startLivehub({ name, group: true, env: { LIVEHUB_TEST_NODE: name, ...env } });
+  return startLivehub({ name, group: true, env: { LIVEHUB_TEST_NODE: name, GF_LIVE_MAX_CONNECTIONS: '-1', ...env } });
 }
 
 export interface ClusterOptions {
@@ -54,6 +54,8 @@ export interface Cluster {
   node(name: string): LivehubNode;
   /** Starts one more node with the cluster's settings. */
   add(name: string, env?: Record<string, string>): Promise<LivehubNode>;
+  /** Waits until every node lists every node in GET /api/live/cluster. */
+  seeEachOther(timeoutMs?: number): Promise<void>;
   /** Kills every node (SIGKILL of the process groups): fast and safe in after(). LIVEHUB_HA_LOGS=1 prints their logs first. */
   stop(): Promise<void>;
 }
@@ -82,6 +84,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const started = await startNode(name, envFor(name, env));
       nodes.push(started);
       return started;
+    },
+    async seeEachOther(timeoutMs = 15_000) {
+      const ids = JSON.stringify(nodes.map((n) => n.nodeId).sort());
+      for (const node of nodes) {
+        await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, tokens.viewer)) === ids, `node ${node.name} to see all nodes`, timeoutMs);
+      }
     },
     async stop() {
       if (process.env['LIVEHUB_HA_LOGS'] === '1') {

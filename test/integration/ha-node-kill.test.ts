@@ -46,10 +46,7 @@ describe('fault: a node killed with SIGKILL', () => {
     admin.on('error', () => undefined);
     await admin.connect();
     cluster = await startCluster({ names: ['A', 'B', 'C'], redisAddress: `127.0.0.1:${redis.port}`, env: { GF_LIVE_HISTORY_SIZE: '1000' } });
-    const ids = cluster.nodes.map((n) => n.nodeId).sort();
-    for (const node of cluster.nodes) {
-      await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, cluster.tokens.viewer)) === JSON.stringify(ids), `node ${node.name} to see all nodes`, 15_000);
-    }
+    await cluster.seeEachOther();
   });
 
   after(async () => {

@@ -12,7 +12,7 @@ import { account, printTable, Receiver } from '../../harness/gap-ledger.js';
 import { createRedisServer, type RedisServer } from '../../harness/redis.js';
 import { waitUntil } from '../../harness/wait.js';
 import { connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
-import { broadcastSeq, clusterNodeIds, frameSeq, health, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
+import { broadcastSeq, frameSeq, health, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
 
 const REC = 'grafana/broadcast/fault-restart-rec';
 const PLAIN = 'grafana/broadcast/fault-restart-plain';
@@ -31,10 +31,7 @@ describe('fault: Redis killed and restarted mid-stream', () => {
     redis = await createRedisServer({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
     await redis.start();
     cluster = await startCluster({ names: ['A', 'B', 'C'], redisAddress: `127.0.0.1:${redis.port}`, env: { GF_LIVE_HISTORY_SIZE: '1000' } });
-    const ids = cluster.nodes.map((n) => n.nodeId).sort();
-    for (const node of cluster.nodes) {
-      await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, cluster.tokens.viewer)) === JSON.stringify(ids), `node ${node.name} to see all nodes`, 15_000);
-    }
+    await cluster.seeEachOther();
   });
 
   after(async () => {

@@ -22,7 +22,7 @@ import { createRedisServer, type RedisServer } from '../../harness/redis.js';
 import { startSentinelSetup, type SentinelSetup } from '../../harness/sentinel.js';
 import { waitUntil } from '../../harness/wait.js';
 import { connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
-import { broadcastSeq, clusterNodeIds, frameSeq, health, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
+import { broadcastSeq, frameSeq, health, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
 
 interface Outcome {
   readonly traffic: Traffic;
@@ -45,10 +45,7 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
     // nodes connecting before that could land on the read-only replica.
     await haproxy.waitForOnlyUp(master.port);
     cluster = await startCluster({ names: ['A', 'B', 'C'], redisAddress: `127.0.0.1:${haproxy.ports.frontend}`, env: { GF_LIVE_HISTORY_SIZE: '1000' } });
-    const ids = cluster.nodes.map((n) => n.nodeId).sort();
-    for (const node of cluster.nodes) {
-      await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, cluster.tokens.viewer)) === JSON.stringify(ids), `node ${node.name} to see all nodes`, 15_000);
-    }
+    await cluster.seeEachOther();
   });
 
   after(async () => {
