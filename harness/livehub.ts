@@ -1,8 +1,9 @@
 // Real livehub processes: `node dist/src/cli.js` configured with GF_* variables (loopback, its own
 // data dir), its JSON log lines collected (bounded). It is ready when it logged
-// "HTTP Server Listen" (which names the port it took when started with port 0), or, when its log
-// level hides that line, when its fixed port accepts connections; `healthy` also waits for
-// GET /api/health 200 (the engine is connected). Stopped with SIGTERM (clients get 3001) or killed.
+// "HTTP Server Listen" (which names the port it took when started with port 0), or, when
+// GF_LOG_LEVEL=warn|error hides that line, when its fixed port accepts connections; `healthy` also
+// waits for GET /api/health 200 (the engine is connected). Stopped with SIGTERM (clients get 3001)
+// or killed.
 
 import { join } from 'node:path';
 import { httpGet } from './http.js';
@@ -20,7 +21,7 @@ export interface LivehubOptions {
   readonly name?: string;
   /** Variables on top of PATH, HOME and the defaults GF_SERVER_HTTP_ADDR=127.0.0.1, GF_SERVER_HTTP_PORT, GF_PATHS_DATA. */
   readonly env?: Record<string, string>;
-  /** A fixed HTTP port; default 0: the node picks one and logs it (needs log level info or debug). */
+  /** A fixed HTTP port; default 0: the node picks one and logs it (so GF_LOG_LEVEL must not hide info). */
   readonly port?: number;
   /** GF_PATHS_DATA (default: a temp dir removed at exit). */
   readonly dataDir?: string;
@@ -75,6 +76,9 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Livehu
     GF_PATHS_DATA: dataDir,
     ...options.env,
   };
+  // Without the listen line only a fixed port can tell that it listens.
+  const quiet = env['GF_LOG_LEVEL'] === 'warn' || env['GF_LOG_LEVEL'] === 'error';
+  if (quiet && (options.port ?? 0) === 0) throw new Error(`livehub ${name}: GF_LOG_LEVEL=${env['GF_LOG_LEVEL']} hides "HTTP Server Listen": give it a fixed port`);
   const logs: Array<Record<string, unknown>> = [];
   let listen: Record<string, unknown> | undefined;
   const proc = spawnTracked(process.execPath, [...(options.nodeArgs ?? []), LIVEHUB_CLI, ...(options.args ?? [])], {
@@ -103,7 +107,7 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Livehu
   try {
     await waitUntil(async () => {
       if (!proc.running) throw new GiveUp(`livehub ${name} exited (${proc.child.signalCode ?? proc.child.exitCode}) before listening`);
-      return listen !== undefined || (options.port !== undefined && options.port > 0 && (await accepting(options.port)));
+      return listen !== undefined || (quiet && (await accepting(options.port!)));
     }, `livehub ${name} to listen ("HTTP Server Listen")`, readyMs, 20);
   } catch (err) {
     await proc.kill();
