@@ -60,24 +60,15 @@ test('subscribing twice answers 105 and keeps the first subscription', async (t)
 
 test('a duplicate subscribe queued behind a slow first one answers 105 without running its handler', async (t) => {
   const bed = await testbed(t);
-  let calls = 0;
-  const releases: (() => void)[] = [];
-  bed.handle('slow', {
-    onSubscribe: async () => {
-      calls++;
-      await new Promise<void>((resolve) => releases.push(resolve));
-      return { status: 'ok' };
-    },
-    onPublish: async () => ({ status: 'ok' }),
-  });
+  const slow = bed.slow('slow');
   // The queue runs them one after the other: the second sees the first's subscription.
   const s = await bed.connected();
   await s.send({ id: 2, subscribe: { channel: '1/test/slow/a' } }, { id: 3, subscribe: { channel: '1/test/slow/a' } });
   assert.deepEqual(s.take(), []);
-  releases.shift()!();
+  slow.open();
   await settle();
   assert.deepEqual(s.take(), ['{"id":2,"subscribe":{}}', error(3, '{"code":105,"message":"already subscribed"}')]);
-  assert.equal(calls, 1, 'the duplicate is refused before its handler runs');
+  assert.equal(slow.calls, 1, 'the duplicate is refused before its handler runs');
 });
 
 test('the 129th subscription of a connection answers 106 "limit exceeded"', async (t) => {

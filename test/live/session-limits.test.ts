@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectToken, identity, START_MS, testbed, VERSION } from './session-testbed.js';
+import { connectToken, identity, settle, START_MS, testbed, VERSION } from './session-testbed.js';
 
 const ROOM = '1/grafana/broadcast/room';
 
@@ -35,15 +35,7 @@ test('command rate: within the burst every command runs; one more closes 3013 "t
 
 test('commands waiting behind a slow handler: up to the limit they queue, one more closes 3013', async (t) => {
   const bed = await testbed(t);
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  bed.handle('slow', {
-    onSubscribe: async () => {
-      await gate;
-      return { status: 'ok' };
-    },
-    onPublish: async () => ({ status: 'ok' }),
-  });
+  const slow = bed.slow('slow');
   const s = await bed.connected({ limits: { maxQueuedCommands: 3 } });
   await s.send({ id: 2, subscribe: { channel: '1/test/slow/a' } });
   await s.send(...subscribes(3, 3)); // three waiting: the limit
@@ -51,8 +43,8 @@ test('commands waiting behind a slow handler: up to the limit they queue, one mo
   await s.send({ id: 9, presence: { channel: ROOM } });
   assert.deepEqual(s.transport.closed, { code: 3013, reason: 'too many requests' });
   assert.equal(bed.logs.filter((l) => l['msg'] === 'closing client: too many commands waiting').length, 1);
-  release();
-  await s.send();
+  slow.open();
+  await settle();
   assert.deepEqual(s.take(), [], 'nothing queued runs after the close');
   assert.equal(s.transport.writesAfterClose, 0);
   assert.equal(bed.node.stats().numSubscriptions, 0, 'the slow subscribe finished after the close and left nothing');
@@ -107,7 +99,7 @@ test('more than 10,000 publications buffered during one subscribe close the sess
   bed.fromEngine('1/test/late/a', { data: '{}' });
   assert.deepEqual(s.transport.closed, { code: 3008, reason: 'slow' });
   release();
-  await s.send();
+  await settle();
   assert.deepEqual(s.take(), []);
   assert.equal(bed.node.stats().numSubscriptions, 0);
 });

@@ -59,21 +59,13 @@ test('commands sharing a frame with connect run after it, in order, each reply e
 
 test('a slow handler does not reorder: later commands wait for it, also those of later frames', async (t) => {
   const bed = await testbed(t);
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  bed.handle('slow', {
-    onSubscribe: async () => {
-      await gate;
-      return { status: 'ok', data: '{"slow":true}' };
-    },
-    onPublish: async () => ({ status: 'ok' }),
-  });
+  const slow = bed.slow('slow', { status: 'ok', data: '{"slow":true}' });
   bed.rpc('echo', async (_identity, data) => JSON.stringify(data));
   const s = await bed.connected();
   await s.send({ id: 2, subscribe: { channel: '1/test/slow/a' } }, { id: 3, rpc: { method: 'echo', data: 'fast' } });
   await s.send({ id: 4, subscribe: { channel: ROOM } });
   assert.deepEqual(s.take(), [], 'nothing overtakes the slow subscribe');
-  release();
+  slow.open();
   await settle();
   assert.deepEqual(s.take(), ['{"id":2,"subscribe":{"data":{"slow":true}}}', '{"id":3,"rpc":{"data":"fast"}}', '{"id":4,"subscribe":{}}']);
 });

@@ -4,6 +4,7 @@
 // it closes. Time is Node's mock clock (Date and setInterval: the keepalive wheel, token expiry), moved
 // by `advance`. No process, no socket, no wall-clock wait: each test takes milliseconds.
 
+import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { Authenticator } from '../../src/auth/authenticator.js';
 import type { Identity } from '../../src/auth/identity.js';
@@ -12,7 +13,7 @@ import { MemoryEngine } from '../../src/engine/memory/memory-engine.js';
 import { registerBroadcast } from '../../src/features/broadcast.js';
 import { GrafanaScope } from '../../src/features/grafana-scope.js';
 import { ClientSession, PONG_TEXT, type ClientTransport, type SessionLimits } from '../../src/live/client.js';
-import { HandlerRegistry, type ChannelHandler } from '../../src/live/handlers.js';
+import { HandlerRegistry, type ChannelHandler, type SubscribeResult } from '../../src/live/handlers.js';
 import { LiveNode, type MessageHandler, type NodeOptions, type RpcMethod } from '../../src/live/node.js';
 import { createLogger } from '../../src/log/logger.js';
 import { PING } from '../../src/protocol/replies.js';
@@ -95,9 +96,20 @@ export class FakeTransport implements ClientTransport {
     return fresh;
   }
 
-  /** The lines since the last take, decoded. */
-  takeJson(): unknown[] {
-    return this.take().map((line) => JSON.parse(line) as unknown);
+  /** What the protocol forbids on the wire: a line that is not one JSON object, a write after close. */
+  violations(): string[] {
+    const found = this.written.filter((line) => !isJsonObject(line)).map((line) => `not a JSON object: ${line}`);
+    if (this.writesAfterClose > 0) found.push(`${this.writesAfterClose} writes after close`);
+    return found;
+  }
+}
+
+function isJsonObject(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
   }
 }
 
@@ -187,6 +199,13 @@ export interface TestSession {
   take(): string[];
 }
 
+export interface SlowChannel {
+  /** Lets every waiting and later subscribe through. */
+  open(): void;
+  /** Subscribes the handler has seen. */
+  readonly calls: number;
+}
+
 export interface SessionOptions {
   /** The upgrade request's credential; `null`: none (the connect token must supply one). */
   readonly identity?: Identity | null;
@@ -207,6 +226,8 @@ export interface Testbed {
   connected(options?: SessionOptions): Promise<TestSession>;
   /** Serves `test/<namespace>/*` channels with `handler`. */
   handle(namespace: string, handler: ChannelHandler): void;
+  /** Serves `test/<namespace>/*` with a handler whose subscribes answer `result` only once the gate opens. */
+  slow(namespace: string, result?: SubscribeResult): SlowChannel;
   /** Publishes through the node, as the HTTP publish route and the features do. */
   publish(fullChannel: string, data: string, history?: boolean): Promise<void>;
   /** A publication arriving from the engine (another node, a Redis PUB/SUB message). */
@@ -235,10 +256,15 @@ export async function testbed(t: TestContext, nodeOptions: Partial<NodeOptions> 
   const config = testConfig({ jwt: { enabled: true, hmacSecret: HMAC_SECRET } });
   const auth = new Authenticator(config, { now: () => Date.now(), tokenStoreOptions: { reloadCheckIntervalMs: 0 } });
   await node.start();
-  t.after(() => node.shutdown(3001, 'shutdown'));
+  const transports: FakeTransport[] = [];
+  t.after(async () => {
+    await node.shutdown(3001, 'shutdown');
+    assert.deepEqual(transports.flatMap((transport) => transport.violations()), [], 'every session wrote only JSON objects, none after its close');
+  });
 
   const session = (options: SessionOptions = {}): TestSession => {
     const transport = new FakeTransport();
+    transports.push(transport);
     const identityOf = options.identity === undefined ? identity() : options.identity ?? undefined;
     // The one place a session is built: as src/transport/live-ws.ts builds it for an accepted socket.
     const created = new ClientSession(node, transport, identityOf, auth, options.limits);
@@ -273,6 +299,20 @@ export async function testbed(t: TestContext, nodeOptions: Partial<NodeOptions> 
       return s;
     },
     handle: (namespace, handler) => testHandlers.set(namespace, handler),
+    slow(namespace, result = { status: 'ok' }) {
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      const slow = { open, calls: 0 };
+      testHandlers.set(namespace, {
+        onSubscribe: async () => {
+          slow.calls++;
+          await gate;
+          return result;
+        },
+        onPublish: async () => ({ status: 'ok' }),
+      });
+      return slow;
+    },
     async publish(fullChannel, data, history = false) {
       await node.publish(fullChannel, data, { history });
       await settle();
