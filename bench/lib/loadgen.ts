@@ -4,9 +4,9 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildStats, FailoverReport, OpenCommand, PublishCommand, SeqPublishResult, SeqPublishStartCommand } from './generator/commands.js';
 import { cpuSeconds } from '../../harness/proc-stats.js';
 import { pin } from '../../harness/processes.js';
+import type { ChildStats, FailoverReport, OpenCommand, PublishCommand, SeqPublishResult, SeqPublishStartCommand } from './generator/commands.js';
 
 const CHILD = fileURLToPath(new URL('./generator/child.js', import.meta.url));
 /** Sockets per generator process: well under the per-process fd limit. */

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startRedisServer, type RedisServer } from '../../harness/redis.js';
-import { waitUntil } from '../../harness/wait.js';
-import { parseAddresses } from '../../src/engine/redis/address.js';
-import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
-import { shardOf } from '../../src/engine/redis/sharding.js';
-import { createLogger } from '../../src/log/logger.js';
-import { engineContract } from './contract.js';
+import { startRedisServer, type RedisServer } from '../../../harness/redis.js';
+import { waitUntil } from '../../../harness/wait.js';
+import { parseAddresses } from '../../../src/engine/redis/address.js';
+import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
+import { shardOf } from '../../../src/engine/redis/sharding.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { engineContract } from '../../engine/contract.js';
 
 let servers: RedisServer[] = [];
 let n = 0;
