@@ -4,7 +4,8 @@
 export { createLiveHub, type LiveHub, type LiveHubOptions } from './server.js';
 export { loadConfig, defaultConfig, ConfigError } from './config/load.js';
 export type { LiveHubConfig } from './config/types.js';
-export type { Identity, OrgRole } from './auth/identity.js';
+export type { Identity } from './auth/identity.js';
+export type { OrgRole } from './roles/org-role.js';
 export { hasRole } from './auth/identity.js';
 export type {
   ChannelHandler,

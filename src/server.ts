@@ -142,7 +142,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));
   // Benchmarks only (gc + memory sampling); never enabled in normal operation.
-  if (process.env['LIVEHUB_BENCH_HOOKS'] === '1') void import('./http/routes/bench-memory.js').then((m) => m.installBenchHooks(router));
+  if (process.env['LIVEHUB_BENCH_HOOKS'] === '1') void import('../bench/preload/memory-hook.js').then((m) => m.installBenchHooks(router));
   if (dashboards !== undefined) installed.push(dashboards);
   if (plugins !== undefined) installed.push(plugins);
   installConsole(router, { version: VERSION });

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { MemorySnapshot } from '../../src/http/routes/bench-memory.js';
+import type { MemorySnapshot } from '../preload/memory-hook.js';
 import { freePort } from './ports.js';
 import { cpuSeconds, pin, rssBytes, spawnTracked, waitUntil, type Spawned } from './proc.js';
 import type { Protocol } from './protocol.js';

@@ -8,7 +8,7 @@
 import { createServer } from 'node:http';
 import * as wsModule from 'ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { benchHooksEnabled, BENCH_MEMORY_PATH, settledMemorySnapshot } from '../../src/http/routes/bench-memory.js';
+import { benchHooksEnabled, BENCH_MEMORY_PATH, settledMemorySnapshot } from '../preload/memory-hook.js';
 
 type FrameSender = { sendFrame(list: Buffer[], cb?: () => void): void };
 // ws's ESM entry exports its Sender (not declared by @types/ws).

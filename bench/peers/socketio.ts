@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { benchHooksEnabled, BENCH_MEMORY_PATH, settledMemorySnapshot } from '../../src/http/routes/bench-memory.js';
+import { benchHooksEnabled, BENCH_MEMORY_PATH, settledMemorySnapshot } from '../preload/memory-hook.js';
 
 const hooks = benchHooksEnabled();
 const http = createServer((req, res) => {

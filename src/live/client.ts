@@ -10,15 +10,15 @@ import { Disconnects, Errors, type ProtocolError } from '../protocol/codes.js';
 import { decodeCommands, type Command, type PublishRequest } from '../protocol/commands.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-text.js';
 import { encodeError, encodeReply, encodeUnsubscribePush, PING } from '../protocol/replies.js';
-import { OutboundMessage } from '../transport/frame.js';
+import { OutboundMessage } from '../protocol/outbound-message.js';
 import { ANONYMOUS_SESSION } from './admission.js';
 import type { KeepaliveTarget } from './keepalive.js';
 import { engineError, type LiveNode, type NodeClient } from './node.js';
-import { handleHistory, handlePresence, handlePresenceStats } from './queries.js';
+import { handleHistory, handlePresence, handlePresenceStats } from './presence-history-commands.js';
 import { countCommands, limited, takeTokens, type RateLimit } from './rate-limit.js';
-import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions, removeSubscription } from './subscribe.js';
-import { SubscriptionMap } from './subscription-map.js';
-import { flattenString, type Subscription, type SubscriptionOwner } from './subscription.js';
+import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions, removeSubscription } from './subscribe-commands.js';
+import { SubscriptionMap } from './session-subscriptions.js';
+import { flattenString, type Subscription, type SubscriptionOwner } from './channel-subscription.js';
 
 /** What the session needs from the socket. */
 export interface ClientTransport {

@@ -25,7 +25,7 @@ import type { ChannelHandler, HandlerRegistry } from './handlers.js';
 import { NodeCounters } from './counters.js';
 import { Hub } from './hub.js';
 import { KeepaliveScheduler } from './keepalive.js';
-import type { Subscription } from './subscription.js';
+import type { Subscription } from './channel-subscription.js';
 import { formatTenant, splitPrefixed, type Tenant, type TenantForm } from './tenant.js';
 
 export interface NodeOptions {

@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
-import type { OrgRole } from '../../src/auth/identity.js';
+import type { OrgRole } from '../../src/roles/org-role.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { FeatureContext, InstalledFeature } from '../../src/features/context.js';
 import { createLogger } from '../../src/log/logger.js';

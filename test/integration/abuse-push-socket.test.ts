@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
-import { PUSH_SOCKET_MAX_BUFFERED } from '../../src/features/streams/push-socket.js';
+import { PUSH_SOCKET_MAX_BUFFERED } from '../../src/transport/push-socket.js';
 import { startHub, waitFor } from '../helpers/hub.js';
 import { RawClient } from '../helpers/raw-ws.js';
 

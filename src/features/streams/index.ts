@@ -6,8 +6,8 @@ import { answerPage, parseRequest } from './list-page.js';
 import { listRoute, MANAGED_STREAMS_SURVEY, type ListProvider } from './list-route.js';
 import { pushRoute } from './push-route.js';
 import { PushService } from './push-service.js';
-import { PushWebSocketEndpoint } from './push-socket.js';
-import { ManagedStreamHandler } from './stream-handler.js';
+import { PushWebSocketEndpoint } from '../../transport/push-socket.js';
+import { ManagedStreamHandler } from './managed-stream-channel.js';
 import { ManagedStreamRegistry } from './stream-registry.js';
 
 export interface ManagedStreamsFeature extends InstalledFeature {

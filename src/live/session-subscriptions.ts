@@ -6,7 +6,7 @@
 // live in an exact-size array scanned linearly (the key is the subscription's own `channel`, so
 // nothing else is stored); beyond that a real Map keeps lookups O(1) for pages with many panels.
 
-import type { Subscription } from './subscription.js';
+import type { Subscription } from './channel-subscription.js';
 
 /** Linear scans over this many entries are cheaper than hashing, and the array is tiny. */
 const SMALL = 8;

@@ -14,18 +14,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { hasRole, type CredentialChange, type Identity } from '../../auth/identity.js';
-import type { RequestAuthenticator } from '../../http/auth-port.js';
-import { endingFor } from '../../live/credentials.js';
-import type { KeepaliveTarget } from '../../live/keepalive.js';
-import type { LiveNode } from '../../live/node.js';
-import type { Logger } from '../../log/logger.js';
-import { Disconnects } from '../../protocol/codes.js';
-import { logRejectedOrigin, type OriginChecker } from '../../transport/origin.js';
-import { rejectUpgrade } from '../../transport/reject.js';
-import { authorizePush } from './push-auth.js';
-import { pushOptions } from './push-params.js';
-import { validStreamId, type PushOptions, type PushService } from './push-service.js';
+import { hasRole, type CredentialChange, type Identity } from '../auth/identity.js';
+import type { RequestAuthenticator } from '../http/auth-port.js';
+import { endingFor } from '../live/credentials.js';
+import type { KeepaliveTarget } from '../live/keepalive.js';
+import type { LiveNode } from '../live/node.js';
+import type { Logger } from '../log/logger.js';
+import { Disconnects } from '../protocol/codes.js';
+import { logRejectedOrigin, type OriginChecker } from './origin.js';
+import { rejectUpgrade } from './reject.js';
+import { authorizePush } from '../features/streams/push-auth.js';
+import { pushOptions } from '../features/streams/push-params.js';
+import { validStreamId, type PushOptions, type PushService } from '../features/streams/push-service.js';
 
 /** Inbound message limit of the push socket (Grafana: 1 MiB). */
 export const PUSH_SOCKET_MAX_MESSAGE = 1024 * 1024;

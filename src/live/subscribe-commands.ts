@@ -9,7 +9,7 @@ import { encodePublication } from '../protocol/replies.js';
 import type { ClientSession } from './client.js';
 import type { SubscribeResult } from './handlers.js';
 import { engineError } from './node.js';
-import { Subscription } from './subscription.js';
+import { Subscription } from './channel-subscription.js';
 
 interface Recovery {
   readonly position: StreamPosition;

@@ -7,8 +7,8 @@
 
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { sendJson } from '../respond.js';
-import type { RouteContext, RouteHandler } from '../router.js';
+import { sendJson } from '../../src/http/respond.js';
+import type { RouteContext, RouteHandler } from '../../src/http/router.js';
 
 export const BENCH_HOOKS_ENV = 'LIVEHUB_BENCH_HOOKS';
 export const BENCH_MEMORY_PATH = '/api/bench/memory';
