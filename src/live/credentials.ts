@@ -35,7 +35,7 @@ export class CredentialRevocations {
     /** Called before acting on another node's message (the server re-reads its token file). */
     private readonly onRemote: () => void = () => undefined,
   ) {
-    node.engine.cluster.onNotify(CREDENTIALS_NOTIFY_OP, (payload) => this.received(payload));
+    node.onNotify(CREDENTIALS_NOTIFY_OP, (payload) => this.received(payload));
   }
 
   /** This node noticed the change (its token file): end local sessions now, then tell the others. */
@@ -46,7 +46,7 @@ export class CredentialRevocations {
       revoked: change.revoked.length, changed: change.changed.length, closed, source: 'token file',
     });
     for (const message of encodeCredentialChange(change)) {
-      this.node.engine.cluster.notify(CREDENTIALS_NOTIFY_OP, message).catch((err: unknown) => {
+      this.node.notify(CREDENTIALS_NOTIFY_OP, message).catch((err: unknown) => {
         this.node.counters.credentialNotifyFailures++;
         this.node.log.warn('revocation not sent to the other nodes; they close these sessions when they see the change in their own token file', {
           revoked: change.revoked.length, changed: change.changed.length, error: err,

@@ -11,7 +11,7 @@ import type { Subscription } from './channel-subscription.js';
 /** Linear scans over this many entries are cheaper than hashing, and the array is tiny. */
 const SMALL = 8;
 
-export class SubscriptionMap {
+export class SessionSubscriptions {
   /** undefined: empty; an array: ≤ SMALL entries in insertion order; a Map beyond that. */
   private entries: Subscription[] | Map<string, Subscription> | undefined;
 

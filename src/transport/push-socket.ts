@@ -69,7 +69,7 @@ class PushConnection implements KeepaliveTarget {
   /** The next ping, or the credential's expiry when that comes first (one wheel entry for both). */
   private schedule(at: number): void {
     const expiresAt = this.identity.expiresAt;
-    this.node.keepalive.schedule(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
+    this.node.scheduleKeepalive(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
   }
 
   private touch(): void {
@@ -139,7 +139,7 @@ class PushConnection implements KeepaliveTarget {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.node.keepalive.cancel(this);
+    this.node.cancelKeepalive(this);
     this.onClosed(this);
   }
 
