@@ -7,7 +7,7 @@
 // baseline); RSS and heap are reported separately. Same steps, same client harness for livehub, the
 // bare `ws` server and Socket.IO.
 
-import type { MemorySnapshot } from './preload/memory-hook.js';
+import type { MemorySnapshot } from './preload/memory-snapshot.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { kernelTcpBytes, sleep } from './lib/proc.js';

@@ -1,6 +1,7 @@
 // Starting what a scenario measures: livehub nodes (`node dist/src/cli.js` with GF_* env), the two
 // peers, and redis-server on free loopback ports; each pinned to the server CPU when asked. Every
-// process is tracked by proc.ts and killed when the runner exits.
+// process is tracked by proc.ts and killed when the runner exits. Each measured server is started
+// with the memory hook preloaded (bench/preload/memory-hook.ts) on a port of its own.
 
 import { createHmac } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,8 +9,8 @@ import { request, type Agent } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { MemorySnapshot } from '../preload/memory-hook.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MEMORY_HOOK_PATH, MEMORY_HOOK_PORT_ENV, type MemorySnapshot } from '../preload/memory-snapshot.js';
 import { freePort } from './ports.js';
 import { cpuSeconds, pin, rssBytes, spawnTracked, waitUntil, type Spawned } from './proc.js';
 import type { Protocol } from './protocol.js';
@@ -24,7 +25,7 @@ export interface ServerHandle {
   readonly port: number;
   readonly pid: number;
   readonly proc: Spawned;
-  /** The memory hook (gc twice + memoryUsage + /proc/self/status). */
+  /** The memory hook (gc twice + memoryUsage + /proc/self/status), preloaded in the server. */
   memory(): Promise<MemorySnapshot>;
   cpuSeconds(): number;
   rss(): number;
@@ -64,7 +65,19 @@ export function httpPost(
   });
 }
 
-function handle(name: string, protocol: Protocol, port: number, proc: Spawned, cleanup: () => void = () => {}): ServerHandle {
+/** A measured server's memory hook: node arguments that preload it and the env that gives its port. */
+interface MemoryHook {
+  readonly port: number;
+  readonly nodeArgs: readonly string[];
+  readonly env: Record<string, string>;
+}
+
+async function memoryHook(): Promise<MemoryHook> {
+  const port = await freePort();
+  return { port, nodeArgs: ['--import', pathToFileURL(dist('dist/bench/preload/memory-hook.js')).href], env: { [MEMORY_HOOK_PORT_ENV]: String(port) } };
+}
+
+function handle(name: string, protocol: Protocol, port: number, proc: Spawned, hook: MemoryHook, cleanup: () => void = () => {}): ServerHandle {
   return {
     name,
     protocol,
@@ -72,8 +85,8 @@ function handle(name: string, protocol: Protocol, port: number, proc: Spawned, c
     pid: proc.pid,
     proc,
     async memory() {
-      const r = await httpGet(port, '/api/bench/memory', 60_000);
-      if (r.status !== 200) throw new Error(`${name}: memory hook answered ${r.status} (LIVEHUB_BENCH_HOOKS=1 missing?)`);
+      const r = await httpGet(hook.port, MEMORY_HOOK_PATH, 60_000);
+      if (r.status !== 200) throw new Error(`${name}: memory hook answered ${r.status}`);
       return JSON.parse(r.body) as MemorySnapshot;
     },
     cpuSeconds: () => cpuSeconds(proc.pid),
@@ -126,8 +139,9 @@ export interface LivehubOptions {
 
 export async function startLivehub(options: LivehubOptions = {}): Promise<ServerHandle> {
   const port = await freePort();
+  const hook = await memoryHook();
   const data = mkdtempSync(join(tmpdir(), 'livehub-bench-'));
-  // The CLI itself: src/server.ts installs the memory hook when LIVEHUB_BENCH_HOOKS=1.
+  // The CLI itself, with the memory hook preloaded.
   const entry = dist('dist/src/cli.js');
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '/usr/bin:/bin',
@@ -148,35 +162,37 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Server
     // per-identity HTTP rate limit (docs/authorization.md), which would cap them at its default.
     GF_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND: '0',
     GF_HTTP_RATE_LIMIT_BYTES_PER_SECOND: '0',
-    LIVEHUB_BENCH_HOOKS: '1',
+    ...hook.env,
     ...options.env,
   };
-  const args = [...(options.exposeGc === false ? [] : ['--expose-gc']), ...(options.nodeArgs ?? []), entry];
+  const args = [...(options.exposeGc === false ? [] : ['--expose-gc']), ...hook.nodeArgs, ...(options.nodeArgs ?? []), entry];
   const proc = spawnTracked(process.execPath, args, { env, cwd: data });
   if (options.cpus !== undefined) pin(proc.pid, options.cpus);
   await waitListening(port, proc, 'livehub');
   await waitUntil(async () => (await httpGet(port, '/api/health')).status === 200, 'livehub /api/health 200', 20_000);
-  return handle(options.name ?? 'livehub', 'livehub', port, proc, () => rmSync(data, { recursive: true, force: true }));
+  return handle(options.name ?? 'livehub', 'livehub', port, proc, hook, () => rmSync(data, { recursive: true, force: true }));
 }
 
 export async function startBareWs(options: { cpus?: string; pingMs?: number; nodeArgs?: readonly string[] } = {}): Promise<ServerHandle> {
   const port = await freePort();
-  const proc = spawnTracked(process.execPath, ['--expose-gc', ...(options.nodeArgs ?? []), dist('dist/bench/peers/bare-ws.js')], {
-    env: { ...process.env, PORT: String(port), LIVEHUB_BENCH_HOOKS: '1', PING_MS: String(options.pingMs ?? 25_000) },
+  const hook = await memoryHook();
+  const proc = spawnTracked(process.execPath, ['--expose-gc', ...hook.nodeArgs, ...(options.nodeArgs ?? []), dist('dist/bench/peers/bare-ws.js')], {
+    env: { ...process.env, ...hook.env, PORT: String(port), PING_MS: String(options.pingMs ?? 25_000) },
   });
   if (options.cpus !== undefined) pin(proc.pid, options.cpus);
   await waitListening(port, proc, 'bare-ws');
-  return handle('bare ws', 'bare', port, proc);
+  return handle('bare ws', 'bare', port, proc, hook);
 }
 
 export async function startSocketIo(options: { cpus?: string; pingMs?: number; redisUrl?: string; name?: string; nodeArgs?: readonly string[] } = {}): Promise<ServerHandle> {
   const port = await freePort();
-  const proc = spawnTracked(process.execPath, ['--expose-gc', ...(options.nodeArgs ?? []), dist('dist/bench/peers/socketio.js')], {
-    env: { ...process.env, PORT: String(port), LIVEHUB_BENCH_HOOKS: '1', PING_MS: String(options.pingMs ?? 25_000), REDIS_URL: options.redisUrl ?? '' },
+  const hook = await memoryHook();
+  const proc = spawnTracked(process.execPath, ['--expose-gc', ...hook.nodeArgs, ...(options.nodeArgs ?? []), dist('dist/bench/peers/socketio.js')], {
+    env: { ...process.env, ...hook.env, PORT: String(port), PING_MS: String(options.pingMs ?? 25_000), REDIS_URL: options.redisUrl ?? '' },
   });
   if (options.cpus !== undefined) pin(proc.pid, options.cpus);
   await waitListening(port, proc, 'socket.io');
-  return handle(options.name ?? 'Socket.IO', 'socketio', port, proc);
+  return handle(options.name ?? 'Socket.IO', 'socketio', port, proc, hook);
 }
 
 // ---- Redis ---------------------------------------------------------------------------------------
