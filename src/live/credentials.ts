@@ -5,8 +5,10 @@
 // token file at once. Messages carry credential ids only (Identity.credentialId), never secrets.
 
 import type { CredentialChange } from '../auth/identity.js';
+import type { NotifyHandler } from '../engine/engine.js';
+import type { Logger } from '../log/logger.js';
 import { Disconnects, type DisconnectCode } from '../protocol/codes.js';
-import type { LiveNode } from './node.js';
+import type { NodeCounters } from './counters.js';
 
 export const CREDENTIALS_NOTIFY_OP = 'credentials';
 /** Ids per notification: deleting a file of thousands of tokens still makes small messages. */
@@ -29,9 +31,19 @@ export function endingFor(change: CredentialChange): (credentialId: string | und
   };
 }
 
+/** What revocation needs from the node (LiveNode). */
+export interface RevocationNode {
+  readonly counters: NodeCounters;
+  readonly log: Logger;
+  onNotify(op: string, handler: NotifyHandler): void;
+  notify(op: string, payload: string): Promise<void>;
+  /** Closes this node's connections that act with an ended credential; how many it closed. */
+  endCredentialSessions(change: CredentialChange): number;
+}
+
 export class CredentialRevocations {
   constructor(
-    private readonly node: LiveNode,
+    private readonly node: RevocationNode,
     /** Called before acting on another node's message (the server re-reads its token file). */
     private readonly onRemote: () => void = () => undefined,
   ) {

@@ -201,7 +201,7 @@ export class PushWebSocketEndpoint {
       this.node.counters.originRejections++;
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }
-    if (this.node.options.maxConnections === 0) return rejectUpgrade(socket, 503, 'Live is disabled');
+    if (!this.node.liveEnabled) return rejectUpgrade(socket, 503, 'Live is disabled');
     if (!validStreamId(streamId)) return rejectUpgrade(socket, 400, `invalid channel ID: stream id "${streamId}"`);
     const options = pushOptions(new URL(req.url ?? '/', 'http://localhost'));
     if ('error' in options) return rejectUpgrade(socket, 400, options.error);
