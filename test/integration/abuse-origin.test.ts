@@ -89,10 +89,15 @@ describe('rejected upgrades do not flood the log', () => {
       // Every rejection is accounted for: written, or counted in a summary line.
       const accounted = () => lines().reduce((n, l) => n + (typeof l['suppressed'] === 'number' ? l['suppressed'] : 1), 0);
       await waitFor(() => accounted() === 500, 15_000, 'summary lines covering all 500 rejections');
-      // One line at once, then at most one per interval (3 s) while the burst lasts, plus the last summary.
-      assert.ok(lines().length <= 2 + Math.ceil(burstMs / 3000), `${lines().length} lines for a ${burstMs} ms burst`);
+      // One line at once, then a summary per interval (3 s) while the burst lasts. On a slow host a
+      // batch may take longer than the interval: the window closes empty and the next rejection
+      // opens a new one with a plain line. Either way at most two lines per interval.
+      const windows = Math.ceil(burstMs / 3000) + 1;
+      const plain = lines().filter((l) => l['suppressed'] === undefined);
+      const summaries = lines().filter((l) => l['suppressed'] !== undefined);
       assert.equal(lines()[0]!['suppressed'], undefined);
-      assert.ok(lines().slice(1).every((l) => typeof l['suppressed'] === 'number' && l['intervalSeconds'] === 3));
+      assert.ok(plain.length <= windows && summaries.length <= windows, `${plain.length} + ${summaries.length} lines for a ${burstMs} ms burst`);
+      assert.ok(summaries.every((l) => typeof l['suppressed'] === 'number' && l['intervalSeconds'] === 3));
       for (const line of lines()) {
         assert.equal(line['origin'], `${huge.slice(0, 256)}…(+${huge.length - 256} chars)`);
         assert.ok(JSON.stringify(line).length < 1024, 'the whole line stays small');

@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { parseAddresses } from '../../src/engine/redis/address.js';
-import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
-import { shardOf } from '../../src/engine/redis/sharding.js';
-import { createLogger } from '../../src/log/logger.js';
-import { startRedisServer, waitFor, type RedisServer } from '../helpers/redis-server.js';
-import { engineContract } from './contract.js';
+import { parseAddresses } from '../../../src/engine/redis/address.js';
+import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
+import { shardOf } from '../../../src/engine/redis/sharding.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { startRedisServer, waitFor, type RedisServer } from '../../helpers/redis-server.js';
+import { engineContract } from '../../engine/contract.js';
 
 let servers: RedisServer[] = [];
 let n = 0;

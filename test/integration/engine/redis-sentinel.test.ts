@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import type { ClientInfo, EngineEventHandler, Publication } from '../../src/engine/engine.js';
-import { parseAddresses } from '../../src/engine/redis/address.js';
-import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
-import { createLogger } from '../../src/log/logger.js';
-import { waitFor } from '../helpers/redis-server.js';
-import { startSentinelSetup, type SentinelSetup } from '../helpers/redis-sentinel.js';
-import { engineContract } from './contract.js';
+import type { ClientInfo, EngineEventHandler, Publication } from '../../../src/engine/engine.js';
+import { parseAddresses } from '../../../src/engine/redis/address.js';
+import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { waitFor } from '../../helpers/redis-server.js';
+import { startSentinelSetup, type SentinelSetup } from '../../helpers/redis-sentinel.js';
+import { engineContract } from '../../engine/contract.js';
 
 let setup: SentinelSetup | undefined;
 let n = 0;

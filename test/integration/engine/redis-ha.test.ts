@@ -5,14 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { EngineUnavailableError, type ClientInfo, type EngineEventHandler, type NodeStats, type Publication } from '../../src/engine/engine.js';
-import { parseAddresses } from '../../src/engine/redis/address.js';
-import { Connection, ioredisOptions } from '../../src/engine/redis/connections.js';
-import { ShardSubscriber } from '../../src/engine/redis/pubsub.js';
-import { RedisEngine, type RedisEngineTimings } from '../../src/engine/redis/redis-engine.js';
-import { SEGMENT_PUBLICATIONS } from '../../src/engine/redis/publish-batcher.js';
-import { createLogger } from '../../src/log/logger.js';
-import { createRedisServer, parseInfoCalls, startRedisServer, startTcpProxy, waitFor, type RedisServer, type TcpProxy } from '../helpers/redis-server.js';
+import { EngineUnavailableError, type ClientInfo, type EngineEventHandler, type NodeStats, type Publication } from '../../../src/engine/engine.js';
+import { parseAddresses } from '../../../src/engine/redis/address.js';
+import { Connection, ioredisOptions } from '../../../src/engine/redis/connections.js';
+import { ShardSubscriber } from '../../../src/engine/redis/pubsub.js';
+import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
+import { SEGMENT_PUBLICATIONS } from '../../../src/engine/redis/publish-batcher.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { createRedisServer, parseInfoCalls, startRedisServer, startTcpProxy, waitFor, type RedisServer, type TcpProxy } from '../../helpers/redis-server.js';
 
 class Events implements EngineEventHandler {
   readonly publications: Array<{ channel: string; publication: Publication }> = [];

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
-import { projectRoot } from '../helpers/project-root.js';
+import { projectRoot } from '../../helpers/project-root.js';
 
 const root = projectRoot();
 /** Functions of node:child_process (and playwright's launch option) whose first argument is the program. */
@@ -211,7 +211,7 @@ test('each listed tool names a Debian package, and none reads outside the reposi
   for (const tool of deps.tools) assert.match(tool.package, /^[a-z0-9][a-z0-9.+-]+$/, tool.command);
   // Test data lives in the repository: no source reaches for the folder next to it.
   for (const src of loadSources()) {
-    if (src.file === relative(root, join(root, 'test', 'meta', 'system-deps.test.ts'))) continue;
+    if (src.file === relative(root, join(root, 'test', 'integration', 'meta', 'system-deps.test.ts'))) continue;
     assert.doesNotMatch(src.ast.text, /\.\.\/shared\/|shared\/testdata/, `${src.file} reads outside the repository`);
   }
 });

@@ -3,16 +3,16 @@
 // nested data, other tenants' channels) and raw TCP bytes on the HTTP port (bad request lines,
 // "GET //", broken upgrades, huge headers). The node must never crash, must answer abuse with
 // protocol closes, and must keep serving a well-behaved client throughout.
-// More runs: LIVEHUB_LIVE_FUZZ_RUNS=2000 node --test dist/test/fuzz/live-ws.test.js
+// More runs: LIVEHUB_LIVE_FUZZ_RUNS=2000 node --test dist/test/integration/fuzz/live-ws.test.js
 
 import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as fc from 'fast-check';
 import { WebSocket } from 'ws';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
-import { liveRuns } from './runs.js';
+import { startHub, waitFor, type TestHub } from '../../helpers/hub.js';
+import { RawClient } from '../../helpers/raw-ws.js';
+import { liveRuns } from '../../fuzz/runs.js';
 
 /** Closes the server may answer abuse with (plus 1000/1005 when the fuzz client closes first). */
 const PROTOCOL_CLOSES = new Set([1000, 1005, 1007, 1009, 3013, 3500, 3501]);

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { projectRoot } from '../../helpers/project-root.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
+const root = projectRoot();
 const runner = join(root, 'dist', 'bench', 'run.js');
 
 export type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
