@@ -9,7 +9,7 @@
 
 import { kernelTcpBytes } from '../harness/proc-stats.js';
 import { sleep } from '../harness/wait.js';
-import type { MemorySnapshot } from '../src/http/routes/bench-memory.js';
+import type { MemorySnapshot } from './preload/memory-snapshot.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import type { Protocol } from './lib/protocol.js';

@@ -1,10 +1,11 @@
 // Starting what a scenario measures, through the harness: livehub nodes configured for load (no
-// connection caps, JWT push tokens, warn-level logs, the memory hook), the two peers, and
-// redis-server; each pinned to the server CPU when asked. Every process is tracked by
+// connection caps, JWT push tokens, warn-level logs), the two peers, and redis-server; each pinned to
+// the server CPU when asked. Each measured server is started with the memory hook preloaded
+// (bench/preload/memory-hook.ts) on a port of its own. Every process is tracked by
 // harness/processes.ts and killed when the runner exits.
 
 import { createHmac } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { httpGet } from '../../harness/http.js';
 import { startLivehub as startLivehubProcess } from '../../harness/livehub.js';
 import { accepting, freePort } from '../../harness/ports.js';
@@ -12,7 +13,7 @@ import { cpuSeconds, rssBytes } from '../../harness/proc-stats.js';
 import { removeTempDir, spawnTracked, tempDir, type Spawned } from '../../harness/processes.js';
 import { startRedisServer, type RedisServer } from '../../harness/redis.js';
 import { GiveUp, waitUntil } from '../../harness/wait.js';
-import type { MemorySnapshot } from '../../src/http/routes/bench-memory.js';
+import { MEMORY_HOOK_PATH, MEMORY_HOOK_PORT_ENV, type MemorySnapshot } from '../preload/memory-snapshot.js';
 import type { Protocol } from './protocol.js';
 
 /** A path under the project root (this file is dist/bench/lib/servers.js). */
@@ -25,14 +26,26 @@ export interface ServerHandle {
   readonly port: number;
   readonly pid: number;
   readonly proc: Spawned;
-  /** The memory hook (gc twice + memoryUsage + /proc/self/status). */
+  /** The memory hook (gc twice + memoryUsage + /proc/self/status), preloaded in the server. */
   memory(): Promise<MemorySnapshot>;
   cpuSeconds(): number;
   rss(): number;
   stop(): Promise<void>;
 }
 
-function handle(name: string, protocol: Protocol, port: number, proc: Spawned, cleanup: () => void = () => {}): ServerHandle {
+/** A measured server's memory hook: node arguments that preload it and the env that gives its port. */
+interface MemoryHook {
+  readonly port: number;
+  readonly nodeArgs: readonly string[];
+  readonly env: Record<string, string>;
+}
+
+async function memoryHook(): Promise<MemoryHook> {
+  const port = await freePort();
+  return { port, nodeArgs: ['--import', pathToFileURL(dist('dist/bench/preload/memory-hook.js')).href], env: { [MEMORY_HOOK_PORT_ENV]: String(port) } };
+}
+
+function handle(name: string, protocol: Protocol, port: number, proc: Spawned, hook: MemoryHook, cleanup: () => void = () => {}): ServerHandle {
   return {
     name,
     protocol,
@@ -40,8 +53,8 @@ function handle(name: string, protocol: Protocol, port: number, proc: Spawned, c
     pid: proc.pid,
     proc,
     async memory() {
-      const r = await httpGet(port, '/api/bench/memory', 60_000);
-      if (r.status !== 200) throw new Error(`${name}: memory hook answered ${r.status} (LIVEHUB_BENCH_HOOKS=1 missing?)`);
+      const r = await httpGet(hook.port, MEMORY_HOOK_PATH, 60_000);
+      if (r.status !== 200) throw new Error(`${name}: memory hook answered ${r.status}`);
       return JSON.parse(r.body) as MemorySnapshot;
     },
     cpuSeconds: () => cpuSeconds(proc.pid),
@@ -72,6 +85,7 @@ export interface LivehubOptions {
 
 export async function startLivehub(options: LivehubOptions = {}): Promise<ServerHandle> {
   const port = await freePort();
+  const hook = await memoryHook();
   const data = tempDir('livehub-bench-');
   const node = await startLivehubProcess({
     name: options.name ?? 'livehub',
@@ -79,7 +93,7 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Server
     dataDir: data,
     cwd: data,
     healthy: true,
-    nodeArgs: [...(options.exposeGc === false ? [] : ['--expose-gc']), ...(options.nodeArgs ?? [])],
+    nodeArgs: [...(options.exposeGc === false ? [] : ['--expose-gc']), ...hook.nodeArgs, ...(options.nodeArgs ?? [])],
     ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
     env: {
       GF_SERVER_ROOT_URL: `http://127.0.0.1:${port}/`,
@@ -95,18 +109,19 @@ export async function startLivehub(options: LivehubOptions = {}): Promise<Server
       // per-identity HTTP rate limit (docs/authorization.md), which would cap them at its default.
       GF_HTTP_RATE_LIMIT_REQUESTS_PER_SECOND: '0',
       GF_HTTP_RATE_LIMIT_BYTES_PER_SECOND: '0',
-      LIVEHUB_BENCH_HOOKS: '1',
+      ...hook.env,
       ...options.env,
     },
   });
-  return handle(options.name ?? 'livehub', 'livehub', port, node.proc, () => removeTempDir(data));
+  return handle(options.name ?? 'livehub', 'livehub', port, node.proc, hook, () => removeTempDir(data));
 }
 
 /** A peer server (dist/bench/peers/<script>) on a free port, ready when the port accepts connections. */
 async function startPeer(name: string, protocol: Protocol, script: string, env: Record<string, string>, options: { cpus?: string; nodeArgs?: readonly string[] }): Promise<ServerHandle> {
   const port = await freePort();
-  const proc = spawnTracked(process.execPath, ['--expose-gc', ...(options.nodeArgs ?? []), dist(`dist/bench/peers/${script}`)], {
-    env: { ...process.env, PORT: String(port), LIVEHUB_BENCH_HOOKS: '1', ...env },
+  const hook = await memoryHook();
+  const proc = spawnTracked(process.execPath, ['--expose-gc', ...hook.nodeArgs, ...(options.nodeArgs ?? []), dist(`dist/bench/peers/${script}`)], {
+    env: { ...process.env, ...hook.env, PORT: String(port), ...env },
     ...(options.cpus === undefined ? {} : { cpus: options.cpus }),
   });
   await waitUntil(async () => {
@@ -115,7 +130,7 @@ async function startPeer(name: string, protocol: Protocol, script: string, env: 
   }, `${name} on port ${port}`, 20_000, 100).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}\n${proc.output()}`);
   });
-  return handle(name, protocol, port, proc);
+  return handle(name, protocol, port, proc, hook);
 }
 
 export function startBareWs(options: { cpus?: string; pingMs?: number; nodeArgs?: readonly string[] } = {}): Promise<ServerHandle> {

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { projectRoot } from '../../harness/project-root.js';
 import { convertToFrames } from '../../src/frames/convert.js';
 import type { FrameFormat } from '../../src/frames/format.js';
-import type { DataFrame } from '../../src/frames/frame.js';
+import type { DataFrame } from '../../src/frames/data-frame.js';
 import { encodeFrame } from '../../src/frames/json.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
 import { generateIngestBatch } from '../../bench/ingest-data.js';

@@ -6,11 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
-import type { OrgRole } from '../../src/auth/identity.js';
+import type { OrgRole } from '../../src/roles/org-role.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { FeatureContext, InstalledFeature } from '../../src/features/context.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createLiveHub, loggerOptions, type LiveHub } from '../../src/server.js';
+import { createLiveHub, loggerOptions, type AssembledLiveHub } from '../../src/server.js';
 
 export interface Tokens {
   readonly admin: string;
@@ -21,7 +21,7 @@ export interface Tokens {
 }
 
 export interface FeatureHub<F> {
-  readonly hub: LiveHub;
+  readonly hub: AssembledLiveHub;
   readonly feature: F;
   readonly dataDir: string;
   readonly httpUrl: string;

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { http, type HttpResult } from '../../harness/http.js';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createLiveHub, loggerOptions, type LiveHub } from '../../src/server.js';
+import { createLiveHub, loggerOptions, type AssembledLiveHub } from '../../src/server.js';
 import { disconnectAllClients } from './centrifuge.js';
 
 export interface TestHub {
-  readonly hub: LiveHub;
+  readonly hub: AssembledLiveHub;
   readonly port: number;
   readonly httpUrl: string;
   readonly wsUrl: string;

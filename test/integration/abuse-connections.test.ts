@@ -159,7 +159,7 @@ describe('abuse: connections and commands', () => {
       }
       assert.equal(fast.hub.node.counters.disconnects.get('3013') ?? 0, 0);
       await waitUntil(() => fast.hub.node.stats().numChannels === 1 && fast.hub.node.stats().numSubscriptions === 1, 'churned channels released', 3000, 10);
-      const presence = await fast.hub.node.engine.presence.stats('1/grafana/broadcast/cycle-0');
+      const presence = await fast.hub.node.presenceStats('1/grafana/broadcast/cycle-0');
       assert.equal(presence.numClients, 0, 'no presence left behind');
       await deliveredToAll(fast, [good], '1/grafana/broadcast/keep', 0, 3);
       cycler.close();

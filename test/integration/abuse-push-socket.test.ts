@@ -13,7 +13,7 @@ import { WebSocket } from 'ws';
 import { RawClient } from '../../harness/raw-client.js';
 import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
-import { PUSH_SOCKET_MAX_BUFFERED } from '../../src/features/streams/push-socket.js';
+import { PUSH_SOCKET_MAX_BUFFERED } from '../../src/transport/push-socket.js';
 import { startHub } from '../helpers/hub.js';
 
 function tokens(): { dir: string; file: string; admin: string; editor: string } {

@@ -205,7 +205,7 @@ describe('centrifuge-js against livehub', () => {
   test('after 2500 the engine keeps the channel subscribed while subscribers come back (no UNSUBSCRIBE churn)', async () => {
     const node = server.hub.node;
     const unsubscribed: string[] = [];
-    const broker = node.engine.broker;
+    const broker = server.hub.engine.broker;
     const original = broker.unsubscribe.bind(broker);
     broker.unsubscribe = async (channels: readonly string[]) => {
       unsubscribed.push(...channels);

@@ -23,7 +23,7 @@ test('embedding: custom scope, rpc, and server-side publish', async () => {
     onPublish: async (req) => ({ status: 'ok', data: JSON.stringify({ text: (req.data as { text?: string }).text ?? '', by: req.identity.login }) }),
   };
   hub.registry.register('chat', () => chat);
-  hub.node.rpcMethods.set('app.time', async () => JSON.stringify({ now: 42 }));
+  hub.node.registerRpc('app.time', async () => JSON.stringify({ now: 42 }));
   const port = await hub.start();
   try {
     const client = newClient(`ws://127.0.0.1:${port}/api/live/ws`);

@@ -14,10 +14,11 @@ import { registerBroadcast } from '../../src/features/broadcast.js';
 import { GrafanaScope } from '../../src/features/grafana-scope.js';
 import { ClientSession, PONG_TEXT, type ClientTransport, type SessionLimits } from '../../src/live/client.js';
 import { HandlerRegistry, type ChannelHandler, type SubscribeResult } from '../../src/live/handlers.js';
-import { LiveNode, type MessageHandler, type NodeOptions, type RpcMethod } from '../../src/live/node.js';
+import type { MessageHandler, RpcMethod } from '../../src/live/live-facade.js';
+import { LiveNode, type NodeOptions } from '../../src/live/node.js';
 import { createLogger } from '../../src/log/logger.js';
 import { PING } from '../../src/protocol/replies.js';
-import type { OutboundMessage } from '../../src/transport/frame.js';
+import type { OutboundMessage } from '../../src/protocol/outbound-message.js';
 import { testConfig } from '../auth/helpers.js';
 import { signJwt } from '../auth/sign-jwt.js';
 
@@ -250,7 +251,7 @@ export async function testbed(t: TestContext, nodeOptions: Partial<NodeOptions> 
   const engine = new TestEngine();
   const registry = new HandlerRegistry();
   const node = new LiveNode({ ...NODE_DEFAULTS, ...nodeOptions }, engine, registry, logger.child('node'));
-  registerBroadcast(new GrafanaScope(registry), engine.store);
+  registerBroadcast(new GrafanaScope(registry), node);
   const testHandlers = new Map<string, ChannelHandler>();
   registry.register('test', (address) => testHandlers.get(address.namespace));
   const config = testConfig({ jwt: { enabled: true, hmacSecret: HMAC_SECRET } });
@@ -318,10 +319,8 @@ export async function testbed(t: TestContext, nodeOptions: Partial<NodeOptions> 
       await settle();
     },
     fromEngine: (fullChannel, publication) => node.onPublication(fullChannel, publication),
-    rpc: (method, handler) => node.rpcMethods.set(method, handler),
-    onMessage: (handler) => {
-      node.messageHandler = handler;
-    },
+    rpc: (method, handler) => node.registerRpc(method, handler),
+    onMessage: (handler) => node.setMessageHandler(handler),
     async advance(ms) {
       for (let left = ms; left > 0; left -= WHEEL_TICK_MS) {
         t.mock.timers.tick(Math.min(WHEEL_TICK_MS, left));

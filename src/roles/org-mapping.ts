@@ -5,7 +5,7 @@
 // escapes a colon, and the top role wins when several entries name the same org. livehub has no
 // organization names, so an org must be given by its numeric id.
 
-import { ORG_ROLES, type OrgRole } from './identity.js';
+import { ORG_ROLES, type OrgRole } from './org-role.js';
 
 /** A Grafana role as written in settings and tokens; "None" grants nothing. */
 export type MappedRole = OrgRole | 'None';

@@ -1,23 +1,47 @@
-// subscribe / unsubscribe for one session: channel and tenant checks, the handler's decision,
-// hub + engine registration, presence and join/leave, and recovery of missed publications
-// (centrifuge-protocol.md §8.3): buffer live publications, read history, merge by offset, reply, flush.
+// The subscribe and unsubscribe commands of one session: channel and tenant checks, the handler's
+// decision, hub + engine registration through the node, presence and join/leave, and recovery of
+// missed publications (recovery.ts): buffer live publications, read history, merge by offset, reply,
+// flush. The session and the node are seen through the narrow ports declared here.
 
-import { EngineUnavailableError, HISTORY_MAX_PAGE, UnrecoverablePositionError, type Publication, type StreamPosition } from '../engine/engine.js';
-import { Disconnects, Errors, MAX_CHANNELS_PER_CONNECTION } from '../protocol/codes.js';
+import type { Identity } from '../auth/identity.js';
+import { EngineUnavailableError, type ClientInfo } from '../engine/engine.js';
+import type { Logger } from '../log/logger.js';
+import { Disconnects, Errors, MAX_CHANNELS_PER_CONNECTION, type ProtocolError } from '../protocol/codes.js';
 import type { SubscribeRequest } from '../protocol/commands.js';
 import { encodePublication } from '../protocol/replies.js';
-import type { ClientSession } from './client.js';
+import { Subscription, type SubscriptionOwner } from './channel-subscription.js';
+import { engineError } from './engine-error.js';
 import type { SubscribeResult } from './handlers.js';
-import { engineError } from './node.js';
-import { Subscription } from './subscription.js';
+import type { Resolution } from './live-facade.js';
+import { recover, type HistoryReader, type Recovery } from './recovery.js';
+import type { SessionSubscriptions } from './session-subscriptions.js';
 
-interface Recovery {
-  readonly position: StreamPosition;
-  readonly publications: Publication[];
-  readonly recovered: boolean;
+/** What subscribing and unsubscribing need from the node. */
+export interface SubscribeNodePort extends HistoryReader {
+  readonly log: Logger;
+  resolve(identity: Identity, prefixed: string): Resolution;
+  historyEnabled(): boolean;
+  /** Adds to the hub and, for the first local subscriber, subscribes the engine. */
+  addSubscription(subscription: Subscription): Promise<void>;
+  removeSubscription(subscription: Subscription): void;
+  addPresence(fullChannel: string, info: ClientInfo): Promise<void>;
+  removePresence(fullChannel: string, clientId: string): Promise<void>;
+  publishJoin(fullChannel: string, info: ClientInfo): Promise<void>;
+  publishLeave(fullChannel: string, info: ClientInfo): Promise<void>;
 }
 
-export async function handleSubscribe(session: ClientSession, id: number, request: SubscribeRequest): Promise<void> {
+/** What subscribing and unsubscribing need from the session. */
+export interface SubscribingSession extends SubscriptionOwner {
+  readonly node: SubscribeNodePort;
+  readonly identity: Identity;
+  readonly isClosed: boolean;
+  readonly subscriptions: SessionSubscriptions;
+  reply(id: number, method: string, resultJson?: string): void;
+  replyError(id: number, error: ProtocolError): void;
+  disconnect(code: number, reason: string): void;
+}
+
+export async function handleSubscribe(session: SubscribingSession, id: number, request: SubscribeRequest): Promise<void> {
   const { node } = session;
   const channel = request.channel;
   if (channel === '') return session.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
@@ -68,8 +92,8 @@ export async function handleSubscribe(session: ClientSession, id: number, reques
       const covered = resolved.handler.coveredByInitialData;
       if (data !== undefined && covered !== undefined) subscription.dropBuffered((pub) => covered.call(resolved.handler, data, pub.data));
     }
-    if (positioned) recovery = await recover(session, subscription, request);
-    if (subscription.options.presence) await node.engine.presence.add(resolved.fullChannel, session.info);
+    if (positioned) recovery = await recover(node, subscription, request);
+    if (subscription.options.presence) await node.addPresence(resolved.fullChannel, session.info);
   } catch (err) {
     session.subscriptions.delete(channel);
     node.removeSubscription(subscription);
@@ -87,54 +111,6 @@ export async function handleSubscribe(session: ClientSession, id: number, reques
   }
 }
 
-/** Reads the stream position (and missed publications when asked) and merges the live buffer. */
-async function recover(session: ClientSession, subscription: Subscription, request: SubscribeRequest): Promise<Recovery> {
-  const { node } = session;
-  const settings = { size: node.options.historySize, ttlSeconds: node.options.historyTtlSeconds };
-  const full = subscription.fullChannel;
-  if (request.recover !== true) {
-    const top = await node.engine.broker.history(full, { limit: 0 }, settings);
-    return finish(subscription, top.position, [], false);
-  }
-  const since = { offset: request.offset ?? 0, epoch: request.epoch ?? '' };
-  try {
-    const read = await node.engine.broker.history(full, { since, limit: HISTORY_MAX_PAGE }, settings);
-    const pubs = read.publications;
-    const top = read.position.offset;
-    const recovered = pubs.length === 0
-      ? top === since.offset
-      : pubs[0]!.offset === since.offset + 1 && pubs[pubs.length - 1]!.offset === top;
-    return finish(subscription, read.position, recovered ? pubs : [], recovered, since.offset);
-  } catch (err) {
-    if (!(err instanceof UnrecoverablePositionError)) throw err;
-    const top = await node.engine.broker.history(full, { limit: 0 }, settings);
-    return finish(subscription, top.position, [], false);
-  }
-}
-
-/**
- * Sets the subscription's position. Recovered: the reply carries the client's offset and the
- * publications that move it to the top (plus live ones buffered meanwhile, deduplicated by offset).
- * Not recovered: the reply carries the top, and buffered publications above it follow as pushes.
- */
-function finish(subscription: Subscription, position: StreamPosition, recoveredPubs: Publication[], recovered: boolean, fromOffset = 0): Recovery {
-  subscription.epoch = position.epoch;
-  if (!recovered) {
-    subscription.lastOffset = position.offset;
-    return { position, publications: [], recovered: false };
-  }
-  const merged = [...recoveredPubs];
-  let last = recoveredPubs.length > 0 ? recoveredPubs[recoveredPubs.length - 1]!.offset! : fromOffset;
-  for (const pub of subscription.buffered()) {
-    if (pub.offset === undefined || pub.epoch !== position.epoch || pub.offset <= last) continue;
-    if (pub.offset !== last + 1) break; // a gap: the positioned check will resynchronise the client
-    merged.push(pub);
-    last = pub.offset;
-  }
-  subscription.lastOffset = last;
-  return { position: { offset: fromOffset, epoch: position.epoch }, publications: merged, recovered: true };
-}
-
 function subscribeResult(result: SubscribeResult, request: SubscribeRequest, recovery: Recovery | undefined): string {
   const parts: string[] = [];
   if (recovery !== undefined) {
@@ -150,7 +126,7 @@ function subscribeResult(result: SubscribeResult, request: SubscribeRequest, rec
   return `{${parts.join(',')}}`;
 }
 
-export function handleUnsubscribe(session: ClientSession, id: number, channel: string): void {
+export function handleUnsubscribe(session: SubscribingSession, id: number, channel: string): void {
   const subscription = session.subscriptions.get(channel);
   if (subscription !== undefined) removeSubscription(session, subscription);
   // Always succeed: an error here makes centrifuge-js reconnect.
@@ -158,13 +134,13 @@ export function handleUnsubscribe(session: ClientSession, id: number, channel: s
 }
 
 /** Removes a subscription from the session, the hub, presence, and tells the channel (leave). */
-export function removeSubscription(session: ClientSession, subscription: Subscription): void {
+export function removeSubscription(session: SubscribingSession, subscription: Subscription): void {
   const { node } = session;
   session.subscriptions.delete(subscription.channel);
   node.removeSubscription(subscription);
   const full = subscription.fullChannel;
   if (subscription.options.presence) {
-    node.engine.presence.remove(full, session.clientId).catch((err: unknown) => {
+    node.removePresence(full, session.clientId).catch((err: unknown) => {
       node.log.warn('presence remove failed', { channel: full, error: err });
     });
   }
@@ -175,6 +151,6 @@ export function removeSubscription(session: ClientSession, subscription: Subscri
   }
 }
 
-export function removeAllSubscriptions(session: ClientSession): void {
+export function removeAllSubscriptions(session: SubscribingSession): void {
   for (const subscription of [...session.subscriptions.values()]) removeSubscription(session, subscription);
 }

@@ -14,18 +14,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { hasRole, type CredentialChange, type Identity } from '../../auth/identity.js';
-import type { RequestAuthenticator } from '../../http/auth-port.js';
-import { endingFor } from '../../live/credentials.js';
-import type { KeepaliveTarget } from '../../live/keepalive.js';
-import type { LiveNode } from '../../live/node.js';
-import type { Logger } from '../../log/logger.js';
-import { Disconnects } from '../../protocol/codes.js';
-import { logRejectedOrigin, type OriginChecker } from '../../transport/origin.js';
-import { rejectUpgrade } from '../../transport/reject.js';
-import { authorizePush } from './push-auth.js';
-import { pushOptions } from './push-params.js';
-import { validStreamId, type PushOptions, type PushService } from './push-service.js';
+import { hasRole, type CredentialChange, type Identity } from '../auth/identity.js';
+import type { RequestAuthenticator } from '../http/auth-port.js';
+import { endingFor } from '../live/credentials.js';
+import type { KeepaliveTarget } from '../live/keepalive.js';
+import type { LiveNode } from '../live/node.js';
+import type { Logger } from '../log/logger.js';
+import { Disconnects } from '../protocol/codes.js';
+import { logRejectedOrigin, type OriginChecker } from './origin.js';
+import { rejectUpgrade } from './reject.js';
+import { authorizePush } from '../features/streams/push-auth.js';
+import { pushOptions } from '../features/streams/push-params.js';
+import { validStreamId, type PushOptions, type PushService } from '../features/streams/push-service.js';
 
 /** Inbound message limit of the push socket (Grafana: 1 MiB). */
 export const PUSH_SOCKET_MAX_MESSAGE = 1024 * 1024;
@@ -69,7 +69,7 @@ class PushConnection implements KeepaliveTarget {
   /** The next ping, or the credential's expiry when that comes first (one wheel entry for both). */
   private schedule(at: number): void {
     const expiresAt = this.identity.expiresAt;
-    this.node.keepalive.schedule(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
+    this.node.scheduleKeepalive(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
   }
 
   private touch(): void {
@@ -139,7 +139,7 @@ class PushConnection implements KeepaliveTarget {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.node.keepalive.cancel(this);
+    this.node.cancelKeepalive(this);
     this.onClosed(this);
   }
 
@@ -201,7 +201,7 @@ export class PushWebSocketEndpoint {
       this.node.counters.originRejections++;
       return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
     }
-    if (this.node.options.maxConnections === 0) return rejectUpgrade(socket, 503, 'Live is disabled');
+    if (!this.node.liveEnabled) return rejectUpgrade(socket, 503, 'Live is disabled');
     if (!validStreamId(streamId)) return rejectUpgrade(socket, 400, `invalid channel ID: stream id "${streamId}"`);
     const options = pushOptions(new URL(req.url ?? '/', 'http://localhost'));
     if ('error' in options) return rejectUpgrade(socket, 400, options.error);

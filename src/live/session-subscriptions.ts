@@ -6,12 +6,12 @@
 // live in an exact-size array scanned linearly (the key is the subscription's own `channel`, so
 // nothing else is stored); beyond that a real Map keeps lookups O(1) for pages with many panels.
 
-import type { Subscription } from './subscription.js';
+import type { Subscription } from './channel-subscription.js';
 
 /** Linear scans over this many entries are cheaper than hashing, and the array is tiny. */
 const SMALL = 8;
 
-export class SubscriptionMap {
+export class SessionSubscriptions {
   /** undefined: empty; an array: ≤ SMALL entries in insertion order; a Map beyond that. */
   private entries: Subscription[] | Map<string, Subscription> | undefined;
 

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OutboundMessage, textFrame, type OutboundFrame } from '../../src/transport/frame.js';
+import { OutboundMessage, textFrame, type OutboundFrame } from '../../src/protocol/outbound-message.js';
 
 const msg = (text: string): OutboundMessage => new OutboundMessage(text);
 

@@ -3,10 +3,10 @@
 // through the push endpoints.
 
 import type { ChannelHandler, PublishResult, SubscribeResult } from '../../live/handlers.js';
-import type { LiveNode } from '../../live/node.js';
+import type { LiveFacade } from '../../live/live-facade.js';
 
 export class ManagedStreamHandler implements ChannelHandler {
-  constructor(private readonly node: LiveNode) {}
+  constructor(private readonly node: Pick<LiveFacade, 'cachedFrame'>) {}
 
   async onSubscribe(): Promise<SubscribeResult> {
     return { status: 'ok' };

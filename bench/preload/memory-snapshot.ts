@@ -1,17 +1,16 @@
-// GET /api/bench/memory — a measurement hook for benchmarks ONLY (bench/memory.ts, performance.md
-// §3.2). It exists only when the process runs with LIVEHUB_BENCH_HOOKS=1: it forces two full garbage
-// collections (when node runs with --expose-gc) and answers process.memoryUsage() plus VmRSS /
+// Settled memory of this process, for the benchmarks (bench/memory.ts, performance.md §3.2): two full
+// garbage collections (when node runs with --expose-gc), then process.memoryUsage() plus VmRSS /
 // RssAnon / RssFile from /proc/self/status, so per-connection costs are slopes of settled memory,
-// not of garbage that happens to be around. (gc, 300 ms for freed pages to be unmapped, gc again.) Never enable it in production: it blocks the event loop
-// for a full GC on every call.
+// not of garbage that happens to be around (gc, 300 ms for freed pages to be unmapped, gc again).
+// Served by the preload module memory-hook.ts in every measured server (livehub and the peers).
 
 import { readFileSync } from 'node:fs';
 import { getHeapSpaceStatistics } from 'node:v8';
-import { sendJson } from '../respond.js';
-import type { RouteContext, RouteHandler } from '../router.js';
 
-export const BENCH_HOOKS_ENV = 'LIVEHUB_BENCH_HOOKS';
-export const BENCH_MEMORY_PATH = '/api/bench/memory';
+/** The port the preload hook listens on (127.0.0.1) is given in this variable... */
+export const MEMORY_HOOK_PORT_ENV = 'BENCH_MEMORY_PORT';
+/** ...and the snapshot is at this path. */
+export const MEMORY_HOOK_PATH = '/memory';
 
 export interface MemorySnapshot {
   readonly gc: boolean;
@@ -28,10 +27,6 @@ export interface MemorySnapshot {
   readonly spaces?: Record<string, { readonly committed: number; readonly used: number }>;
 }
 
-export function benchHooksEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env[BENCH_HOOKS_ENV] === '1';
-}
-
 function statusField(status: string, name: string): number {
   const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
   return m === null ? Number.NaN : Number(m[1]) * 1024;
@@ -39,7 +34,7 @@ function statusField(status: string, name: string): number {
 
 /**
  * Runs gc twice (if exposed), gives V8's background unmapper a moment to return freed pages, runs gc
- * once more and reads memory. Shared with the benchmark's peer servers.
+ * once more and reads memory.
  */
 export async function settledMemorySnapshot(settleMs = 300): Promise<MemorySnapshot> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -52,7 +47,7 @@ export async function settledMemorySnapshot(settleMs = 300): Promise<MemorySnaps
 }
 
 /** Runs gc twice (if exposed) and reads memory right away. */
-export function memorySnapshot(): MemorySnapshot {
+function memorySnapshot(): MemorySnapshot {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc !== undefined) {
     gc();
@@ -77,15 +72,4 @@ export function memorySnapshot(): MemorySnapshot {
     rssFile: statusField(status, 'RssFile'),
     spaces: Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, { committed: x.space_size, used: x.space_used_size }])),
   };
-}
-
-export function benchMemoryRoute(): RouteHandler {
-  return async ({ res }: RouteContext): Promise<void> => sendJson(res, 200, await settledMemorySnapshot());
-}
-
-/** Adds the route when LIVEHUB_BENCH_HOOKS=1; does nothing otherwise. */
-export function installBenchHooks(router: { add(method: string, path: string, handler: RouteHandler): void }, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (!benchHooksEnabled(env)) return false;
-  router.add('GET', BENCH_MEMORY_PATH, benchMemoryRoute());
-  return true;
 }

@@ -4,7 +4,7 @@
 
 import type { ClientInfo, Publication } from '../engine/engine.js';
 import { Unsubscribes } from '../protocol/codes.js';
-import type { OutboundMessage } from '../transport/frame.js';
+import type { OutboundMessage } from '../protocol/outbound-message.js';
 import type { ChannelHandler } from './handlers.js';
 
 /** Live publications buffered during one subscribe before the session gives up as "slow". */
