@@ -7,7 +7,7 @@
 import { createHmac } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { httpGet } from '../../harness/http.js';
-import { startLivehub as startLivehubProcess } from '../../harness/livehub.js';
+import { startLivehub as startLivehubProcess, type LivehubOptions as HarnessLivehubOptions } from '../../harness/livehub.js';
 import { accepting, freePort } from '../../harness/ports.js';
 import { cpuSeconds, rssBytes } from '../../harness/proc-stats.js';
 import { removeTempDir, spawnTracked, tempDir, type Spawned } from '../../harness/processes.js';
@@ -75,13 +75,8 @@ export function pushToken(): string {
   return `${head}.${body}.${sig}`;
 }
 
-export interface LivehubOptions {
-  readonly name?: string;
-  readonly env?: Record<string, string>;
-  readonly cpus?: string;
-  readonly exposeGc?: boolean;
-  readonly nodeArgs?: readonly string[];
-}
+/** What a scenario chooses of a node (the harness's options); `exposeGc` (default true) lets the memory hook collect garbage. */
+export type LivehubOptions = Pick<HarnessLivehubOptions, 'name' | 'env' | 'cpus' | 'nodeArgs'> & { readonly exposeGc?: boolean };
 
 export async function startLivehub(options: LivehubOptions = {}): Promise<ServerHandle> {
   const port = await freePort();

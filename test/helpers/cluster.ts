@@ -3,9 +3,10 @@
 // fault tests make against them, and a steady publisher whose every attempt lands in a gap ledger
 // (harness/gap-ledger.ts) to account for what the subscribers received.
 
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { PublishLedger } from '../../harness/gap-ledger.js';
+import { PublishLedger, type Accounting } from '../../harness/gap-ledger.js';
 import { http, type HttpResult } from '../../harness/http.js';
 import { startLivehub, type LivehubNode } from '../../harness/livehub.js';
 import { tempDir } from '../../harness/processes.js';
@@ -226,6 +227,22 @@ export class Traffic {
       await sleep(this.options.intervalMs);
     }
   }
+}
+
+/**
+ * The gap ledger's rules for one subscriber of a fault test: nothing received twice or out of order,
+ * every loss signalled, accepted = received + lost, a recoverable subscriber loses nothing, and only
+ * the requests in flight at the fault (`inFlight`, see Traffic.inFlightFailures) may arrive
+ * unacknowledged.
+ */
+export function assertAccounted(row: Accounting, inFlight: readonly number[], fault: string): void {
+  const who = row.subscriber;
+  assert.ok(row.unacknowledgedSeqs.every((s) => inFlight.includes(s)), `${who}: only the request in flight at ${fault} may arrive unacknowledged (${row.unacknowledgedSeqs.join(',')})`);
+  assert.equal(row.duplicates, 0, `${who}: duplicates`);
+  assert.equal(row.outOfOrder, 0, `${who}: order`);
+  assert.equal(row.lostSilently, 0, `${who}: every loss signalled`);
+  assert.equal(row.received + row.lostSignalled, row.accepted, `${who}: accepted = received + lost (signalled)`);
+  if (row.recoverable) assert.equal(row.lostSignalled, 0, `${who}: recoverable, nothing lost`);
 }
 
 /** `seq` of a broadcast publication `{"seq":n}`. */
