@@ -18,6 +18,7 @@ import { httpGet, httpPost } from '../harness/http.js';
 import { metricSum } from '../harness/metrics.js';
 import { sleep } from '../harness/wait.js';
 import { loadConfig } from '../src/config/load.js';
+import { choiceOption, wholeNumberOption } from './lib/options.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import { startLivehub, type ServerHandle } from './lib/servers.js';
 import { round } from './lib/stats.js';
@@ -97,17 +98,13 @@ interface FloodParams {
 }
 
 function floodParams(quick: boolean, options: Record<string, string>): FloodParams {
-  const count = (name: string, fallback: number, max: number): number => {
-    const raw = options[name];
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${name} must be a whole number from 1 to ${max}, got ${raw}`);
-    return n;
+  return {
+    seconds: wholeNumberOption(options, 'seconds', quick ? 3 : 120, 3600),
+    senders: wholeNumberOption(options, 'senders', quick ? 4 : 8, 256),
+    // 127.0.0.2 … 127.0.0.254 are the loopback source addresses a sender can take.
+    addresses: wholeNumberOption(options, 'addresses', 1, 253),
+    rateLimits: choiceOption(options, 'rate-limits', ['off', 'default']),
   };
-  const rateLimits = options['rate-limits'] ?? 'off';
-  if (rateLimits !== 'off' && rateLimits !== 'default') throw new Error(`--rate-limits must be off or default, got ${rateLimits}`);
-  // 127.0.0.2 … 127.0.0.254 are the loopback source addresses a sender can take.
-  return { seconds: count('seconds', quick ? 3 : 120, 3600), senders: count('senders', quick ? 4 : 8, 256), addresses: count('addresses', 1, 253), rateLimits };
 }
 
 function floodBody(n: number, payload: string): string {

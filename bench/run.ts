@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { formatFanout, runFanout } from './fanout.js';
 import { writeJson } from './lib/json.js';
+import { OptionError } from './lib/options.js';
 import { writePlots } from './plots.js';
 import { formatMemory, runMemory } from './memory.js';
 import { formatConnections, runConnections } from './connections.js';
@@ -115,6 +116,10 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof OptionError) {
+      console.error(`${err.message}\n${usage()}`);
+      process.exit(2);
+    }
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
   },
