@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { createRedisServer, parseInfoCalls, startRedisServer, type RedisServer } from '../../../harness/redis.js';
 import { startTcpProxy, type TcpProxy } from '../../../harness/tcp-proxy.js';
-import { waitUntil } from '../../../harness/wait.js';
+import { sleep, waitUntil } from '../../../harness/wait.js';
 import { EngineUnavailableError, type ClientInfo, type EngineEventHandler, type NodeStats, type Publication } from '../../../src/engine/engine.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { Connection, ioredisOptions } from '../../../src/engine/redis/connections.js';
@@ -106,7 +106,6 @@ async function startedPair(): Promise<{ p: string; a: RedisEngine; b: RedisEngin
   await b.start(eventsB, () => ZERO);
   return { p, a, b, eventsB };
 }
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
   shared = await startRedisServer();
