@@ -8,13 +8,14 @@
 //   cluster — the same through a Redis Cluster (3 masters + 3 replicas, sharded PUB/SUB).
 // The fan-out node is pinned to CPU 0, the load generators to CPU 1.
 
+import type { RedisServer } from '../harness/redis.js';
+import { startRedisCluster, type RedisClusterSetup } from '../harness/redis-cluster.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { runPhase, type PhaseResult } from './lib/phase.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { pushToken, startLivehub, startRedis, type RedisHandle, type ServerHandle } from './lib/servers.js';
+import { pushToken, startLivehub, startRedis, type ServerHandle } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
-import { startRedisCluster, type RedisClusterSetup } from '../test/helpers/redis-cluster.js';
 import { fmt, table } from './lib/table.js';
 
 export interface LatencySetupResult {
@@ -43,7 +44,7 @@ export async function runLatency(opts: { quick: boolean; log?: (line: string) =>
   const setups: LatencySetupResult[] = [];
 
   for (const setup of ['single', 'redis', 'cluster'] as const) {
-    let redis: RedisHandle | undefined;
+    let redis: RedisServer | undefined;
     let cluster: RedisClusterSetup | undefined;
     const servers: ServerHandle[] = [];
     const gen = LoadGen.start(1, '1');

@@ -14,12 +14,12 @@ import { createEngine } from '../src/engine/create-engine.js';
 import type { Engine } from '../src/engine/engine.js';
 import { PartitionTable, slotOf } from '../src/engine/redis/partitions.js';
 import { createLogger } from '../src/log/logger.js';
-import { startRedisCluster, type RedisClusterSetup } from '../test/helpers/redis-cluster.js';
-import { parseInfoCalls, startRedisServer, waitFor } from '../test/helpers/redis-server.js';
+import { parseInfoCalls, redisCommand, startRedisServer } from '../harness/redis.js';
+import { startRedisCluster, type RedisClusterSetup } from '../harness/redis-cluster.js';
+import { sleep, waitUntil } from '../harness/wait.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
-import { sleep } from './lib/proc.js';
-import { redisCommand, startLivehub, startRedis, type ServerHandle } from './lib/servers.js';
+import { startLivehub, startRedis, type ServerHandle } from './lib/servers.js';
 import { percentile, ratio, round } from './lib/stats.js';
 
 const STATS = () => ({ numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 });
@@ -242,7 +242,7 @@ export async function runAckSection(o: { quick: boolean; log: (line: string) => 
   const replica = await startRedisServer({ args: ['--replicaof', '127.0.0.1', String(master.port)] });
   const runs: AckRun[] = [];
   try {
-    await waitFor(async () => {
+    await waitUntil(async () => {
       await redisCommand(master.port, ['SET', 'bench-probe', '1']);
       return Number(await redisCommand(master.port, ['WAIT', '1', '200'])) >= 1;
     }, 'the replica in sync', 15_000, 100);

@@ -1,10 +1,20 @@
 // The library entry point for apps that embed livehub: build a hub from a config, add channel
-// handlers, stream plugins, RPC methods, and publish from your own code.
+// handlers, stream plugins, RPC methods, and publish from your own code. The app sees the node
+// through LiveFacade only (live/live-facade.ts); the engine stays the node's.
 
-export { createLiveHub, type LiveHub, type LiveHubOptions } from './server.js';
+import { createLiveHub as assembleLiveHub, type LiveHub, type LiveHubOptions } from './server.js';
+
+export type { LiveHub, LiveHubOptions };
+
+/** Builds a hub from a resolved config; `start()` listens, `stop()` shuts down gracefully. */
+export function createLiveHub(options: LiveHubOptions): LiveHub {
+  return assembleLiveHub(options);
+}
+
 export { loadConfig, defaultConfig, ConfigError } from './config/load.js';
 export type { LiveHubConfig } from './config/types.js';
-export type { Identity, OrgRole } from './auth/identity.js';
+export type { Identity } from './auth/identity.js';
+export type { OrgRole } from './roles/org-role.js';
 export { hasRole } from './auth/identity.js';
 export type {
   ChannelHandler,
@@ -15,7 +25,7 @@ export type {
   SubscribeRequestContext,
   SubscribeResult,
 } from './live/handlers.js';
-export type { LiveNode, RpcMethod, MessageHandler } from './live/node.js';
+export type { LiveFacade, MessageHandler, PublishOptions, Resolution, ResolvedChannel, RpcMethod } from './live/live-facade.js';
 export type { FeatureContext, InstalledFeature } from './features/context.js';
 export type * from './features/plugins/api.js';
 export { parseChannel, type ChannelAddress } from './live/channel.js';

@@ -31,11 +31,13 @@ import { CsrfPolicy } from './http/csrf.js';
 import { HttpRateLimiter } from './http/rate-limiter.js';
 import { RequestGuard } from './http/request-guard.js';
 import { HandlerRegistry } from './live/handlers.js';
+import type { LiveFacade } from './live/live-facade.js';
 import { LiveNode } from './live/node.js';
 import { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
 import { Disconnects } from './protocol/codes.js';
 import { LiveWebSocketEndpoint } from './transport/live-ws.js';
 import { OriginChecker } from './transport/origin.js';
+import { PushWebSocketEndpoint } from './transport/push-socket.js';
 import { UpgradeRouter } from './transport/upgrade-router.js';
 import { VERSION } from './version.js';
 
@@ -48,8 +50,9 @@ export interface LiveHubOptions {
   readonly installBuiltins?: boolean;
 }
 
+/** What an embedding app holds (src/index.ts): the node only through its facade. */
 export interface LiveHub {
-  readonly node: LiveNode;
+  readonly node: LiveFacade;
   readonly registry: HandlerRegistry;
   readonly grafanaScope: GrafanaScope;
   readonly authenticator: Authenticator;
@@ -69,12 +72,18 @@ export interface LiveHub {
   stop(): Promise<void>;
 }
 
+/** The hub as this composition root assembled it: the concrete node and the engine too (metrics, whitebox tests). */
+export interface AssembledLiveHub extends LiveHub {
+  readonly node: LiveNode;
+  readonly engine: Engine;
+}
+
 /** The [log] settings of a logger built for this configuration. */
 export function loggerOptions(config: LiveHubConfig): LoggerOptions {
   return { repeatIntervalMs: config.log.repeatIntervalMs, maxValueLength: config.log.maxValueLength };
 }
 
-export function createLiveHub(options: LiveHubOptions): LiveHub {
+export function createLiveHub(options: LiveHubOptions): AssembledLiveHub {
   const { config } = options;
   const logger = options.logger ?? createLogger(config.log.level, undefined, undefined, loggerOptions(config));
   const nodeId = options.nodeId ?? randomUUID();
@@ -101,7 +110,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
     logger.child('node'),
   );
   const grafanaScope = new GrafanaScope(registry);
-  registerBroadcast(grafanaScope, engine.store);
+  registerBroadcast(grafanaScope, node);
 
   const authenticator = new Authenticator(config, { log: logger.child('auth') });
   // A deleted or changed API token ends the sessions and push sockets using it, on every node.
@@ -122,8 +131,11 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   const rateLimiter = new HttpRateLimiter(config.httpRateLimit, httpLog);
   const upgrades = new UpgradeRouter();
   upgrades.add('/api/live/ws', (req, socket, head) => liveWs.handleUpgrade(req, socket, head));
-  const features: FeatureContext = { config, node, registry, grafanaScope, router, upgrades, origins, auth: authenticator, rateLimiter, log: logger };
+  const features: FeatureContext = { config, node, registry, grafanaScope, router, auth: authenticator, rateLimiter, log: logger };
   const streams = installManagedStreams(features);
+  // The push WebSocket is an edge: it owns the sockets and hands each batch to the streams feature.
+  const pushSocket = new PushWebSocketEndpoint(node, streams.service, authenticator, origins, logger.child('streams'));
+  upgrades.add('/api/live/push/:streamId', (req, socket, head, params) => pushSocket.handleUpgrade(req, socket, head, params['streamId'] ?? ''));
   const builtins = options.installBuiltins ?? true;
   const dashboards = builtins ? installDashboards(features) : undefined;
   const plugins = builtins ? installPlugins(features) : undefined;
@@ -141,8 +153,6 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   });
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));
-  // Benchmarks only (gc + memory sampling); never enabled in normal operation.
-  if (process.env['LIVEHUB_BENCH_HOOKS'] === '1') void import('./http/routes/bench-memory.js').then((m) => m.installBenchHooks(router));
   if (dashboards !== undefined) installed.push(dashboards);
   if (plugins !== undefined) installed.push(plugins);
   installConsole(router, { version: VERSION });
@@ -175,6 +185,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
   let started = false;
   return {
     node,
+    engine,
     registry,
     grafanaScope,
     authenticator,
@@ -209,6 +220,7 @@ export function createLiveHub(options: LiveHubOptions): LiveHub {
       tokenStore.stopWatching();
       await node.shutdown(Disconnects.shutdown.code, Disconnects.shutdown.reason);
       liveWs.close();
+      pushSocket.close();
       rateLimiter.stop();
       for (const feature of installed) await feature.stop?.();
       if (!started) return;

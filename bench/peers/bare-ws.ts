@@ -3,12 +3,11 @@
 // write the same buffers to every subscriber (sendFrame), and ping every socket with an app-level
 // `{}` on one shared interval (default 25 s). Protocol: {"sub":C} → {"subok":C};
 // {"pub":C,"id":N,"data":…} → push to C's subscribers, {"ack":N} to the publisher; {"rtt":N} → echo.
-// GET /api/bench/memory with LIVEHUB_BENCH_HOOKS=1 is the same measurement hook livehub has.
+// The memory hook is preloaded by the runner, as for livehub (bench/preload/memory-hook.ts).
 
 import { createServer } from 'node:http';
 import * as wsModule from 'ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { benchHooksEnabled, BENCH_MEMORY_PATH, settledMemorySnapshot } from '../../src/http/routes/bench-memory.js';
 
 type FrameSender = { sendFrame(list: Buffer[], cb?: () => void): void };
 // ws's ESM entry exports its Sender (not declared by @types/ws).
@@ -19,11 +18,7 @@ const sender = (ws: WebSocket): FrameSender => (ws as unknown as { _sender: Fram
 
 const channels = new Map<string, Set<WebSocket>>();
 const sockets = new Set<WebSocket>();
-const hooks = benchHooksEnabled();
-const server = createServer((req, res) => {
-  if (!hooks || req.url !== BENCH_MEMORY_PATH) return void res.writeHead(404).end();
-  void settledMemorySnapshot().then((m) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(m)));
-});
+const server = createServer((_req, res) => void res.writeHead(404).end());
 const wss = new WebSocketServer({ server, path: '/ws', clientTracking: false, perMessageDeflate: false, maxPayload: 65536 });
 
 wss.on('connection', (ws) => {

@@ -3,21 +3,15 @@
 // With REDIS_URL set it uses @socket.io/redis-adapter (classic PUB/SUB adapter, ioredis clients),
 // the multi-node setup Socket.IO documents. Events: "sub"(room, ack), "pub"(room, data, ack) →
 // emit "m"(data) to the room, "rtt"(ack). Pings every PING_MS (default 25 s, Socket.IO's default).
-// GET /api/bench/memory with LIVEHUB_BENCH_HOOKS=1 is the same measurement hook livehub has.
+// The memory hook is preloaded by the runner, as for livehub (bench/preload/memory-hook.ts).
 
 import { createServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
 import { Server } from 'socket.io';
-import { benchHooksEnabled, BENCH_MEMORY_PATH, settledMemorySnapshot } from '../../src/http/routes/bench-memory.js';
 
-const hooks = benchHooksEnabled();
-const http = createServer((req, res) => {
-  if (hooks && req.url === BENCH_MEMORY_PATH) {
-    void settledMemorySnapshot().then((m) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(m)));
-  }
-  // everything else belongs to engine.io (it answers /socket.io/ itself)
-});
+// Every request belongs to engine.io (it answers /socket.io/ itself).
+const http = createServer();
 const io = new Server(http, {
   transports: ['websocket'],
   perMessageDeflate: false,

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../config/errors.js';
-import { parseOrgRole, type OrgRole } from './identity.js';
+import { parseOrgRole, type OrgRole } from '../roles/org-role.js';
 import { apiTokenDigest, PROVISIONED_TOKEN, TOKEN_HASH, TOKEN_NAME } from './api-token-format.js';
 
 /** One usable token: what lookups need, and how it came to be. */

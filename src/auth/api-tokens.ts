@@ -5,7 +5,8 @@
 
 import { statSync, type Stats } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
-import type { CredentialChange, Identity, OrgRole } from './identity.js';
+import type { OrgRole } from '../roles/org-role.js';
+import type { CredentialChange, Identity } from './identity.js';
 import { apiTokenDigest, credentialIdOf, generateApiToken, hashApiToken, TOKEN_NAME } from './api-token-format.js';
 import { ApiTokenFileError, readApiTokenFile, writeApiTokenFile, type ApiTokenRecord } from './api-token-file.js';
 import { derivedUserId } from './stable-id.js';

@@ -1,9 +1,7 @@
 // Who is calling: resolved once per HTTP request or WebSocket upgrade, then carried by the session.
 // Mirrors the identity seam of Grafana Live (userId as decimal string, "0" for anonymous).
 
-export type OrgRole = 'Viewer' | 'Editor' | 'Admin';
-
-export const ORG_ROLES: readonly OrgRole[] = ['Viewer', 'Editor', 'Admin'];
+import { roleAtLeast, type OrgRole } from '../roles/org-role.js';
 
 export type AuthMethod = 'anonymous' | 'api_token' | 'jwt';
 
@@ -36,19 +34,7 @@ export interface CredentialChange {
   readonly changed: readonly string[];
 }
 
-const ROLE_RANK: Record<OrgRole, number> = { Viewer: 1, Editor: 2, Admin: 3 };
-
-/** True when `role` is at least `required` (Admin > Editor > Viewer). */
+/** True when the identity's role is at least `required` (Admin > Editor > Viewer). */
 export function hasRole(identity: Identity, required: OrgRole): boolean {
-  return ROLE_RANK[identity.role] >= ROLE_RANK[required];
-}
-
-export function isOrgRole(value: string): value is OrgRole {
-  return (ORG_ROLES as readonly string[]).includes(value);
-}
-
-/** Case-insensitive role parse ("viewer", "ADMIN"), undefined when unknown. */
-export function parseOrgRole(value: string): OrgRole | undefined {
-  const v = value.trim().toLowerCase();
-  return ORG_ROLES.find((r) => r.toLowerCase() === v);
+  return roleAtLeast(identity.role, required);
 }

@@ -8,7 +8,7 @@ import type { JwtAuthConfig } from '../config/types.js';
 import type { Identity } from './identity.js';
 import { compileClaimPath, searchString, type ClaimPath } from './jmespath.js';
 import { readClaim, resolveOrgRole, type OrgRoleRules } from './jwt-roles.js';
-import { parseOrgMapping } from './org-mapping.js';
+import { parseOrgMapping } from '../roles/org-mapping.js';
 import { derivedUserId } from './stable-id.js';
 
 export type Claims = Record<string, unknown>;

@@ -5,9 +5,9 @@
 // A livehub connection acts in one org, chosen by the token's org id claim, else `default_org_id`,
 // else the lowest mapped org. livehub has no role below Viewer, so "None" refuses the token.
 
-import { parseOrgRole, type OrgRole } from './identity.js';
+import { parseOrgRole, type OrgRole } from '../roles/org-role.js';
 import { searchString, searchStrings, type ClaimPath } from './jmespath.js';
-import { ANY_ORG, isMappedRole, mapOrgRoles, topRole, type MappedRole, type OrgMapping } from './org-mapping.js';
+import { ANY_ORG, isMappedRole, mapOrgRoles, topRole, type MappedRole, type OrgMapping } from '../roles/org-mapping.js';
 
 export interface OrgRoleRules {
   /** livehub's role claim (name or dotted path), used when `rolePath` is absent. */

@@ -3,7 +3,7 @@
 
 import type { LiveHubConfig } from '../config/types.js';
 import { ApiTokenStore } from './api-tokens.js';
-import { parseOrgRole } from './identity.js';
+import { parseOrgRole } from '../roles/org-role.js';
 
 const USAGE = [
   'Usage:',

@@ -2,7 +2,7 @@
 // JWT configuration behaves in livehub: every Grafana key either works as Grafana documents it or
 // is named here as not applicable, so nothing differs silently.
 
-import { parseOrgMapping } from '../auth/org-mapping.js';
+import { parseOrgMapping } from '../roles/org-mapping.js';
 import { ConfigError, describeOrigin, type ValueOrigin } from './errors.js';
 import type { JwtAuthConfig } from './types.js';
 

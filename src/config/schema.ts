@@ -2,9 +2,9 @@
 // (as INI text), env var, meaning, validation and where the value lands in LiveHubConfig.
 // The loader, the docs generator and the tests all enumerate this one table.
 
-import { parseOrgRole, ORG_ROLES } from '../auth/identity.js';
-import { compileClaimPath } from '../auth/jmespath.js';
-import { splitOrgMappingSetting } from '../auth/org-mapping.js';
+import { compile as compileJmesPath } from '@jmespath-community/jmespath';
+import { splitOrgMappingSetting } from '../roles/org-mapping.js';
+import { ORG_ROLES, parseOrgRole } from '../roles/org-role.js';
 import { ValueProblem } from './errors.js';
 import { compileGlob } from './glob.js';
 import type { LiveHubConfig, LogConfig, RateConfig, UnauthenticatedLimit } from './types.js';
@@ -194,7 +194,8 @@ function hmacSecret(text: string): string {
 function jmesPath(text: string): string {
   if (text === '') return text;
   try {
-    compileClaimPath(text);
+    // The compiler auth/jmespath.ts evaluates with: an expression that loads here works there.
+    compileJmesPath(text);
   } catch (err) {
     throw new ValueProblem(`is not a valid JMESPath expression: ${(err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 // The resolved, validated configuration every other module reads. Produced by config/load.ts from
 // defaults < INI file < GF_* environment variables. Keys follow Grafana's names where Grafana has them.
 
-import type { OrgRole } from '../auth/identity.js';
+import type { OrgRole } from '../roles/org-role.js';
 
 export interface ServerConfig {
   /** [server] http_addr: listen address ("" = all interfaces). */

@@ -6,8 +6,7 @@
 import { getHeapStatistics } from 'node:v8';
 import type { LiveHubConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import type { Engine } from './engine.js';
-import type { LocalNodeIdentity } from './memory/cluster.js';
+import type { Engine, LocalNodeIdentity } from './engine.js';
 import { MemoryEngine } from './memory/memory-engine.js';
 import { parseAddresses, type ShardAddress } from './redis/address.js';
 import { redisPrefix } from './redis/keys.js';

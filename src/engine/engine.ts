@@ -3,26 +3,15 @@
 // adapter serves one process; the Redis adapter (HA) implements the same contract, and one contract
 // test suite runs against both. Channels here are always full, canonical, tenant-prefixed strings.
 
-/** Publisher/presence identity as in Centrifuge's ClientInfo. */
-export interface ClientInfo {
-  readonly user: string;
-  readonly client: string;
-}
+import type { ClientInfo, Publication } from '../protocol/publication.js';
+
+// The wire's ClientInfo and Publication are what the engine carries (protocol/publication.ts).
+export type { ClientInfo, Publication };
 
 /** Position in a channel's history stream. */
 export interface StreamPosition {
   readonly offset: number;
   readonly epoch: string;
-}
-
-/** A publication as it travels between engine and node. `data` is raw JSON text, never re-parsed. */
-export interface Publication {
-  readonly data: string;
-  readonly info?: ClientInfo;
-  /** Set for channels with history: the offset within `epoch`. */
-  readonly offset?: number;
-  /** Internal: the history epoch the offset belongs to. Never sent to clients on live pushes. */
-  readonly epoch?: string;
 }
 
 export interface HistorySettings {
@@ -137,6 +126,13 @@ export interface NodeStats {
   readonly numUsers: number;
   readonly numSubscriptions: number;
   readonly numChannels: number;
+}
+
+/** The node an engine serves, as it introduces itself to the cluster (heartbeats, /api/live/cluster). */
+export interface LocalNodeIdentity {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
 }
 
 export interface NodeInfo extends NodeStats {

@@ -1,27 +1,23 @@
 // What a feature gets when it is installed by the composition root: the node's facade, the handler
-// registry (and the grafana scope), the HTTP and upgrade routers, the origin policy, authentication,
-// the HTTP rate limiter, config and a logger. Features never see sockets or engine adapters.
+// registry (and the grafana scope), the HTTP router, authentication, the HTTP rate limiter, config
+// and a logger. Features never see sockets (the transport owns them: the push socket is an edge that
+// calls the streams feature's push service) nor the engine (the node keeps it private).
 
 import type { LiveHubConfig } from '../config/types.js';
 import type { RequestAuthenticator } from '../http/auth-port.js';
 import type { HttpRateLimiter } from '../http/rate-limiter.js';
 import type { Router } from '../http/router.js';
 import type { HandlerRegistry } from '../live/handlers.js';
-import type { LiveNode } from '../live/node.js';
+import type { LiveFacade } from '../live/live-facade.js';
 import type { Logger } from '../log/logger.js';
-import type { OriginChecker } from '../transport/origin.js';
-import type { UpgradeRouter } from '../transport/upgrade-router.js';
 import type { GrafanaScope } from './grafana-scope.js';
 
 export interface FeatureContext {
   readonly config: LiveHubConfig;
-  readonly node: LiveNode;
+  readonly node: LiveFacade;
   readonly registry: HandlerRegistry;
   readonly grafanaScope: GrafanaScope;
   readonly router: Router;
-  /** WebSocket endpoints by path. */
-  readonly upgrades: UpgradeRouter;
-  readonly origins: OriginChecker;
   readonly auth: RequestAuthenticator;
   /** [http_rate_limit]: routes admit each authenticated request through it (429 over a limit). */
   readonly rateLimiter: HttpRateLimiter;

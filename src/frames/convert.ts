@@ -5,7 +5,7 @@ import type { Buffer } from 'node:buffer';
 import { parseLineProtocol } from '../influx/parser.js';
 import type { LineBatch, ParseOptions } from '../influx/types.js';
 import type { FrameFormat } from './format.js';
-import type { MeasurementFrame } from './frame.js';
+import type { MeasurementFrame } from './data-frame.js';
 import { toLabelsColumnFrames } from './labels-column.js';
 import { type FrameLimits, NO_FRAME_LIMITS } from './limits.js';
 import { toWideFrames } from './wide.js';

@@ -12,7 +12,7 @@ export {
   type Labels,
   type MeasurementFrame,
   rowCount,
-} from './frame.js';
+} from './data-frame.js';
 export { goFormatFloat, goFormatValue } from './go-format.js';
 export { type EncodedFrame, encodeData, encodeFrame, encodeSchema, frameToJson, jsonNumber, jsonString } from './json.js';
 export { collectLabelsColumn, toLabelsColumnFrames } from './labels-column.js';

@@ -3,7 +3,7 @@
 // `entities`, and Go's text for numbers and strings. Schema and data are encoded once and glued
 // into the full, schema-only and data-only messages, whose schema bytes the frame cache compares.
 
-import { type Cell, type DataFrame, FRAME_ITEM_TYPE, type FrameField, type Labels, rowCount } from './frame.js';
+import { type Cell, type DataFrame, FRAME_ITEM_TYPE, type FrameField, type Labels, rowCount } from './data-frame.js';
 
 /** The three wire forms of one frame, sharing one encoding of schema and data. */
 export interface EncodedFrame {

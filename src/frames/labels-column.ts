@@ -11,7 +11,7 @@
 // the limits before any sparse column is laid out.
 
 import type { LineBatch } from '../influx/types.js';
-import type { Cell, FieldType, FrameField, MeasurementFrame } from './frame.js';
+import type { Cell, FieldType, FrameField, MeasurementFrame } from './data-frame.js';
 import { goFormatValue } from './go-format.js';
 import { type FrameLimits, NO_FRAME_LIMITS, tooManyCells, tooManyFields } from './limits.js';
 import { cellOf, FieldOrder, frameTypeOf } from './line-fields.js';

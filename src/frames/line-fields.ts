@@ -4,7 +4,7 @@
 
 import { compareUtf8 } from '../influx/compare.js';
 import { FieldKind, type FieldValue, type LineBatch } from '../influx/types.js';
-import type { Cell, FieldType } from './frame.js';
+import type { Cell, FieldType } from './data-frame.js';
 
 /** Longer field lists are sorted by Array#sort: insertion sort is quadratic on reversed input. */
 const INSERTION_SORT_MAX = 16;

@@ -3,7 +3,7 @@
 // so converters allocate per distinct set instead of per line and encoders can memoise by identity.
 
 import type { LineBatch } from '../influx/types.js';
-import type { Labels } from './frame.js';
+import type { Labels } from './data-frame.js';
 
 export interface TagSet {
   /** Sorted `[key, value]` pairs (the batch keeps tags sorted). */

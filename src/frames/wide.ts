@@ -3,7 +3,7 @@
 // one-row column carrying the line's tags as labels. Tag values therefore live in the schema.
 
 import type { LineBatch } from '../influx/types.js';
-import type { FrameField, Labels, MeasurementFrame } from './frame.js';
+import type { FrameField, Labels, MeasurementFrame } from './data-frame.js';
 import { type FrameLimits, NO_FRAME_LIMITS, tooManyCells, tooManyFields } from './limits.js';
 import { cellOf, FieldOrder, frameTypeOf } from './line-fields.js';
 import { TagSetCache } from './tag-sets.js';

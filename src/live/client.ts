@@ -1,7 +1,9 @@
 // One WebSocket connection speaking Centrifuge protocol v2: its state machine (connecting ->
 // connected -> closed), in-order command processing with connect first, keepalive (ping/pong), the
 // credential's expiry (3005), the outbound queue limit, and the non-subscribe commands.
-// Subscribe/unsubscribe live in subscribe.ts.
+// Subscribe/unsubscribe live in subscribe-commands.ts, presence/history in presence-history-commands.ts.
+// The session sees its node through SessionNodePort (session-port.ts) and its socket through
+// ClientTransport, so it can be built without either (a unit test's fakes).
 
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
@@ -10,15 +12,16 @@ import { Disconnects, Errors, type ProtocolError } from '../protocol/codes.js';
 import { decodeCommands, type Command, type PublishRequest } from '../protocol/commands.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-text.js';
 import { encodeError, encodeReply, encodeUnsubscribePush, PING } from '../protocol/replies.js';
-import { OutboundMessage } from '../transport/frame.js';
+import { OutboundMessage } from '../protocol/outbound-message.js';
 import { ANONYMOUS_SESSION } from './admission.js';
+import { flattenString, type Subscription } from './channel-subscription.js';
+import { engineError } from './engine-error.js';
 import type { KeepaliveTarget } from './keepalive.js';
-import { engineError, type LiveNode, type NodeClient } from './node.js';
-import { handleHistory, handlePresence, handlePresenceStats } from './queries.js';
+import { handleHistory, handlePresence, handlePresenceStats, type ReadingSession } from './presence-history-commands.js';
 import { countCommands, limited, takeTokens, type RateLimit } from './rate-limit.js';
-import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions, removeSubscription } from './subscribe.js';
-import { SubscriptionMap } from './subscription-map.js';
-import { flattenString, type Subscription, type SubscriptionOwner } from './subscription.js';
+import type { NodeClient, SessionNodePort } from './session-port.js';
+import { SessionSubscriptions } from './session-subscriptions.js';
+import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions, removeSubscription, type SubscribingSession } from './subscribe-commands.js';
 
 /** What the session needs from the socket. */
 export interface ClientTransport {
@@ -81,11 +84,11 @@ const NO_LIMITS: SessionLimits = {};
 // Memory per idle connection matters (thousands of sessions per node; docs/performance.md "memory"),
 // so a session is a flat object: no per-session closures, the rate limiter's state is one number,
 // the command queue exists only while commands wait, and subscriptions sit in a small array.
-export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTarget {
+export class ClientSession implements NodeClient, SubscribingSession, ReadingSession, KeepaliveTarget {
   // randomUUID() returns a tree of cons strings (~490 bytes) until its characters are read once.
   readonly clientId = flattenString(randomUUID());
   keepaliveSlot = -1;
-  readonly subscriptions = new SubscriptionMap();
+  readonly subscriptions = new SessionSubscriptions();
   private state: State = 'connecting';
   private currentIdentity: Identity | undefined;
   private clientInfo: ClientInfo | undefined;
@@ -105,7 +108,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   private admissionKey: string | undefined = undefined;
 
   constructor(
-    readonly node: LiveNode,
+    readonly node: SessionNodePort,
     private readonly transport: ClientTransport,
     identity: Identity | undefined,
     private readonly tokens: TokenVerifier,
@@ -396,7 +399,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   }
 
   private async rpc(id: number, method: string, data: unknown): Promise<void> {
-    const handler = this.node.rpcMethods.get(method);
+    const handler = this.node.rpcMethod(method);
     if (handler === undefined) return this.replyError(id, Errors.methodNotFound);
     const result = await handler(this.identity, data);
     this.reply(id, 'rpc', `{"data":${result}}`);
@@ -417,7 +420,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
    */
   private scheduleKeepalive(at: number): void {
     const expiresAt = this.currentIdentity?.expiresAt;
-    this.node.keepalive.schedule(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
+    this.node.scheduleKeepalive(this, expiresAt !== undefined && expiresAt < at ? expiresAt : at);
   }
 
   onKeepaliveDue(now: number): void {
@@ -457,8 +460,7 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
     this.transport.write(message);
     const buffered = this.transport.bufferedBytes;
     if (buffered > this.node.options.clientQueueMaxSize) {
-      this.node.counters.slowClientCloses++;
-      this.node.emit('slowClient', this.clientId, buffered);
+      this.node.slowClient(this.clientId, buffered);
       this.node.log.warn('closing slow client', { client: this.clientId, queued: buffered, limit: this.node.options.clientQueueMaxSize });
       this.disconnect(Disconnects.slow.code, Disconnects.slow.reason);
     }
@@ -506,11 +508,10 @@ export class ClientSession implements NodeClient, SubscriptionOwner, KeepaliveTa
   }
 
   private release(code: number): void {
-    this.node.keepalive.cancel(this);
+    this.node.cancelKeepalive(this);
     this.releaseAdmission();
     this.queue = undefined;
     removeAllSubscriptions(this);
-    this.node.removeClient(this);
-    this.node.emit('clientClosed', this.clientId, code);
+    this.node.removeClient(this, code);
   }
 }

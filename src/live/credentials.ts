@@ -5,8 +5,10 @@
 // token file at once. Messages carry credential ids only (Identity.credentialId), never secrets.
 
 import type { CredentialChange } from '../auth/identity.js';
+import type { NotifyHandler } from '../engine/engine.js';
+import type { Logger } from '../log/logger.js';
 import { Disconnects, type DisconnectCode } from '../protocol/codes.js';
-import type { LiveNode } from './node.js';
+import type { NodeCounters } from './counters.js';
 
 export const CREDENTIALS_NOTIFY_OP = 'credentials';
 /** Ids per notification: deleting a file of thousands of tokens still makes small messages. */
@@ -29,13 +31,23 @@ export function endingFor(change: CredentialChange): (credentialId: string | und
   };
 }
 
+/** What revocation needs from the node (LiveNode). */
+export interface RevocationNode {
+  readonly counters: NodeCounters;
+  readonly log: Logger;
+  onNotify(op: string, handler: NotifyHandler): void;
+  notify(op: string, payload: string): Promise<void>;
+  /** Closes this node's connections that act with an ended credential; how many it closed. */
+  endCredentialSessions(change: CredentialChange): number;
+}
+
 export class CredentialRevocations {
   constructor(
-    private readonly node: LiveNode,
+    private readonly node: RevocationNode,
     /** Called before acting on another node's message (the server re-reads its token file). */
     private readonly onRemote: () => void = () => undefined,
   ) {
-    node.engine.cluster.onNotify(CREDENTIALS_NOTIFY_OP, (payload) => this.received(payload));
+    node.onNotify(CREDENTIALS_NOTIFY_OP, (payload) => this.received(payload));
   }
 
   /** This node noticed the change (its token file): end local sessions now, then tell the others. */
@@ -46,7 +58,7 @@ export class CredentialRevocations {
       revoked: change.revoked.length, changed: change.changed.length, closed, source: 'token file',
     });
     for (const message of encodeCredentialChange(change)) {
-      this.node.engine.cluster.notify(CREDENTIALS_NOTIFY_OP, message).catch((err: unknown) => {
+      this.node.notify(CREDENTIALS_NOTIFY_OP, message).catch((err: unknown) => {
         this.node.counters.credentialNotifyFailures++;
         this.node.log.warn('revocation not sent to the other nodes; they close these sessions when they see the change in their own token file', {
           revoked: change.revoked.length, changed: change.changed.length, error: err,

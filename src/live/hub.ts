@@ -4,8 +4,8 @@
 
 import type { ClientInfo, Publication } from '../engine/engine.js';
 import { encodeJoinPush, encodeLeavePush, encodePubPush } from '../protocol/replies.js';
-import { OutboundMessage } from '../transport/frame.js';
-import { flattenString, type Subscription } from './subscription.js';
+import { OutboundMessage } from '../protocol/outbound-message.js';
+import { flattenString, type Subscription } from './channel-subscription.js';
 
 type Aliases = Map<string, Set<Subscription>>;
 

@@ -1,31 +1,43 @@
-// The Live node: connected clients, the local hub, channel resolution and authorisation through the
-// handler registry, and the three publication primitives (publish cluster-wide, publishLocal, and
-// presence counts). Edges (WebSocket, HTTP) and features call this; it talks to the engine port only.
+// The Live node, a facade in the manner of centrifugal/centrifuge's Node: it owns the engine, the
+// local hub, the keepalive wheel and the connected clients, and offers what the rest needs as
+// methods — publish (cluster-wide or local), history, presence, join/leave, the frame cache, shared
+// values, cluster surveys and notifications, health. Features and embedding apps see it through
+// LiveFacade (live-facade.ts), sessions through SessionNodePort (session-port.ts); edges (WebSocket,
+// HTTP, metrics) use the class. Nothing outside this file touches the engine.
 
 import { EventEmitter } from 'node:events';
 import type { CredentialChange, Identity } from '../auth/identity.js';
-import {
-  EngineUnavailableError,
-  type CachedFrame,
-  type ClientInfo,
-  type Engine,
-  type EngineEventHandler,
-  type FramePush,
-  type NodeStats,
-  type Publication,
-  type StreamPosition,
+import type {
+  CachedFrame,
+  ClientInfo,
+  Engine,
+  EngineEventHandler,
+  EngineHealth,
+  FramePush,
+  HistoryQuery,
+  HistoryResult,
+  NodeInfo,
+  NodeStats,
+  NotifyHandler,
+  PresenceStats,
+  Publication,
+  StreamPosition,
+  SurveyHandler,
+  SurveyResult,
 } from '../engine/engine.js';
-import { Errors, MAX_FULL_CHANNEL_BYTES, temporaryError, Unsubscribes, type ProtocolError } from '../protocol/codes.js';
+import { Errors, MAX_FULL_CHANNEL_BYTES, Unsubscribes } from '../protocol/codes.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/logger.js';
 import { UnauthenticatedConnections } from './admission.js';
-import { parseChannel, type ChannelAddress } from './channel.js';
+import type { Subscription } from './channel-subscription.js';
+import { parseChannel } from './channel.js';
 import { endingFor } from './credentials.js';
-import type { ChannelHandler, HandlerRegistry } from './handlers.js';
+import type { HandlerRegistry } from './handlers.js';
 import { NodeCounters } from './counters.js';
 import { Hub } from './hub.js';
-import { KeepaliveScheduler } from './keepalive.js';
-import type { Subscription } from './subscription.js';
+import { KeepaliveScheduler, type KeepaliveTarget } from './keepalive.js';
+import type { LiveFacade, MessageHandler, PublishOptions, Resolution, RpcMethod } from './live-facade.js';
+import type { Admission, NodeClient, SessionNodePort } from './session-port.js';
 import { formatTenant, splitPrefixed, type Tenant, type TenantForm } from './tenant.js';
 
 export interface NodeOptions {
@@ -52,29 +64,6 @@ export interface NodeOptions {
   readonly joinLeaveMaxSubscribers: number;
 }
 
-export interface ResolvedChannel {
-  readonly ok: true;
-  readonly tenant: Tenant;
-  readonly address: ChannelAddress;
-  readonly channel: string;
-  readonly fullChannel: string;
-  readonly handler: ChannelHandler;
-}
-
-export type Resolution = ResolvedChannel | { readonly ok: false; readonly error: ProtocolError };
-
-/** The part of a client session the node manages (connection limits, shutdown). */
-export interface NodeClient {
-  readonly clientId: string;
-  readonly userId: string | undefined;
-  /** The revocable credential the connection acts with (Identity.credentialId), if any. */
-  readonly credentialId: string | undefined;
-  disconnect(code: number, reason: string): void;
-}
-
-export type RpcMethod = (identity: Identity, data: unknown) => Promise<string>;
-export type MessageHandler = (identity: Identity, clientId: string, data: unknown) => void;
-
 export interface NodeEvents {
   slowClient: [clientId: string, bufferedBytes: number];
   clientClosed: [clientId: string, code: number];
@@ -99,13 +88,20 @@ const MAX_KEEPALIVE_TICK_MS = 250;
  */
 const RESUBSCRIBE_GRACE_MS = 10_000;
 
-export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHandler {
-  readonly hub = new Hub();
-  readonly keepalive: KeepaliveScheduler;
-  readonly rpcMethods = new Map<string, RpcMethod>();
+/** The engine's health and which engine it is (`/api/health`, `/api/live/cluster`, metrics). */
+export interface NodeHealth extends EngineHealth {
+  readonly kind: Engine['kind'];
+}
+
+export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHandler, LiveFacade, SessionNodePort {
+  /** Plain counters bumped on hot paths, read by /metrics. */
   readonly counters = new NodeCounters();
+  /** The caps on sockets without a credential (admission.ts); the WebSocket edge admits through them. */
   readonly unauthenticated: UnauthenticatedConnections;
-  messageHandler: MessageHandler | undefined;
+  private readonly hub = new Hub();
+  private readonly keepalive: KeepaliveScheduler;
+  private readonly rpcMethods = new Map<string, RpcMethod>();
+  private appMessageHandler: MessageHandler | undefined;
   private readonly clients = new Set<NodeClient>();
   private readonly users = new Map<string, number>();
   private readonly pendingUnsubscribes = new Map<string, NodeJS.Timeout>();
@@ -116,8 +112,8 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
 
   constructor(
     readonly options: NodeOptions,
-    readonly engine: Engine,
-    readonly registry: HandlerRegistry,
+    private readonly engine: Engine,
+    private readonly registry: HandlerRegistry,
     readonly log: Logger,
   ) {
     super();
@@ -132,6 +128,14 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
 
   get isClosing(): boolean {
     return this.closing;
+  }
+
+  get nodeId(): string {
+    return this.options.nodeId;
+  }
+
+  get liveEnabled(): boolean {
+    return this.options.maxConnections !== 0;
   }
 
   // ---- engine events -------------------------------------------------------------------------
@@ -187,6 +191,31 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     await this.engine.broker.publishLeave(fullChannel, info);
   }
 
+  // ---- presence and history ------------------------------------------------------------------
+
+  /** Adds or refreshes one connection's presence entry in a channel (cluster-wide). */
+  addPresence(fullChannel: string, info: ClientInfo): Promise<void> {
+    return this.engine.presence.add(fullChannel, info);
+  }
+
+  removePresence(fullChannel: string, clientId: string): Promise<void> {
+    return this.engine.presence.remove(fullChannel, clientId);
+  }
+
+  /** Every connection present in a channel, by client id. */
+  presence(fullChannel: string): Promise<Map<string, ClientInfo>> {
+    return this.engine.presence.get(fullChannel);
+  }
+
+  presenceStats(fullChannel: string): Promise<PresenceStats> {
+    return this.engine.presence.stats(fullChannel);
+  }
+
+  /** Reads a channel's history stream with this node's retention settings (recovery, history command). */
+  history(fullChannel: string, query: HistoryQuery): Promise<HistoryResult> {
+    return this.engine.broker.history(fullChannel, query, { size: this.options.historySize, ttlSeconds: this.options.historyTtlSeconds });
+  }
+
   /**
    * The engine's feed was interrupted: anything published meanwhile is lost for this node. Every local
    * subscriber of those channels gets unsubscribe 2500 "insufficient state", so centrifuge-js
@@ -216,7 +245,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
    * credential (`unauthenticatedFrom`: its client address) — the cap of unauthenticated connections
    * is reached; either way the caller closes 3504. max_connections is checked first.
    */
-  addClient(client: NodeClient, unauthenticatedFrom?: string): 'added' | 'connectionLimit' | 'unauthenticatedLimit' {
+  addClient(client: NodeClient, unauthenticatedFrom?: string): Admission {
     const limit = this.options.maxConnections;
     if (this.closing || (limit >= 0 && this.clients.size + 1 > limit)) {
       this.counters.connectionLimitRejections++;
@@ -233,13 +262,52 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     this.users.set(userId, (this.users.get(userId) ?? 0) + 1);
   }
 
-  removeClient(client: NodeClient): void {
-    if (!this.clients.delete(client)) return;
-    const user = client.userId;
+  removeClient(client: NodeClient, code: number): void {
+    if (this.clients.delete(client)) this.forgetUser(client.userId);
+    this.emit('clientClosed', client.clientId, code);
+  }
+
+  private forgetUser(user: string | undefined): void {
     if (user === undefined) return;
     const n = (this.users.get(user) ?? 0) - 1;
     if (n <= 0) this.users.delete(user);
     else this.users.set(user, n);
+  }
+
+  slowClient(clientId: string, bufferedBytes: number): void {
+    this.counters.slowClientCloses++;
+    this.emit('slowClient', clientId, bufferedBytes);
+  }
+
+  /** One entry per connection (session or push socket) in the node's shared timing wheel. */
+  scheduleKeepalive(target: KeepaliveTarget, at: number): void {
+    this.keepalive.schedule(target, at);
+  }
+
+  cancelKeepalive(target: KeepaliveTarget): void {
+    this.keepalive.cancel(target);
+  }
+
+  // ---- what the app answers: rpc and send ----------------------------------------------------
+
+  registerRpc(method: string, handler: RpcMethod): void {
+    this.rpcMethods.set(method, handler);
+  }
+
+  unregisterRpc(method: string): void {
+    this.rpcMethods.delete(method);
+  }
+
+  rpcMethod(method: string): RpcMethod | undefined {
+    return this.rpcMethods.get(method);
+  }
+
+  setMessageHandler(handler: MessageHandler | undefined): void {
+    this.appMessageHandler = handler;
+  }
+
+  get messageHandler(): MessageHandler | undefined {
+    return this.appMessageHandler;
   }
 
   /**
@@ -315,7 +383,7 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
   }
 
   /** Publishes cluster-wide. Throws EngineUnavailableError when the engine cannot take it now. */
-  async publish(fullChannel: string, data: string, options: { info?: ClientInfo; history?: boolean } = {}): Promise<StreamPosition | undefined> {
+  async publish(fullChannel: string, data: string, options: PublishOptions = {}): Promise<StreamPosition | undefined> {
     const history = options.history === true && this.historyEnabled()
       ? { size: this.options.historySize, ttlSeconds: this.options.historyTtlSeconds }
       : undefined;
@@ -359,9 +427,56 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     return this.engine.frames.get(fullChannel);
   }
 
-  /** Cluster-wide presence count for a channel. */
-  async clientCount(fullChannel: string): Promise<number> {
-    return (await this.engine.presence.stats(fullChannel)).numClients;
+  // ---- small shared values --------------------------------------------------------------------
+
+  getValue(key: string): Promise<string | undefined> {
+    return this.engine.store.get(key);
+  }
+
+  setValue(key: string, value: string, ttlSeconds: number): Promise<void> {
+    return this.engine.store.set(key, value, ttlSeconds);
+  }
+
+  // ---- the cluster and health ----------------------------------------------------------------
+
+  onSurvey(op: string, handler: SurveyHandler): void {
+    this.engine.cluster.onSurvey(op, handler);
+  }
+
+  survey(op: string, payload: string, timeoutMs: number): Promise<SurveyResult> {
+    return this.engine.cluster.survey(op, payload, timeoutMs);
+  }
+
+  /** Registers this node's receiver of one-way `op` messages from the other nodes. */
+  onNotify(op: string, handler: NotifyHandler): void {
+    this.engine.cluster.onNotify(op, handler);
+  }
+
+  /** Sends a one-way message to every other node; rejects when it cannot be sent now. */
+  notify(op: string, payload: string): Promise<void> {
+    return this.engine.cluster.notify(op, payload);
+  }
+
+  /** The nodes this node knows: itself and every node whose heartbeat it saw. */
+  clusterNodes(): NodeInfo[] {
+    return this.engine.cluster.nodes();
+  }
+
+  health(): NodeHealth {
+    return { kind: this.engine.kind, ...this.engine.health() };
+  }
+
+  // ---- local subscriptions -------------------------------------------------------------------
+
+  localSubscribers(fullChannel: string): number {
+    return this.hub.localSubscribers(fullChannel);
+  }
+
+  /** Active subscribers only: one still subscribing has no reply yet to end (it starts afresh after it). */
+  endLocalSubscriptions(fullChannel: string, code: number, reason: string): void {
+    for (const subscription of this.hub.subscriptionsOf(fullChannel)) {
+      if (subscription.active) subscription.owner.dropSubscription(subscription, code, reason);
+    }
   }
 
   // ---- subscriptions -------------------------------------------------------------------------
@@ -416,10 +531,4 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     this.resubscribeGrace.clear();
     await this.engine.close();
   }
-}
-
-/** Maps an engine failure to the protocol error a client sees (temporary: it retries). */
-export function engineError(err: unknown): ProtocolError {
-  if (err instanceof EngineUnavailableError) return temporaryError(err.message);
-  return Errors.internal;
 }

@@ -87,9 +87,9 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
   gauge('livehub_max_connections', 'The [live] max_connections limit (-1 unlimited).', () => node.options.maxConnections);
   gauge('livehub_unauthenticated_connections', 'WebSocket connections without a credential (not yet authenticated, or anonymous) on this node.', () => node.unauthenticated.count);
   gauge('livehub_max_unauthenticated_connections', 'The [live] max_unauthenticated_connections limit in connections (-1 no cap).', () => node.unauthenticated.maxTotal);
-  gauge('livehub_engine_healthy', '1 when the engine (memory or Redis) can serve, else 0.', () => (node.engine.health().healthy ? 1 : 0));
-  gauge('livehub_redis_up', '1 when the Redis engine is connected; absent semantics for the memory engine: always 1.', () => (node.engine.health().healthy ? 1 : 0));
-  gauge('livehub_cluster_nodes', 'Nodes seen in the cluster (heartbeats), this one included.', () => node.engine.cluster.nodes().length);
+  gauge('livehub_engine_healthy', '1 when the engine (memory or Redis) can serve, else 0.', () => (node.health().healthy ? 1 : 0));
+  gauge('livehub_redis_up', '1 when the Redis engine is connected; absent semantics for the memory engine: always 1.', () => (node.health().healthy ? 1 : 0));
+  gauge('livehub_cluster_nodes', 'Nodes seen in the cluster (heartbeats), this one included.', () => node.clusterNodes().length);
   if (sources.runStreams !== undefined) gauge('livehub_run_streams', 'Plugin RunStreams running on this node.', sources.runStreams);
 
   const c = node.counters;

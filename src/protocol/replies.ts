@@ -2,7 +2,7 @@
 // built by string concatenation around already-serialised JSON so payloads are never re-encoded,
 // and every object is newline-free (the framing relies on it).
 
-import type { ClientInfo, Publication } from '../engine/engine.js';
+import type { ClientInfo, Publication } from './publication.js';
 import type { ProtocolError } from './codes.js';
 
 /** The server ping: an empty object. centrifuge-js answers with `{}` when connect said pong:true. */

@@ -13,7 +13,7 @@
 
 import type { WebSocket } from 'ws';
 import type { ClientTransport } from '../live/client.js';
-import { MAX_BATCH_PAYLOAD, type OutboundFrame, type OutboundMessage } from './frame.js';
+import { MAX_BATCH_PAYLOAD, type OutboundFrame, type OutboundMessage } from '../protocol/outbound-message.js';
 
 interface FrameSender {
   sendFrame(list: Buffer[], cb?: (err?: Error) => void): void;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JwtAuthConfig } from '../../src/config/types.js';
 import { JwtVerifier, type JwtVerifyResult } from '../../src/auth/jwt.js';
-import { parseOrgMapping, splitOrgMappingSetting } from '../../src/auth/org-mapping.js';
+import { parseOrgMapping, splitOrgMappingSetting } from '../../src/roles/org-mapping.js';
 import { fixtures, jwtConfig } from './helpers.js';
 import { nowSeconds, signJwt } from './sign-jwt.js';
 

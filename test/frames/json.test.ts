@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { parseFrameFormat } from '../../src/frames/format.js';
-import type { DataFrame } from '../../src/frames/frame.js';
+import type { DataFrame } from '../../src/frames/data-frame.js';
 import { goFormatFloat, goFormatValue } from '../../src/frames/go-format.js';
 import { encodeData, encodeFrame, encodeSchema, jsonNumber, jsonString } from '../../src/frames/json.js';
 import { FieldKind } from '../../src/influx/types.js';

@@ -2,7 +2,7 @@
 // of a batch: dense columns of nulls, linear searches, no caches. Slow and quadratic on purpose —
 // they are the yardstick the optimised converters must match byte for byte on small batches.
 
-import type { Cell, FrameField, MeasurementFrame } from '../../src/frames/frame.js';
+import type { Cell, FrameField, MeasurementFrame } from '../../src/frames/data-frame.js';
 import { goFormatValue } from '../../src/frames/go-format.js';
 import { cellOf, frameTypeOf } from '../../src/frames/line-fields.js';
 import { compareUtf8 } from '../../src/influx/compare.js';

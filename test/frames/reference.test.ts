@@ -10,7 +10,7 @@ import * as fc from 'fast-check';
 import { convertToFrames } from '../../src/frames/convert.js';
 import type { FrameFormat } from '../../src/frames/format.js';
 import { encodeFrame } from '../../src/frames/json.js';
-import type { MeasurementFrame } from '../../src/frames/frame.js';
+import type { MeasurementFrame } from '../../src/frames/data-frame.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
 import { params } from '../fuzz/runs.js';
 import { referenceLabelsColumn, referenceWide } from './reference-converters.js';

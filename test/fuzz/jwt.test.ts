@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as fc from 'fast-check';
 import { Authenticator } from '../../src/auth/authenticator.js';
-import { ORG_ROLES } from '../../src/auth/identity.js';
+import { ORG_ROLES } from '../../src/roles/org-role.js';
 import { JwtVerifier } from '../../src/auth/jwt.js';
 import { fixtures, jwtConfig, testConfig } from '../auth/helpers.js';
 import { nowSeconds, signJwt } from '../auth/sign-jwt.js';

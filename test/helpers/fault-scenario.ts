@@ -1,21 +1,17 @@
 // The common frame of the Redis fault tests (test/integration/ha-*.test.ts): on every node one
 // centrifuge client subscribes a recoverable broadcast channel, a plain one and a managed stream;
 // after the fault, deliveries settle and each subscriber is accounted against its channel's ledger
-// (cluster.ts: account, printTable), with the publish statuses by phase and what is missing printed.
+// (harness/gap-ledger.ts: account, printTable), with the publish statuses by phase and what is
+// missing printed.
 
 import type { Subscription } from 'centrifuge';
 import { connected, newClient, subscribed } from './centrifuge.js';
-import { account, broadcastSeq, clusterNodeIds, frameSeq, health, printTable, Receiver, waitUntil, type Accounting, type LivehubNode, type PublishLedger, type Traffic } from './cluster.js';
+import { account, printTable, Receiver, type Accounting, type PublishLedger } from '../../harness/gap-ledger.js';
+import type { LivehubNode } from '../../harness/livehub.js';
+import { waitUntil } from '../../harness/wait.js';
+import { broadcastSeq, frameSeq, health, type Traffic } from './cluster.js';
 
 export type ChannelKind = 'rec' | 'plain' | 'stream';
-
-/** Waits until every node lists exactly these nodes (heartbeats crossed Redis). */
-export async function waitForMembership(nodes: readonly LivehubNode[], viewerToken: string): Promise<void> {
-  const ids = JSON.stringify(nodes.map((n) => n.nodeId).sort());
-  for (const node of nodes) {
-    await waitUntil(async () => JSON.stringify(await clusterNodeIds(node, viewerToken)) === ids, `node ${node.name} to see the other nodes`, 15_000);
-  }
-}
 
 export interface FaultChannels {
   /** Unprefixed broadcast channel subscribed with `recoverable: true`. */
@@ -91,29 +87,3 @@ export async function settleAndAccount(title: string, traffic: Traffic, receiver
   return rows;
 }
 
-/**
- * A subscriber's view in arrival order: the sequence numbers it got and `'told'` where its node
- * signalled a resubscribe (2500). Returns the holes that had a signal in front of the next delivery
- * and those that had none (must be empty), and fails on a delivery out of order.
- */
-export function holesInOrder(order: ReadonlyArray<number | 'told'>): { signalled: number; silent: number[]; outOfOrder: number[] } {
-  let last = 0;
-  let told = false;
-  let signalled = 0;
-  const silent: number[] = [];
-  const outOfOrder: number[] = [];
-  for (const item of order) {
-    if (item === 'told') {
-      told = true;
-      continue;
-    }
-    if (item <= last) outOfOrder.push(item);
-    else if (item > last + 1) {
-      if (told) signalled++;
-      else silent.push(item);
-    }
-    last = Math.max(last, item);
-    told = false;
-  }
-  return { signalled, silent, outOfOrder };
-}

@@ -6,11 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
-import type { OrgRole } from '../../src/auth/identity.js';
+import type { OrgRole } from '../../src/roles/org-role.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { FeatureContext, InstalledFeature } from '../../src/features/context.js';
 import { createLogger } from '../../src/log/logger.js';
-import { createLiveHub, loggerOptions, type LiveHub } from '../../src/server.js';
+import { createLiveHub, loggerOptions, type AssembledLiveHub } from '../../src/server.js';
 
 export interface Tokens {
   readonly admin: string;
@@ -21,7 +21,7 @@ export interface Tokens {
 }
 
 export interface FeatureHub<F> {
-  readonly hub: LiveHub;
+  readonly hub: AssembledLiveHub;
   readonly feature: F;
   readonly dataDir: string;
   readonly httpUrl: string;
@@ -88,31 +88,8 @@ export async function startFeatureHub<F extends InstalledFeature>(
   };
 }
 
-export interface HttpResult {
-  readonly status: number;
-  readonly body: unknown;
-  readonly text: string;
-}
-
-/** One HTTP call with an optional bearer token; the body is JSON-encoded unless it is a string. */
-export async function request(method: string, url: string, options: { token?: string; body?: unknown } = {}): Promise<HttpResult> {
-  const headers: Record<string, string> = {};
-  if (options.token !== undefined) headers['Authorization'] = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(url, {
-    method,
-    headers,
-    ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
-  });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
+/** One HTTP call with an optional bearer token (harness/http.ts: JSON-encoded unless a string). */
+export { http as request } from '../../harness/http.js';
 
 /** Log records with this exact `msg`. */
 export function logsWith(logs: readonly Record<string, unknown>[], msg: string): Record<string, unknown>[] {

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { PublicationContext } from 'centrifuge';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { collect, connected, newClient, RecordingWebSocket, subscribed } from '../helpers/centrifuge.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
 
 describe('centrifuge-js against livehub', () => {
   let server: TestHub;
@@ -22,7 +23,7 @@ describe('centrifuge-js against livehub', () => {
     const received = collect(sub);
     await subscribed(sub);
     await sub.publish({ hello: 'world' });
-    await waitFor(() => received.length === 1, 5000, 'publication');
+    await waitUntil(() => received.length === 1, 'publication', 5000, 10);
     assert.deepEqual(received[0]!.data, { hello: 'world' });
     assert.equal(received[0]!.info?.user, '0');
     assert.equal(typeof received[0]!.info?.client, 'string');
@@ -43,7 +44,7 @@ describe('centrifuge-js against livehub', () => {
     const res = await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/fan', data: { n: 1 } });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, {});
-    await waitFor(() => gotA.length === 1 && gotB.length === 1, 5000, 'fan-out');
+    await waitUntil(() => gotA.length === 1 && gotB.length === 1, 'fan-out', 5000, 10);
     assert.deepEqual(gotA[0]!.data, { n: 1 });
     assert.deepEqual(gotB[0]!.data, { n: 1 });
     assert.equal(gotOther.length, 0);
@@ -78,7 +79,7 @@ describe('centrifuge-js against livehub', () => {
     const viaClient = await b.presenceStats('1/grafana/broadcast/presence');
     assert.equal(viaClient.numClients, 2);
     subB.unsubscribe();
-    await waitFor(() => true);
+    await waitUntil(() => true, 'condition', 5000, 10);
     const later = await a.presenceStats('1/grafana/broadcast/presence');
     assert.equal(later.numClients, 1);
     a.disconnect();
@@ -97,9 +98,9 @@ describe('centrifuge-js against livehub', () => {
     await subscribed(subA);
     const subB = b.newSubscription('1/grafana/broadcast/joins');
     await subscribed(subB);
-    await waitFor(() => joins.length === 1, 5000, 'join');
+    await waitUntil(() => joins.length === 1, 'join', 5000, 10);
     subB.unsubscribe();
-    await waitFor(() => leaves.length === 1, 5000, 'leave');
+    await waitUntil(() => leaves.length === 1, 'leave', 5000, 10);
     assert.equal(joins[0], leaves[0]);
     a.disconnect();
     b.disconnect();
@@ -146,13 +147,13 @@ describe('centrifuge-js against livehub', () => {
     sub.on('subscribed', (ctx) => subscribedEvents.push({ wasRecovering: ctx.wasRecovering, recovered: ctx.recovered }));
     await subscribed(sub);
     await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/recover', data: { n: 1 } });
-    await waitFor(() => received.length === 1, 5000, 'first publication');
+    await waitUntil(() => received.length === 1, 'first publication', 5000, 10);
     const socket = RecordingWebSocket.instances[RecordingWebSocket.instances.length - 1]!;
     socket.terminate();
-    await waitFor(() => client.state !== 'connected', 5000, 'client to notice the drop');
+    await waitUntil(() => client.state !== 'connected', 'client to notice the drop', 5000, 10);
     for (let n = 2; n <= 4; n++) await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/recover', data: { n } });
-    await waitFor(() => subscribedEvents.length === 2, 10000, 'resubscribe');
-    await waitFor(() => received.length === 4, 5000, 'recovered publications');
+    await waitUntil(() => subscribedEvents.length === 2, 'resubscribe', 10000, 10);
+    await waitUntil(() => received.length === 4, 'recovered publications', 5000, 10);
     assert.deepEqual(subscribedEvents[1], { wasRecovering: true, recovered: true });
     assert.deepEqual(received.map((p) => p.data), [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
     assert.deepEqual(received.map((p) => p.offset), [1, 2, 3, 4]);
@@ -168,16 +169,16 @@ describe('centrifuge-js against livehub', () => {
     sub.on('subscribed', (ctx) => subscribedEvents.push({ wasRecovering: ctx.wasRecovering, recovered: ctx.recovered }));
     await subscribed(sub);
     await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/lost', data: { n: 0 } });
-    await waitFor(() => received.length === 1, 5000, 'first publication');
+    await waitUntil(() => received.length === 1, 'first publication', 5000, 10);
     RecordingWebSocket.instances[RecordingWebSocket.instances.length - 1]!.terminate();
-    await waitFor(() => client.state !== 'connected', 5000, 'client to notice the drop');
+    await waitUntil(() => client.state !== 'connected', 'client to notice the drop', 5000, 10);
     // history_size = 5, so 8 missed publications cannot all be recovered.
     for (let n = 1; n <= 8; n++) await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/lost', data: { n } });
-    await waitFor(() => subscribedEvents.length === 2, 10000, 'resubscribe');
+    await waitUntil(() => subscribedEvents.length === 2, 'resubscribe', 10000, 10);
     assert.deepEqual(subscribedEvents[1], { wasRecovering: true, recovered: false });
     assert.equal(received.length, 1, 'nothing is replayed when recovery is impossible');
     await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/lost', data: { n: 9 } });
-    await waitFor(() => received.length === 2, 5000, 'live publication after failed recovery');
+    await waitUntil(() => received.length === 2, 'live publication after failed recovery', 5000, 10);
     assert.equal(received[1]!.offset, 10);
     client.disconnect();
   });
@@ -191,12 +192,12 @@ describe('centrifuge-js against livehub', () => {
     const received = collect(sub);
     await subscribed(sub);
     await sub.publish({ n: 1 });
-    await waitFor(() => received.length === 1, 5000, 'first publication');
+    await waitUntil(() => received.length === 1, 'first publication', 5000, 10);
     server.hub.node.onResubscribed(['1/grafana/broadcast/resync']);
-    await waitFor(() => events.length === 2, 5000, 'resubscribe after 2500');
+    await waitUntil(() => events.length === 2, 'resubscribe after 2500', 5000, 10);
     assert.deepEqual(events[1], { wasRecovering: true, recovered: true });
     await sub.publish({ n: 2 });
-    await waitFor(() => received.length === 2, 5000, 'publication after resubscribe');
+    await waitUntil(() => received.length === 2, 'publication after resubscribe', 5000, 10);
     assert.deepEqual(received.map((p) => p.offset), [1, 2]);
     client.disconnect();
   });
@@ -204,7 +205,7 @@ describe('centrifuge-js against livehub', () => {
   test('after 2500 the engine keeps the channel subscribed while subscribers come back (no UNSUBSCRIBE churn)', async () => {
     const node = server.hub.node;
     const unsubscribed: string[] = [];
-    const broker = node.engine.broker;
+    const broker = server.hub.engine.broker;
     const original = broker.unsubscribe.bind(broker);
     broker.unsubscribe = async (channels: readonly string[]) => {
       unsubscribed.push(...channels);
@@ -226,7 +227,7 @@ describe('centrifuge-js against livehub', () => {
       // Leaving normally afterwards unsubscribes after the ordinary delay again.
       raw.send({ id: 4, unsubscribe: { channel: '1/grafana/broadcast/grace' } });
       await raw.reply(4);
-      await waitFor(() => unsubscribed.includes('1/grafana/broadcast/grace'), 3000, 'ordinary unsubscribe');
+      await waitUntil(() => unsubscribed.includes('1/grafana/broadcast/grace'), 'ordinary unsubscribe', 3000, 10);
       raw.close();
     } finally {
       broker.unsubscribe = original;
@@ -243,7 +244,7 @@ describe('centrifuge-js against livehub', () => {
     const gotB = collect(named);
     await Promise.all([subscribed(numeric), subscribed(named)]);
     await named.publish({ from: 'namespace form' });
-    await waitFor(() => gotA.length === 1 && gotB.length === 1, 5000, 'both forms');
+    await waitUntil(() => gotA.length === 1 && gotB.length === 1, 'both forms', 5000, 10);
     assert.equal(gotA[0]!.channel, '1/grafana/broadcast/tenants');
     assert.equal(gotB[0]!.channel, 'default/grafana/broadcast/tenants');
     a.disconnect();

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RawClient } from '../helpers/raw-ws.js';
+import { RawClient } from '../../harness/raw-client.js';
 import { startHub, type TestHub } from '../helpers/hub.js';
 
 describe('protocol over a raw WebSocket', () => {
@@ -158,7 +158,7 @@ describe('protocol over a raw WebSocket', () => {
     assert.equal((await c.closed).code, 3508);
 
     const received: unknown[] = [];
-    server.hub.node.messageHandler = (_identity, _client, data) => received.push(data);
+    server.hub.node.setMessageHandler((_identity, _client, data) => received.push(data));
     try {
       const d = await RawClient.open(server.wsUrl);
       await d.connect();
@@ -167,12 +167,12 @@ describe('protocol over a raw WebSocket', () => {
       assert.deepEqual(received, [{ hi: 2 }]);
       d.close();
     } finally {
-      server.hub.node.messageHandler = undefined;
+      server.hub.node.setMessageHandler(undefined);
     }
   });
 
   test('rpc to a registered method returns its data', async () => {
-    server.hub.node.rpcMethods.set('echo', async (identity, data) => JSON.stringify({ user: identity.userId, data }));
+    server.hub.node.registerRpc('echo', async (identity, data) => JSON.stringify({ user: identity.userId, data }));
     try {
       const c = await RawClient.open(server.wsUrl);
       await c.connect();
@@ -180,7 +180,7 @@ describe('protocol over a raw WebSocket', () => {
       assert.deepEqual((await c.reply(2))['rpc'], { data: { user: '0', data: { x: 1 } } });
       c.close();
     } finally {
-      server.hub.node.rpcMethods.delete('echo');
+      server.hub.node.unregisterRpc('echo');
     }
   });
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ChannelHandler } from '../../src/live/handlers.js';
 import { Hub } from '../../src/live/hub.js';
-import { Subscription, type SubscriptionOwner } from '../../src/live/subscription.js';
-import type { OutboundMessage } from '../../src/transport/frame.js';
+import { Subscription, type SubscriptionOwner } from '../../src/live/channel-subscription.js';
+import type { OutboundMessage } from '../../src/protocol/outbound-message.js';
 
 const HANDLER: ChannelHandler = { onSubscribe: async () => ({ status: 'ok' }), onPublish: async () => ({ status: 'ok' }) };
 const FULL = '1/grafana/broadcast/hub';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileGlob } from '../../src/config/glob.js';
 import { OriginChecker } from '../../src/transport/origin.js';
-import { textFrame } from '../../src/transport/frame.js';
+import { textFrame } from '../../src/protocol/outbound-message.js';
 
 test('Grafana origin algorithm', () => {
   const c = new OriginChecker({ rootUrl: 'http://grafana.local:3000/', allowedOrigins: ['https://*.example.com'] });

@@ -1,13 +1,7 @@
 // A cluster of one: the memory engine's membership lists only this node, and a survey is answered
 // in-process. Keeps callers (e.g. /api/live/list) identical for single-node and HA deployments.
 
-import type { Cluster, NodeInfo, NodeStats, NotifyHandler, SurveyHandler, SurveyResult } from '../engine.js';
-
-export interface LocalNodeIdentity {
-  readonly id: string;
-  readonly name: string;
-  readonly version: string;
-}
+import type { Cluster, LocalNodeIdentity, NodeInfo, NodeStats, NotifyHandler, SurveyHandler, SurveyResult } from '../engine.js';
 
 export class SingleNodeCluster implements Cluster {
   private readonly handlers = new Map<string, SurveyHandler>();

@@ -11,11 +11,12 @@ import type {
   EngineHealth,
   HistoryQuery,
   HistoryResult,
+  LocalNodeIdentity,
   NodeStats,
   PublishOptions,
   StreamPosition,
 } from '../engine.js';
-import { SingleNodeCluster, type LocalNodeIdentity } from './cluster.js';
+import { SingleNodeCluster } from './cluster.js';
 import { DEFAULT_FRAME_CACHE_TTL_SECONDS, MemoryFrameCache } from './frame-cache.js';
 import { DEFAULT_HISTORY_META_TTL_SECONDS, MemoryHistory } from './history.js';
 import { MemoryPresence } from './presence.js';

@@ -4,8 +4,7 @@
 // replies on `P.node.<id>`; a notification is one message on `P.control` that every other node acts on.
 
 import { randomUUID } from 'node:crypto';
-import type { Cluster, NodeInfo, NodeStats, NotifyHandler, SurveyHandler, SurveyReply, SurveyResult } from '../engine.js';
-import type { LocalNodeIdentity } from '../memory/cluster.js';
+import type { Cluster, LocalNodeIdentity, NodeInfo, NodeStats, NotifyHandler, SurveyHandler, SurveyReply, SurveyResult } from '../engine.js';
 import { decodeControl, encodeControl, type Heartbeat, type Notification, type SurveyRequest, type SurveyResponse } from './envelope.js';
 import { errorMessage } from './errors.js';
 import type { RedisKeys } from './keys.js';

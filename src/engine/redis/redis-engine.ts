@@ -3,8 +3,7 @@
 // membership, routes PUB/SUB messages, and owns health and failure reporting. Redis being down never
 // stops start-up (unless required) or crashes the process; calls fail fast with EngineUnavailableError.
 
-import type { Engine, EngineEventHandler, EngineHealth, NodeStats } from '../engine.js';
-import type { LocalNodeIdentity } from '../memory/cluster.js';
+import type { Engine, EngineEventHandler, EngineHealth, LocalNodeIdentity, NodeStats } from '../engine.js';
 import type { Logger } from '../../log/logger.js';
 import { RateLimitedLog } from '../../log/logger.js';
 import type { ShardAddress } from './address.js';

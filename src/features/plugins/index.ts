@@ -9,7 +9,7 @@ import { loadPluginModule } from './loader.js';
 import { nodeLocalChannels } from './local-channels.js';
 import { PluginRegistry } from './registry.js';
 import { RunStreamManager, type RunStreamOptions } from './run-manager.js';
-import { PluginStreamHandler } from './stream-handler.js';
+import { PluginStreamHandler } from './plugin-channel.js';
 import { StreamTargets } from './targets.js';
 import { createTestDataPlugin } from './testdata/index.js';
 

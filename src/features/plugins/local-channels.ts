@@ -1,18 +1,14 @@
-// Adapts the LiveNode to what the run-stream manager needs: node-local publishing, the local
+// Adapts the node's facade to what the run-stream manager needs: node-local publishing, the local
 // subscriber count, and ending local subscriptions with an unsubscribe push.
 
-import type { LiveNode } from '../../live/node.js';
+import type { LiveFacade } from '../../live/live-facade.js';
 import type { LocalChannels } from './run-manager.js';
 
-export function nodeLocalChannels(node: LiveNode): LocalChannels {
+export function nodeLocalChannels(node: Pick<LiveFacade, 'publishLocal' | 'localSubscribers' | 'endLocalSubscriptions'>): LocalChannels {
   return {
     publishLocal: (fullChannel, data) => node.publishLocal(fullChannel, data),
-    localSubscribers: (fullChannel) => node.hub.localSubscribers(fullChannel),
-    endSubscriptions: (fullChannel, code, reason) => {
-      for (const subscription of node.hub.subscriptionsOf(fullChannel)) {
-        // One still subscribing will start a fresh run itself once its reply is out.
-        if (subscription.active) subscription.owner.dropSubscription(subscription, code, reason);
-      }
-    },
+    localSubscribers: (fullChannel) => node.localSubscribers(fullChannel),
+    // One still subscribing is left alone: it starts a fresh run itself once its reply is out.
+    endSubscriptions: (fullChannel, code, reason) => node.endLocalSubscriptions(fullChannel, code, reason),
   };
 }

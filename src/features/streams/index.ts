@@ -1,13 +1,13 @@
-// Managed streams (Telegraf): the `stream` scope, the push endpoints (HTTP and WebSocket),
-// /api/live/list and this node's answer to the cross-node list survey.
+// Managed streams (Telegraf): the `stream` scope, the push service and its HTTP endpoint,
+// /api/live/list and this node's answer to the cross-node list survey. The push WebSocket is an edge
+// (transport/push-socket.ts) the composition root wires to this feature's service.
 
 import type { FeatureContext, InstalledFeature } from '../context.js';
 import { answerPage, parseRequest } from './list-page.js';
 import { listRoute, MANAGED_STREAMS_SURVEY, type ListProvider } from './list-route.js';
 import { pushRoute } from './push-route.js';
 import { PushService } from './push-service.js';
-import { PushWebSocketEndpoint } from './push-socket.js';
-import { ManagedStreamHandler } from './stream-handler.js';
+import { ManagedStreamHandler } from './managed-stream-channel.js';
 import { ManagedStreamRegistry } from './stream-registry.js';
 
 export interface ManagedStreamsFeature extends InstalledFeature {
@@ -29,7 +29,7 @@ export function installManagedStreams(ctx: FeatureContext): ManagedStreamsFeatur
   const handler = new ManagedStreamHandler(ctx.node);
   ctx.registry.register('stream', () => handler);
 
-  ctx.node.engine.cluster.onSurvey(MANAGED_STREAMS_SURVEY, async (payload) => {
+  ctx.node.onSurvey(MANAGED_STREAMS_SURVEY, async (payload) => {
     const request = parseRequest(payload);
     if (request === undefined) throw new Error('malformed managed_streams_page request');
     // A node never sends more than its own budget allows, whatever the requester asked.
@@ -47,17 +47,12 @@ export function installManagedStreams(ctx: FeatureContext): ManagedStreamsFeatur
     maxPageSize: live.listMaxPageSize,
     maxBytes: live.listMaxResponseBytes,
   }));
-  const socket = new PushWebSocketEndpoint(ctx.node, service, ctx.auth, ctx.origins, log);
-  ctx.upgrades.add('/api/live/push/:streamId', (req, sock, head, params) => socket.handleUpgrade(req, sock, head, params['streamId'] ?? ''));
 
   return {
     service,
     registry,
     addListProvider: (provider) => providers.push(provider),
     start: async () => registry.startSweeping(),
-    stop: async () => {
-      registry.stopSweeping();
-      socket.close();
-    },
+    stop: async () => registry.stopSweeping(),
   };
 }

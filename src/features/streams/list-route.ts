@@ -14,7 +14,7 @@ import type { RequestAuthenticator } from '../../http/auth-port.js';
 import { sendJsonText, sendMessage } from '../../http/respond.js';
 import type { RouteContext } from '../../http/router.js';
 import { authenticateOrAnswer } from '../../http/routes/authenticate.js';
-import type { LiveNode } from '../../live/node.js';
+import type { LiveFacade } from '../../live/live-facade.js';
 import type { Logger } from '../../log/logger.js';
 import { type ListPageAnswer, type ListPageRequest, byChannel, parseAnswer, yieldToEventLoop } from './list-page.js';
 
@@ -63,14 +63,14 @@ interface Merged {
   readonly data: string;
 }
 
-export function listRoute(node: LiveNode, auth: RequestAuthenticator, extra: readonly ListProvider[], log: Logger, options: ListOptions) {
+export function listRoute(node: Pick<LiveFacade, 'survey'>, auth: RequestAuthenticator, extra: readonly ListProvider[], log: Logger, options: ListOptions) {
   return async ({ req, res, url }: RouteContext): Promise<void> => {
     const identity = await authenticateOrAnswer(auth, req, res);
     if (identity === undefined) return;
     const paging = parsePaging(url, options.maxPageSize);
     if ('error' in paging) return sendMessage(res, 400, paging.error);
     const request: ListPageRequest = { orgId: identity.orgId, limit: paging.limit, maxBytes: options.maxBytes, ...(paging.after === undefined ? {} : { after: paging.after }) };
-    const result = await node.engine.cluster.survey(MANAGED_STREAMS_SURVEY, JSON.stringify(request), SURVEY_TIMEOUT_MS);
+    const result = await node.survey(MANAGED_STREAMS_SURVEY, JSON.stringify(request), SURVEY_TIMEOUT_MS);
 
     const answers: ListPageAnswer[] = [];
     for (const reply of result.replies) {

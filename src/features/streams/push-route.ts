@@ -6,19 +6,19 @@ import type { RequestAuthenticator } from '../../http/auth-port.js';
 import type { HttpRateLimiter } from '../../http/rate-limiter.js';
 import { BodyError, readBody, sendEmpty, sendMessage } from '../../http/respond.js';
 import type { RouteContext } from '../../http/router.js';
-import type { LiveNode } from '../../live/node.js';
+import type { LiveFacade } from '../../live/live-facade.js';
 import { authorizePush } from './push-auth.js';
 import { pushOptions } from './push-params.js';
 import type { PushService } from './push-service.js';
 
-export function pushRoute(service: PushService, auth: RequestAuthenticator, node: LiveNode, bodyLimit: number, limiter: HttpRateLimiter) {
+export function pushRoute(service: PushService, auth: RequestAuthenticator, node: Pick<LiveFacade, 'liveEnabled'>, bodyLimit: number, limiter: HttpRateLimiter) {
   return async ({ req, res, params, url }: RouteContext): Promise<void> => {
     const authorized = await authorizePush(auth, req);
     if (!authorized.ok) {
       req.resume();
       return sendMessage(res, authorized.status, authorized.message);
     }
-    if (node.options.maxConnections === 0) {
+    if (!node.liveEnabled) {
       req.resume();
       return sendMessage(res, 503, 'Live is disabled');
     }

@@ -15,7 +15,7 @@ import { type BatchLimit, BatchLimitError, LineProtocolError } from '../../influ
 import { parseLineProtocol } from '../../influx/parser.js';
 import type { LineBatch, Precision } from '../../influx/types.js';
 import { parseChannel } from '../../live/channel.js';
-import type { LiveNode } from '../../live/node.js';
+import type { LiveFacade } from '../../live/live-facade.js';
 import { tenantForOrg } from '../../live/tenant.js';
 import type { Logger } from '../../log/logger.js';
 import type { ManagedStreamRegistry, PushedChannel } from './stream-registry.js';
@@ -74,7 +74,7 @@ export class PushService {
   };
 
   constructor(
-    private readonly node: LiveNode,
+    private readonly node: Pick<LiveFacade, 'fullChannel' | 'pushFrame'>,
     private readonly registry: ManagedStreamRegistry,
     private readonly limits: PushLimits,
     private readonly log: Logger,

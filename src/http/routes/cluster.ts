@@ -10,11 +10,10 @@ import { authenticateOrAnswer } from './authenticate.js';
 export function clusterRoute(node: LiveNode, auth: RequestAuthenticator) {
   return async ({ req, res }: RouteContext): Promise<void> => {
     if ((await authenticateOrAnswer(auth, req, res)) === undefined) return;
-    const engine = node.engine.health();
     sendJson(res, 200, {
       self: node.options.nodeId,
-      engine: { kind: node.engine.kind, ...engine },
-      nodes: node.engine.cluster.nodes().map((n) => ({ ...n, self: n.id === node.options.nodeId })),
+      engine: node.health(),
+      nodes: node.clusterNodes().map((n) => ({ ...n, self: n.id === node.options.nodeId })),
     });
   };
 }

@@ -7,13 +7,13 @@ import type { RouteContext } from '../router.js';
 
 export function healthRoute(node: LiveNode) {
   return ({ res }: RouteContext): void => {
-    const engine = node.engine.health();
+    const engine = node.health();
     const stats = node.stats();
     sendJson(res, engine.healthy ? 200 : 503, {
       status: engine.healthy ? 'ok' : 'unhealthy',
       version: node.options.version,
       nodeId: node.options.nodeId,
-      engine: { kind: node.engine.kind, ...engine },
+      engine,
       live: {
         enabled: node.options.maxConnections !== 0,
         connections: stats.numClients,

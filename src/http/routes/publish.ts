@@ -6,7 +6,7 @@
 // through unchanged.
 
 import { EngineUnavailableError } from '../../engine/engine.js';
-import type { LiveNode } from '../../live/node.js';
+import type { LiveFacade } from '../../live/live-facade.js';
 import { tenantForOrg } from '../../live/tenant.js';
 import { memberSpan } from '../../protocol/json-text.js';
 import type { RequestAuthenticator } from '../auth-port.js';
@@ -31,11 +31,11 @@ function errorStatus(code: number): number {
   return 500;
 }
 
-export function publishRoute(node: LiveNode, auth: RequestAuthenticator, options: PublishRouteOptions) {
+export function publishRoute(node: Pick<LiveFacade, 'liveEnabled' | 'resolveInTenant' | 'publish'>, auth: RequestAuthenticator, options: PublishRouteOptions) {
   return async ({ req, res }: RouteContext): Promise<void> => {
     const identity = await authenticateOrAnswer(auth, req, res);
     if (identity === undefined) return;
-    if (node.options.maxConnections === 0) return sendMessage(res, 503, 'Live is disabled');
+    if (!node.liveEnabled) return sendMessage(res, 503, 'Live is disabled');
     if (!options.limiter.admit(req, res, 'publish', identity, PUBLISH_BODY_LIMIT)) return;
     let text: string;
     let body: unknown;
