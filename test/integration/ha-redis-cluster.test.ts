@@ -6,7 +6,8 @@
 // printed per scenario.
 //
 // 1. Planned switchover: CLUSTER FAILOVER on the master's replica while the old master stays up.
-//    Nothing acknowledged may be lost; recoverable subscribers recover.
+//    Nothing acknowledged on the recoverable channel may be lost, and its subscribers recover; the
+//    plain channel and the stream may lose a publication in flight, signalled.
 // 2. Slot migration while publishing: the channels' slots move to another master (SETSLOT
 //    MIGRATING/IMPORTING, MIGRATE, SETSLOT NODE); subscriptions follow, every hole is signalled.
 // 3. The master dies (SIGKILL): its replica is promoted; history publishes of that shard are
@@ -109,15 +110,20 @@ describe('fault: Redis Cluster failover, planned switchover and resharding under
     }
   }
 
-  function assertEverythingAcknowledgedArrived(outcome: Outcome): void {
-    for (const ledger of outcome.traffic.ledgers) {
-      const readers = outcome.receivers.filter((r) => outcome.ledgerOf(r) === ledger);
-      const reachedNobody = ledger.accepted.filter((s) => !readers.some((r) => r.has(s)));
-      assert.deepEqual(reachedNobody, [], `${ledger.channel}: publishes acknowledged with 200 that reached no subscriber`);
+  /**
+   * Acknowledged means replicated for the recoverable channel (history + WAIT): each of its 200s
+   * reached every recoverable subscriber. A plain channel or stream keeps no history: sharded
+   * PUB/SUB is at most once, so a publication in flight while the shard switches may reach nobody —
+   * allowed only when signalled (2500), which assertAccounting checks.
+   */
+  function assertRecoverableAcknowledgedArrived(outcome: Outcome): void {
+    for (const r of outcome.receivers.filter((x) => x.recoverable)) {
+      const missing = outcome.ledgerOf(r).accepted.filter((s) => !r.has(s));
+      assert.deepEqual(missing, [], `${r.label}: publishes acknowledged with 200 that did not arrive`);
     }
   }
 
-  test('planned switchover (CLUSTER FAILOVER) with the old master up: nothing acknowledged is lost, recoverable subscribers recover', async () => {
+  test('planned switchover (CLUSTER FAILOVER) with the old master up: nothing acknowledged on the recoverable channel is lost, its subscribers recover, other losses are signalled', async () => {
     const channels = await channelsOnOneMaster('switch');
     const replica = await redis.replicaOf(channels.masterPort);
     const outcome = await scenario(`Redis Cluster planned switchover (CLUSTER FAILOVER ${channels.masterPort} → ${replica.port}): per subscriber (3 nodes x 3 channels)`, channels, async (traffic) => {
@@ -126,7 +132,7 @@ describe('fault: Redis Cluster failover, planned switchover and resharding under
       traffic.phase = 'promoted';
     });
     assertAccounting(outcome);
-    assertEverythingAcknowledgedArrived(outcome);
+    assertRecoverableAcknowledgedArrived(outcome);
     for (const r of outcome.receivers.filter((x) => x.recoverable)) {
       assert.ok(r.subscribedEvents.slice(1).every((e) => e.wasRecovering && e.recovered), `${r.label}: recovered (${JSON.stringify(r.subscribedEvents)})`);
     }
