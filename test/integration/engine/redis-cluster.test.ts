@@ -7,17 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Cluster } from 'ioredis';
-import { EngineUnavailableError, type Engine, type EngineEventHandler, type NodeStats, type Publication } from '../../../src/engine/engine.js';
+import { EngineUnavailableError, type Engine, type NodeStats } from '../../../src/engine/engine.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { RedisKeys } from '../../../src/engine/redis/keys.js';
 import { slotOf } from '../../../src/engine/redis/partitions.js';
 import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { SeqTracker } from '../../../harness/gap-ledger.js';
 import { parseInfoCalls } from '../../../harness/redis.js';
 import { startRedisCluster, type RedisClusterSetup } from '../../../harness/redis-cluster.js';
 import { waitUntil } from '../../../harness/wait.js';
 import { engineContract } from '../../engine/contract.js';
+import { GapOrder, RecordingEvents } from './recording-events.js';
 
 const ZERO: NodeStats = { numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -70,22 +70,6 @@ engineContract('redis cluster (3 masters, 3 replicas)', {
   stored: keysOf,
 });
 
-class Events implements EngineEventHandler {
-  readonly publications: Array<{ channel: string; publication: Publication }> = [];
-  readonly resubscribed: string[][] = [];
-  onPublication(channel: string, publication: Publication): void {
-    this.publications.push({ channel, publication });
-  }
-  onJoin(): void {}
-  onLeave(): void {}
-  onResubscribed(channels: readonly string[]): void {
-    this.resubscribed.push([...channels]);
-  }
-  on(channel: string): Publication[] {
-    return this.publications.filter((p) => p.channel === channel).map((p) => p.publication);
-  }
-}
-
 /** Sum of a command's calls (INFO commandstats) over the masters. */
 async function callsOnMasters(command: string): Promise<number> {
   let total = 0;
@@ -104,14 +88,14 @@ async function shardNumsub(redisChannel: string): Promise<number> {
 describe('redis cluster placement', () => {
   let a: RedisEngine;
   let b: RedisEngine;
-  const eventsB = new Events();
+  const eventsB = new RecordingEvents();
   const prefix = `placement${process.pid}.gf_live`;
 
   before(async () => {
     await ensureSetup();
     a = newEngine(prefix);
     b = newEngine(prefix);
-    await a.start(new Events(), () => ZERO);
+    await a.start(new RecordingEvents(), () => ZERO);
     await b.start(eventsB, () => ZERO);
   });
 
@@ -173,7 +157,7 @@ describe('redis cluster placement', () => {
     const timings = { heartbeatIntervalMs: 200, nodeExpiryMs: 1500, nodeCleanupMs: 300 };
     const nodes = ['x', 'y', 'z'].map((id) => newEngine(p, timings, `${id}-${process.pid}`));
     for (const e of nodes) {
-      await e.start(new Events(), () => ZERO);
+      await e.start(new RecordingEvents(), () => ZERO);
       e.cluster.onSurvey('who', async () => `"${e.cluster.nodeId}"`);
     }
     await waitUntil(() => nodes.every((e) => e.cluster.nodes().length === 3), 'every node to know the others', 5000);
@@ -193,17 +177,8 @@ describe('redis cluster: moving subscriptions keep the gap rule', () => {
     const p = `gap${process.pid}.gf_live`;
     const id = `gap-${process.pid}`;
     const watched = '1/grafana/broadcast/gap-watched';
-    const order: Array<number | 'told'> = [];
-    const events = new (class extends Events {
-      override onPublication(channel: string, publication: Publication): void {
-        super.onPublication(channel, publication);
-        if (channel === watched) order.push(Number(publication.data));
-      }
-      override onResubscribed(list: readonly string[]): void {
-        super.onResubscribed(list);
-        if (list.includes(watched)) order.push('told');
-      }
-    })();
+    const events = new GapOrder(watched);
+    const order = events.order;
     const e = newEngine(p, {}, id);
     await e.start(events, () => ZERO);
     const redisChannel = e.keys.client(watched);
@@ -239,12 +214,12 @@ describe('redis cluster: moving subscriptions keep the gap rule', () => {
       }
       // And a lost connection: the node's SSUBSCRIBE connection to the slot's master is killed.
       const home = await setup!.masterOf(slot);
-      const told = order.filter((x) => x === 'told').length;
+      const told = events.signals;
       const list = String(await setup!.admin(home.port).call('CLIENT', 'LIST'));
       const connectionId = /^id=(\d+) .* name=(\S+) /m.exec(list.split('\n').find((l) => l.includes(`name=livehub:${id}:ssub:127.0.0.1:${home.port} `)) ?? '')?.[1];
       assert.ok(connectionId !== undefined, 'the node\'s sharded subscriber connection on the slot\'s master');
       await setup!.admin(home.port).call('CLIENT', 'KILL', 'ID', connectionId);
-      await waitUntil(() => order.filter((x) => x === 'told').length > told, 'the resubscribe after the lost connection', 10_000);
+      await waitUntil(() => events.signals > told, 'the resubscribe after the lost connection', 10_000);
       const last = order.length;
       await waitUntil(() => order.length > last + 20, 'deliveries after the last resubscribe', 5000);
     } finally {
@@ -252,24 +227,20 @@ describe('redis cluster: moving subscriptions keep the gap rule', () => {
       await loop;
       publisher.disconnect();
     }
-    const tracker = new SeqTracker();
-    for (const item of order) {
-      if (item === 'told') tracker.signal();
-      else tracker.receive(item);
-    }
+    const tracker = events.tally();
     assert.deepEqual([tracker.duplicates, tracker.late], [0, 0], 'each once, in order');
     assert.equal(tracker.gapsSilent, 0, 'deliveries that followed a hole nobody was told about');
     const signalled = tracker.gapsSignalled;
-    process.stdout.write(`gap rule on the cluster: ${seq} published (${failed} batches failed), ${order.filter((x) => x !== 'told').length} delivered, ${order.filter((x) => x === 'told').length} signals, ${signalled} holes (all signalled), ${e.counters.heldBeforeResubscribeSignal} held back, ${e.redisCluster!.pubsub.strayMessages} stray\n`);
+    process.stdout.write(`gap rule on the cluster: ${seq} published (${failed} batches failed), ${events.delivered} delivered, ${events.signals} signals, ${signalled} holes (all signalled), ${e.counters.heldBeforeResubscribeSignal} held back, ${e.redisCluster!.pubsub.strayMessages} stray\n`);
   });
 
   test('a manual failover (CLUSTER FAILOVER): subscriptions and publishes follow the new master', async () => {
     await ensureSetup();
     const p = `failover${process.pid}.gf_live`;
-    const eventsB = new Events();
+    const eventsB = new RecordingEvents();
     const a = newEngine(p);
     const b = newEngine(p);
-    await a.start(new Events(), () => ZERO);
+    await a.start(new RecordingEvents(), () => ZERO);
     await b.start(eventsB, () => ZERO);
     const ch = '1/grafana/broadcast/cluster-failover';
     await b.broker.subscribe([ch]);
@@ -304,7 +275,7 @@ async function waitingEngine(name: string, waitReplicas: { replicas: number; tim
     waitReplicas,
   });
   engines.push(engine);
-  await engine.start(new Events(), () => ZERO);
+  await engine.start(new RecordingEvents(), () => ZERO);
   return engine;
 }
 

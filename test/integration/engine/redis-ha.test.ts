@@ -8,36 +8,14 @@ import { Redis } from 'ioredis';
 import { createRedisServer, parseInfoCalls, startRedisServer, type RedisServer } from '../../../harness/redis.js';
 import { startTcpProxy, type TcpProxy } from '../../../harness/tcp-proxy.js';
 import { sleep, waitUntil } from '../../../harness/wait.js';
-import { EngineUnavailableError, type ClientInfo, type EngineEventHandler, type NodeStats, type Publication } from '../../../src/engine/engine.js';
+import { EngineUnavailableError, type NodeStats } from '../../../src/engine/engine.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { Connection, ioredisOptions } from '../../../src/engine/redis/connections.js';
 import { ShardSubscriber } from '../../../src/engine/redis/pubsub.js';
 import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
 import { SEGMENT_PUBLICATIONS } from '../../../src/engine/redis/publish-batcher.js';
 import { createLogger } from '../../../src/log/logger.js';
-
-class Events implements EngineEventHandler {
-  readonly publications: Array<{ channel: string; publication: Publication }> = [];
-  readonly joins: Array<{ channel: string; info: ClientInfo }> = [];
-  readonly resubscribed: string[][] = [];
-  /** What `probe` said at each onResubscribed (e.g. whether commands work yet). */
-  readonly probedAtResubscribe: boolean[] = [];
-  probe: (() => boolean) | undefined;
-  onPublication(channel: string, publication: Publication): void {
-    this.publications.push({ channel, publication });
-  }
-  onJoin(channel: string, info: ClientInfo): void {
-    this.joins.push({ channel, info });
-  }
-  onLeave(): void {}
-  onResubscribed(channels: readonly string[]): void {
-    this.resubscribed.push([...channels]);
-    if (this.probe !== undefined) this.probedAtResubscribe.push(this.probe());
-  }
-  on(channel: string): Publication[] {
-    return this.publications.filter((p) => p.channel === channel).map((p) => p.publication);
-  }
-}
+import { GapOrder, RecordingEvents } from './recording-events.js';
 
 const ZERO: NodeStats = { numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 };
 const servers: RedisServer[] = [];
@@ -97,12 +75,12 @@ async function commandCalls(client: Redis, command: string): Promise<number> {
 const prefix = (): string => `ha${process.pid}-${unique++}.gf_live`;
 
 /** Two started nodes on the shared Redis under a fresh prefix; B records what it receives. */
-async function startedPair(): Promise<{ p: string; a: RedisEngine; b: RedisEngine; eventsB: Events }> {
+async function startedPair(): Promise<{ p: string; a: RedisEngine; b: RedisEngine; eventsB: RecordingEvents }> {
   const p = prefix();
-  const eventsB = new Events();
+  const eventsB = new RecordingEvents();
   const a = node({ port: shared.port, prefix: p });
   const b = node({ port: shared.port, prefix: p });
-  await a.start(new Events(), () => ZERO);
+  await a.start(new RecordingEvents(), () => ZERO);
   await b.start(eventsB, () => ZERO);
   return { p, a, b, eventsB };
 }
@@ -122,8 +100,8 @@ after(async () => {
 describe('two nodes on one Redis', () => {
   test('a publication from A reaches B exactly once (and A itself once)', async () => {
     const p = prefix();
-    const eventsA = new Events();
-    const eventsB = new Events();
+    const eventsA = new RecordingEvents();
+    const eventsB = new RecordingEvents();
     const a = node({ port: shared.port, prefix: p });
     const b = node({ port: shared.port, prefix: p });
     await a.start(eventsA, () => ZERO);
@@ -147,11 +125,11 @@ describe('two nodes on one Redis', () => {
     const own = await startRedisServer();
     servers.push(own);
     const p = prefix();
-    const eventsB = new Events();
+    const eventsB = new RecordingEvents();
     const quiet = { heartbeatIntervalMs: 600_000 };
     const a = node({ port: own.port, prefix: p, timings: quiet });
     const b = node({ port: own.port, prefix: p, timings: quiet });
-    await a.start(new Events(), () => ZERO);
+    await a.start(new RecordingEvents(), () => ZERO);
     await b.start(eventsB, () => ZERO);
     const channels = ['1/grafana/broadcast/batch-x', '1/grafana/broadcast/batch-y', '1/grafana/broadcast/batch-z'];
     await b.broker.subscribe(channels);
@@ -191,7 +169,7 @@ describe('two nodes on one Redis', () => {
     servers.push(own);
     const p = prefix();
     const a = node({ port: own.port, prefix: p });
-    await a.start(new Events(), () => ZERO);
+    await a.start(new RecordingEvents(), () => ZERO);
     const client = admin(own.port);
     const before = await commandCalls(client, 'publish');
     await a.broker.publish('1/grafana/broadcast/single', '{"one":1}', undefined, {});
@@ -206,8 +184,8 @@ describe('two nodes on one Redis', () => {
     const p = prefix();
     const a = node({ port: shared.port, prefix: p });
     const b = node({ port: shared.port, prefix: p });
-    await a.start(new Events(), () => ZERO);
-    await b.start(new Events(), () => ZERO);
+    await a.start(new RecordingEvents(), () => ZERO);
+    await b.start(new RecordingEvents(), () => ZERO);
     const redis = admin(shared.port);
     const channels = Array.from({ length: 1200 }, (_, i) => `1/grafana/broadcast/many-${i}`);
     const redisChannels = channels.map((c) => `${p}.client.${c}`);
@@ -234,8 +212,8 @@ describe('two nodes on one Redis', () => {
     const timings = { presenceTtlSeconds: 2, presenceRefreshMs: 300 };
     const a = node({ port: shared.port, prefix: p, timings });
     const b = node({ port: shared.port, prefix: p, timings });
-    await a.start(new Events(), () => ZERO);
-    await b.start(new Events(), () => ZERO);
+    await a.start(new RecordingEvents(), () => ZERO);
+    await b.start(new RecordingEvents(), () => ZERO);
     const ch = '1/grafana/dashboard/uid/presence';
     await a.presence.add(ch, { user: '1', client: 'a1' });
     await a.presence.add(ch, { user: '1', client: 'a2' });
@@ -258,9 +236,9 @@ describe('two nodes on one Redis', () => {
     const timings = { heartbeatIntervalMs: 200, nodeExpiryMs: 700, nodeCleanupMs: 300 };
     const ids = ['node-a', 'node-b', 'node-c'];
     const [a, b, c] = ids.map((id) => node({ port: shared.port, prefix: p, id, timings })) as [RedisEngine, RedisEngine, RedisEngine];
-    await a.start(new Events(), () => ({ numClients: 1, numUsers: 1, numSubscriptions: 1, numChannels: 1 }));
-    await b.start(new Events(), () => ({ numClients: 7, numUsers: 3, numSubscriptions: 9, numChannels: 2 }));
-    await c.start(new Events(), () => ZERO);
+    await a.start(new RecordingEvents(), () => ({ numClients: 1, numUsers: 1, numSubscriptions: 1, numChannels: 1 }));
+    await b.start(new RecordingEvents(), () => ({ numClients: 7, numUsers: 3, numSubscriptions: 9, numChannels: 2 }));
+    await c.start(new RecordingEvents(), () => ZERO);
     for (const e of [a, b, c]) e.cluster.onSurvey('echo', async (payload) => `{"from":"${e.cluster.nodeId}","got":${payload}}`);
 
     await waitUntil(() => a.cluster.nodes().length === 3, 'A to know all three nodes', 3000);
@@ -297,7 +275,7 @@ describe('two nodes on one Redis', () => {
   test('a notification reaches every other node once, not its sender; unknown ops and garbage are dropped', async () => {
     const p = prefix();
     const [a, b, c] = ['n-a', 'n-b', 'n-c'].map((id) => node({ port: shared.port, prefix: p, id })) as [RedisEngine, RedisEngine, RedisEngine];
-    for (const e of [a, b, c]) await e.start(new Events(), () => ZERO);
+    for (const e of [a, b, c]) await e.start(new RecordingEvents(), () => ZERO);
     const got = new Map<string, string[]>([['n-a', []], ['n-b', []], ['n-c', []]]);
     for (const e of [a, b, c]) e.cluster.onNotify('note', (payload) => got.get(e.cluster.nodeId)!.push(payload));
     // No heartbeat needed: a node that just started hears notifications before it is in anyone's node list.
@@ -355,7 +333,7 @@ describe('two nodes on one Redis', () => {
   test('undecodable traffic is dropped and counted; on P.control it is blamed on a shared prefix', async () => {
     const p = prefix();
     const lines: string[] = [];
-    const events = new Events();
+    const events = new RecordingEvents();
     const e = node({ port: shared.port, prefix: p, logLines: lines });
     await e.start(events, () => ZERO);
     const ch = '1/grafana/broadcast/garbage';
@@ -376,7 +354,7 @@ describe('failure behaviour', () => {
     const server = await createRedisServer();
     servers.push(server);
     const lines: string[] = [];
-    const events = new Events();
+    const events = new RecordingEvents();
     const e = node({ port: server.port, prefix: prefix(), logLines: lines, timings: { startWaitMs: 300, downLogIntervalMs: 250 } });
     const t0 = Date.now();
     await e.start(events, () => ZERO);
@@ -412,7 +390,7 @@ describe('failure behaviour', () => {
   test('ha_engine_required: start fails when Redis is unreachable', async () => {
     const server = await createRedisServer();
     const e = node({ port: server.port, prefix: prefix(), required: true, timings: { startWaitMs: 300 } });
-    await assert.rejects(e.start(new Events(), () => ZERO), /failed to setup redis live engine/);
+    await assert.rejects(e.start(new RecordingEvents(), () => ZERO), /failed to setup redis live engine/);
     assert.equal(e.health().healthy, false);
   });
 
@@ -420,11 +398,11 @@ describe('failure behaviour', () => {
     const server = await startRedisServer();
     servers.push(server);
     const p = prefix();
-    const eventsA = new Events();
+    const eventsA = new RecordingEvents();
     const a = node({ port: server.port, prefix: p });
     const b = node({ port: server.port, prefix: p });
     await a.start(eventsA, () => ZERO);
-    await b.start(new Events(), () => ZERO);
+    await b.start(new RecordingEvents(), () => ZERO);
     // Clients told to resubscribe come back with commands at once: the command connection must work.
     eventsA.probe = () => a.shardList[0]!.cmd.ready;
     const live = '1/grafana/broadcast/live';
@@ -514,17 +492,8 @@ describe('failure behaviour', () => {
     // Three SUBSCRIBE batches: the watched channel is in the first, so without holding back its
     // messages would flow during the two later round trips, before onResubscribed.
     const channels = Array.from({ length: 1100 }, (_, i) => `1/grafana/broadcast/gap-${i}`);
-    const order: Array<number | 'told'> = [];
-    const events = new (class extends Events {
-      override onPublication(channel: string, publication: Publication): void {
-        super.onPublication(channel, publication);
-        if (channel === watched) order.push(Number(publication.data));
-      }
-      override onResubscribed(list: readonly string[]): void {
-        super.onResubscribed(list);
-        order.push('told');
-      }
-    })();
+    const events = new GapOrder(watched);
+    const order = events.order;
     const e = node({ port: shared.port, prefix: p, id });
     await e.start(events, () => ZERO);
     await e.broker.subscribe(channels);
@@ -551,25 +520,10 @@ describe('failure behaviour', () => {
     publishing = false;
     await loop;
 
-    let last = 0;
-    let told = false;
-    let signalled = 0;
-    const silent: number[] = [];
-    for (const item of order) {
-      if (item === 'told') {
-        told = true;
-        continue;
-      }
-      assert.ok(item > last, `in order (${item} after ${last})`);
-      if (item > last + 1) {
-        if (told) signalled++;
-        else silent.push(item);
-      }
-      last = item;
-      told = false;
-    }
-    assert.deepEqual(silent, [], 'deliveries that followed a hole nobody was told about');
-    assert.ok(signalled >= kills, `every reconnect left a hole, signalled (${signalled})`);
+    const tracker = events.tally();
+    assert.deepEqual([tracker.duplicates, tracker.late], [0, 0], 'each once, in order');
+    assert.equal(tracker.gapsSilent, 0, 'deliveries that followed a hole nobody was told about');
+    assert.ok(tracker.gapsSignalled >= kills, `every reconnect left a hole, signalled (${tracker.gapsSignalled})`);
     process.stdout.write(`held back ${e.counters.heldBeforeResubscribeSignal} over ${kills} reconnects\n`);
   });
 
@@ -577,7 +531,7 @@ describe('failure behaviour', () => {
     const proxy = await startTcpProxy(shared.port);
     proxies.push(proxy);
     const id = `deafcmd-${process.pid}`;
-    const events = new Events();
+    const events = new RecordingEvents();
     const e = node({ port: proxy.port, prefix: prefix(), id, timings: { probeIntervalMs: 300, commandTimeoutMs: 800 } });
     await e.start(events, () => ZERO);
     const ch = '1/grafana/broadcast/deaf-cmd';
@@ -602,7 +556,7 @@ describe('failure behaviour', () => {
     const proxy = await startTcpProxy(shared.port);
     proxies.push(proxy);
     const p = prefix();
-    const events = new Events();
+    const events = new RecordingEvents();
     const e = node({ port: proxy.port, prefix: p, id: `deaf-${process.pid}`, timings: { probeIntervalMs: 300, heartbeatIntervalMs: 60_000 } });
     await e.start(events, () => ZERO);
     const ch = '1/grafana/broadcast/deaf';

@@ -6,11 +6,11 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { startSentinelSetup, type SentinelSetup } from '../../../harness/sentinel.js';
 import { waitUntil } from '../../../harness/wait.js';
-import type { ClientInfo, EngineEventHandler, Publication } from '../../../src/engine/engine.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { engineContract } from '../../engine/contract.js';
+import { RecordingEvents } from './recording-events.js';
 
 let setup: SentinelSetup | undefined;
 let n = 0;
@@ -38,25 +38,12 @@ engineContract('redis via sentinel', {
   create: async (options = {}) => newEngine((await ensureSetup()).address, `contract${process.pid}-${n}.gf_live`, options),
 });
 
-class Events implements EngineEventHandler {
-  readonly publications: Array<{ channel: string; publication: Publication }> = [];
-  readonly resubscribed: string[][] = [];
-  onPublication(channel: string, publication: Publication): void {
-    this.publications.push({ channel, publication });
-  }
-  onJoin(_channel: string, _info: ClientInfo): void {}
-  onLeave(_channel: string, _info: ClientInfo): void {}
-  onResubscribed(channels: readonly string[]): void {
-    this.resubscribed.push([...channels]);
-  }
-}
-
 const STATS = () => ({ numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 });
 
 describe('redis sentinel failover', () => {
   let a: RedisEngine;
   let b: RedisEngine;
-  const eventsB = new Events();
+  const eventsB = new RecordingEvents();
   const ch = '1/grafana/broadcast/failover';
 
   before(async () => {
@@ -64,7 +51,7 @@ describe('redis sentinel failover', () => {
     const prefix = `failover${process.pid}.gf_live`;
     a = newEngine(s.address, prefix);
     b = newEngine(s.address, prefix);
-    await a.start(new Events(), STATS);
+    await a.start(new RecordingEvents(), STATS);
     await b.start(eventsB, STATS);
   });
   after(async () => {
