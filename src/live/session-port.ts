@@ -35,6 +35,8 @@ export type Admission = 'added' | 'connectionLimit' | 'unauthenticatedLimit';
 
 export interface SessionNodePort extends SubscribeNodePort, ChannelReadPort, Pick<LiveFacade, 'publish'> {
   readonly options: SessionSettings;
+  /** This node's id (emulation clients address their commands to it). */
+  readonly nodeId: string;
   readonly log: Logger;
   /** Plain counters the session bumps (replies with errors, disconnects, slow clients). */
   readonly counters: NodeCounters;

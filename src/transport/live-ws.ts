@@ -1,8 +1,10 @@
 // GET /api/live/ws: authenticate the upgrade, check its Origin and, for a socket without a
 // credential, the per-address cap of unauthenticated connections (HTTP 429), upgrade without
-// compression or subprotocol (JSON only), enforce the inbound size limit (ws closes 1009), and hand
-// the socket to a ClientSession with its abuse limits (command rate → 3013). Identity is taken
-// from the HTTP request; a connect token may supply or replace it.
+// compression, enforce the inbound size limit (ws closes 1009), and hand the socket to a
+// ClientSession with its abuse limits (command rate → 3013). Identity is taken from the HTTP request;
+// a connect token may supply or replace it. The codec is JSON (text frames) unless the client asks
+// for protobuf (binary frames) as Centrifuge defines it: the subprotocol `centrifuge-protobuf`
+// (centrifuge-js's protobuf build) or `?format=protobuf`.
 
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
@@ -18,7 +20,7 @@ import { logRejectedOrigin, type OriginChecker } from './origin.js';
 import { rejectUpgrade } from './reject.js';
 import { RateLimitedLog } from '../log/logger.js';
 import { destroyOnError } from './upgrade-router.js';
-import { WsClientTransport } from './ws-transport.js';
+import { ProtobufWsClientTransport, WsClientTransport } from './ws-transport.js';
 
 /** Retry-After of a 429: a legitimate client's pending socket is gone within a round trip. */
 const RETRY_AFTER_SECONDS = 1;
@@ -45,9 +47,23 @@ class LiveSocket extends WebSocket {
 function onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
   const session = (this as LiveSocket).session;
   if (session === undefined) return;
-  if (isBinary) return session.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+  // The session closes a connection whose messages do not match its codec (3501).
+  if (isBinary) return session.onBinary(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data));
   // A pong (`{}`) is most of what an idle connection sends: no string is built for it.
   session.onMessage(isPong(data) ? PONG_TEXT : data.toString());
+}
+
+/** The subprotocols of Centrifuge's WebSocket handler; a client offering one gets it selected. */
+export const PROTOBUF_SUBPROTOCOL = 'centrifuge-protobuf';
+const JSON_SUBPROTOCOL = 'centrifuge-json';
+
+/** Protobuf when the client offers `centrifuge-protobuf` or the URL says `format=protobuf`. */
+function wantsProtobuf(req: IncomingMessage): boolean {
+  const offered = req.headers['sec-websocket-protocol'];
+  if (offered !== undefined && offered.split(',').some((p) => p.trim() === PROTOBUF_SUBPROTOCOL)) return true;
+  const url = req.url ?? '';
+  const query = url.indexOf('?');
+  return query >= 0 && new URLSearchParams(url.slice(query + 1)).get('format') === 'protobuf';
 }
 
 function isPong(data: RawData): boolean {
@@ -103,8 +119,8 @@ export class LiveWebSocketEndpoint {
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload,
-      // JSON only: never select a subprotocol (a client insisting on centrifuge-protobuf then fails).
-      handleProtocols: () => false,
+      // Centrifuge's subprotocols are selected when offered (the codec follows wantsProtobuf); others never.
+      handleProtocols: (offered: Set<string>) => (offered.has(PROTOBUF_SUBPROTOCOL) ? PROTOBUF_SUBPROTOCOL : offered.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false),
     });
   }
 
@@ -132,16 +148,18 @@ export class LiveWebSocketEndpoint {
       }
       return rejectUpgrade(socket, 429, 'too many unauthenticated connections from this address', RETRY_AFTER_SECONDS);
     }
+    const protobuf = wantsProtobuf(req);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // ws now owns the socket's errors (it destroys the socket itself): drop the router's listener,
       // which would otherwise turn the socket's 'error' listeners into an array for its whole life.
       socket.removeListener('error', destroyOnError);
-      this.accept(ws as LiveSocket, identity, unauthenticatedFrom);
+      this.accept(ws as LiveSocket, identity, unauthenticatedFrom, protobuf);
     });
   }
 
-  private accept(ws: LiveSocket, identity: ClientSession['identity'] | undefined, unauthenticatedFrom: string | undefined): void {
-    const session = new ClientSession(this.node, new WsClientTransport(ws), identity, this.auth, this.limits);
+  private accept(ws: LiveSocket, identity: ClientSession['identity'] | undefined, unauthenticatedFrom: string | undefined, protobuf: boolean): void {
+    const transport = protobuf ? new ProtobufWsClientTransport(ws) : new WsClientTransport(ws);
+    const session = new ClientSession(this.node, transport, identity, this.auth, this.limits);
     ws.session = session;
     ws.on('message', onMessage);
     ws.on('close', onClose);

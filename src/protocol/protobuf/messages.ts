@@ -13,3 +13,8 @@ protobuf.configure();
 
 export const pb = (generated as unknown as typeof centrifugal).centrifuge.protocol;
 export type Pb = typeof centrifugal.centrifuge.protocol;
+
+/** A reader over bytes holding several delimited messages (decodeDelimited advances it). */
+export function pbReader(bytes: Uint8Array): protobuf.Reader {
+  return protobuf.Reader.create(bytes);
+}
