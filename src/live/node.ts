@@ -447,6 +447,10 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     return this.engine.cluster.survey(op, payload, timeoutMs);
   }
 
+  askNode(nodeId: string, op: string, payload: string, timeoutMs: number): Promise<string | undefined> {
+    return this.engine.cluster.askNode(nodeId, op, payload, timeoutMs);
+  }
+
   /** Registers this node's receiver of one-way `op` messages from the other nodes. */
   onNotify(op: string, handler: NotifyHandler): void {
     this.engine.cluster.onNotify(op, handler);
