@@ -7,32 +7,15 @@
 // (centrifuge-js's protobuf build) or `?format=protobuf`.
 
 import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { RequestAuthenticator } from '../http/auth-port.js';
 import { ClientSession, PONG_TEXT, type SessionLimits } from '../live/client.js';
-import { clientAddress } from '../live/admission.js';
 import type { LiveNode } from '../live/node.js';
-import type { RateLimit } from '../live/rate-limit.js';
-import { Disconnects } from '../protocol/codes.js';
-import { logRejectedOrigin, type OriginChecker } from './origin.js';
+import { openSession, sessionLimits, type LiveEndpointOptions, type LiveRequestAdmission } from './live-admission.js';
 import { rejectUpgrade } from './reject.js';
-import { RateLimitedLog } from '../log/logger.js';
 import { destroyOnError } from './upgrade-router.js';
 import { ProtobufWsClientTransport, WsClientTransport } from './ws-transport.js';
-
-/** Retry-After of a 429: a legitimate client's pending socket is gone within a round trip. */
-const RETRY_AFTER_SECONDS = 1;
-
-export interface LiveWebSocketOptions {
-  /** [live] message_size_limit; -1 = unlimited. */
-  readonly messageSizeLimit: number;
-  /** [live] client_command_rate / client_command_burst (rate 0 = unlimited). */
-  readonly commandRate?: RateLimit;
-  /** [server] max_json_depth for published data. */
-  readonly maxJsonDepth?: number;
-}
 
 /**
  * The socket class the endpoint's WebSocketServer creates: a `ws` WebSocket with a slot for its
@@ -70,18 +53,6 @@ function isPong(data: RawData): boolean {
   return Buffer.isBuffer(data) && data.length === 2 && data[0] === 0x7b && data[1] === 0x7d;
 }
 
-/**
- * The TCP peer's address, without leaving Node's cache of it behind: reading `remoteAddress` keeps
- * a {address, family, port} object on the socket for its whole life (~100 bytes of every idle
- * connection, docs/performance.md "memory"), and nothing needs it after the upgrade. Deleting the
- * property added last reverts V8's map transition; should Node rename it, the delete does nothing.
- */
-function peerAddress(socket: Socket): string | undefined {
-  const address = socket.remoteAddress;
-  delete (socket as unknown as { _peername?: unknown })._peername;
-  return address;
-}
-
 function onClose(this: WebSocket, code: number): void {
   (this as LiveSocket).session?.onTransportClosed(code);
 }
@@ -91,19 +62,14 @@ export class LiveWebSocketEndpoint {
   private readonly limits: SessionLimits;
   /** Shared by all of this endpoint's sockets (see LiveSocket). */
   private readonly onError: (this: WebSocket, err: Error) => void;
-  /** One "too many from this address" line per address and minute. */
-  private readonly addressLog = new RateLimitedLog(60_000);
 
   constructor(
     private readonly node: LiveNode,
     private readonly auth: RequestAuthenticator,
-    private readonly origins: OriginChecker,
-    options: LiveWebSocketOptions,
+    private readonly admission: LiveRequestAdmission,
+    options: LiveEndpointOptions,
   ) {
-    this.limits = {
-      ...(options.commandRate !== undefined ? { commandRate: options.commandRate } : {}),
-      ...(options.maxJsonDepth !== undefined ? { maxJsonDepth: options.maxJsonDepth } : {}),
-    };
+    this.limits = sessionLimits(options);
     const maxPayload = options.messageSizeLimit < 0 ? 0 : options.messageSizeLimit;
     this.onError = function (this: WebSocket, err: Error): void {
       const session = (this as LiveSocket).session;
@@ -125,29 +91,11 @@ export class LiveWebSocketEndpoint {
   }
 
   async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const outcome = await this.auth.authenticateRequest(req);
+    const admission = await this.admission.admit(req);
     // The client may have gone while a JWT waited for its keys.
     if (socket.destroyed) return;
-    if (!outcome.ok && outcome.reason !== 'missing') return rejectUpgrade(socket, 401, 'Unauthorized');
-    const origin = req.headers.origin;
-    const explicitCredential = outcome.ok && outcome.credential !== 'none';
-    if (!this.origins.allowed(origin, req.headers.host, explicitCredential)) {
-      logRejectedOrigin(this.node.log, this.origins.policy, origin, req.headers.host);
-      this.node.counters.originRejections++;
-      return rejectUpgrade(socket, 403, 'Request Origin is not authorized');
-    }
-    const identity = outcome.ok ? outcome.identity : undefined;
-    // No credential in the request (anonymous, or none): unauthenticated until a connect token says otherwise.
-    const unauthenticatedFrom = explicitCredential ? undefined : clientAddress(peerAddress(req.socket));
-    if (unauthenticatedFrom !== undefined && !this.node.unauthenticated.admitsPendingFrom(unauthenticatedFrom)) {
-      if (this.addressLog.shouldLog(unauthenticatedFrom)) {
-        this.node.log.warn('too many unauthenticated Live connections from one address, increase max_unauthenticated_connections_per_ip in [live] configuration section', {
-          address: unauthenticatedFrom,
-          limit: this.node.unauthenticated.maxPendingPerAddress,
-        });
-      }
-      return rejectUpgrade(socket, 429, 'too many unauthenticated connections from this address', RETRY_AFTER_SECONDS);
-    }
+    if (!admission.ok) return rejectUpgrade(socket, admission.status, admission.message, admission.retryAfterSeconds);
+    const { identity, unauthenticatedFrom } = admission;
     const protobuf = wantsProtobuf(req);
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       // ws now owns the socket's errors (it destroys the socket itself): drop the router's listener,
@@ -164,11 +112,7 @@ export class LiveWebSocketEndpoint {
     ws.on('message', onMessage);
     ws.on('close', onClose);
     ws.on('error', this.onError);
-    if (this.node.options.maxConnections === 0) {
-      // Live is disabled: 3504 is terminal for centrifuge-js, so clients stop retrying.
-      return session.disconnect(Disconnects.connectionLimit.code, 'Live is disabled');
-    }
-    session.open(unauthenticatedFrom);
+    openSession(this.node, session, unauthenticatedFrom);
   }
 
   close(): void {

@@ -2,14 +2,11 @@
 // README.md in this folder), typed: the generated code is compiled unchecked, its types come from
 // the generated declarations.
 
+// First: 64-bit fields as numbers, before the generated code computes its defaults.
+import './number-longs.js';
 import protobuf from 'protobufjs/minimal.js';
 import { centrifugal as generated } from './client.pb.js';
 import type { centrifugal } from './client.pb-types.js';
-
-// 64-bit fields (offsets, flags) decode as JS numbers, not `Long` objects (protobufjs' documented
-// switch); values above 2^53 lose precision and are refused where they matter (Number.isSafeInteger).
-protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
-protobuf.configure();
 
 export const pb = (generated as unknown as typeof centrifugal).centrifuge.protocol;
 export type Pb = typeof centrifugal.centrifuge.protocol;
