@@ -119,6 +119,11 @@ export function fallbackClient(live: LiveEndpoints, transports: readonly Variant
   return client;
 }
 
+/** Cuts the HTTP requests of a client made by fallbackClient (its streams fail like a broken network). */
+export function cutStreams(client: Centrifuge): void {
+  taps.get(client)!.cutAll();
+}
+
 function variant(transport: VariantTransport, protobuf: boolean): ClientVariant {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -129,7 +134,7 @@ function variant(transport: VariantTransport, protobuf: boolean): ClientVariant 
     client: (live, options = {}) => fallbackClient(live, [transport], { ...options, protobuf }),
     cut: (client) => {
       if (transport === 'websocket') RecordingWebSocket.instances[RecordingWebSocket.instances.length - 1]!.terminate();
-      else taps.get(client)!.cutAll();
+      else cutStreams(client);
     },
     data: (value) => (protobuf ? encoder.encode(JSON.stringify(value)) : value),
     value: (data) => (protobuf ? (JSON.parse(decoder.decode(data as Uint8Array)) as unknown) : data),
