@@ -111,7 +111,7 @@ export function fallbackClient(live: LiveEndpoints, transports: readonly Variant
   const client = newClient(transportEndpoints(live, transports), {
     websocket: RecordingWebSocket,
     ...options,
-    emulationEndpoint: `${live.httpUrl}/api/live/emulation`,
+    emulationEndpoint: options.emulationEndpoint ?? `${live.httpUrl}/api/live/emulation`,
     fetch: tap.fetch,
     eventsource: tap.EventSource,
   });
