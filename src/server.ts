@@ -176,6 +176,7 @@ export function createLiveHub(options: LiveHubOptions): AssembledLiveHub {
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
     ...(authenticator.remoteJwks !== undefined ? { jwks: authenticator.remoteJwks } : {}),
     ...(engine instanceof MemoryEngine ? { engineStorage: () => (engine as MemoryEngine).retention.stats() } : {}),
+    emulation: emulation.counters,
   });
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));

@@ -525,6 +525,10 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
     return this.transport.name;
   }
 
+  get connectionKind(): string {
+    return `${this.transport.name} ${this.transport.codec.name}`;
+  }
+
   replyError(id: number, error: ProtocolError): void {
     this.node.counters.countReplyError(error.code);
     this.send(this.codec.error(id, error));

@@ -16,6 +16,8 @@ export interface NodeClient {
   readonly userId: string | undefined;
   /** The revocable credential the connection acts with (Identity.credentialId), if any. */
   readonly credentialId: string | undefined;
+  /** How the client is connected: `websocket json`, `http_stream protobuf`, … (metrics, /api/live/cluster). */
+  readonly connectionKind: string;
   disconnect(code: number, reason: string): void;
 }
 

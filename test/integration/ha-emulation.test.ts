@@ -10,6 +10,7 @@ import type { PublicationContext } from 'centrifuge';
 import { collect, connected, subscribed } from '../helpers/centrifuge.js';
 import { cutStreams, fallbackClient } from '../helpers/fallback-client.js';
 import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { metric, scrapeMetrics } from '../helpers/metrics.js';
 import { RawStreamClient } from '../helpers/raw-stream.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -53,6 +54,7 @@ describe('emulation requests reach the session on another node (Redis)', () => {
       await waitFor(() => received.length === 2, 5000, 'recovered');
       assert.deepEqual(events[1], { wasRecovering: true, recovered: true });
       assert.deepEqual(received.map((p) => [p.offset, p.data]), [[1, { n: 1 }], [2, { n: 2 }]]);
+      assert.ok(metric(await scrapeMetrics(b.httpUrl), 'livehub_live_emulation_requests_total', { outcome: 'forwarded' }) >= 4, 'B forwarded the commands');
       client.disconnect();
     });
   }

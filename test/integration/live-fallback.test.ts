@@ -11,6 +11,7 @@ import { collect, connected, subscribed } from '../helpers/centrifuge.js';
 import { startBlockingProxy, type BlockingProxy } from '../helpers/blocking-proxy.js';
 import { cutStreams, fallbackClient, type LiveEndpoints, type VariantTransport } from '../helpers/fallback-client.js';
 import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { metric, scrapeMetrics } from '../helpers/metrics.js';
 import { RawStreamClient } from '../helpers/raw-stream.js';
 
 const ALL: readonly VariantTransport[] = ['websocket', 'http_stream', 'sse'];
@@ -86,10 +87,18 @@ describe('fallback behind a proxy that blocks WebSocket upgrades', () => {
     c.disconnect();
   });
 
-  test('a fallback client and a WebSocket client share the channel', async () => {
+  test('a fallback client and a WebSocket client share the channel; the node reports each one\'s transport and codec', async () => {
     const { client: streamClient } = client(proxy);
     const wsClient = fallbackClient(hub, ['websocket']);
-    await Promise.all([connectedOver(streamClient), connectedOver(wsClient)]);
+    const protobufClient = fallbackClient(hub, ['http_stream'], { protobuf: true });
+    await Promise.all([connectedOver(streamClient), connectedOver(wsClient), connectedOver(protobufClient)]);
+    const text = await scrapeMetrics(hub.httpUrl);
+    assert.equal(metric(text, 'livehub_live_connections', { transport: 'http_stream', codec: 'json' }), 1);
+    assert.equal(metric(text, 'livehub_live_connections', { transport: 'http_stream', codec: 'protobuf' }), 1);
+    assert.equal(metric(text, 'livehub_live_connections', { transport: 'websocket', codec: 'json' }), 1);
+    const cluster = (await (await fetch(`${hub.httpUrl}/api/live/cluster`)).json()) as { connections: Record<string, number> };
+    assert.deepEqual(cluster.connections, { 'http_stream json': 1, 'websocket json': 1, 'http_stream protobuf': 1 });
+    protobufClient.disconnect();
     const a = streamClient.newSubscription('1/grafana/broadcast/fallback-mixed');
     const b = wsClient.newSubscription('1/grafana/broadcast/fallback-mixed');
     const gotA = collect(a);
