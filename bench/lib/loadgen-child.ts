@@ -11,6 +11,7 @@ import { Agent, request } from 'node:http';
 import { serveCommands } from './child-ipc.js';
 import { DELIVERY_OVERHEAD, MARKER, nowMs, payloadText, wsPath, type Protocol } from './protocol.js';
 import { RawWs } from './rawws.js';
+import { pb, pbReader } from '../../src/protocol/protobuf/messages.js';
 
 export interface OpenCommand {
   readonly cmd: 'open';
@@ -284,6 +285,50 @@ function failConn(ws: RawWs, reason: string): void {
   ws.destroy();
 }
 
+// ---- livehub with the protobuf codec ---------------------------------------------------------------
+
+const BINARY = 2;
+/** The answer to a ping: an empty Command, its length prefix alone. */
+const PROTOBUF_PONG = Buffer.from([0]);
+
+type CommandProps = NonNullable<Parameters<typeof pb.Command.encode>[0]>;
+
+function protobufCommands(commands: CommandProps[]): Buffer {
+  const writer = pb.Command.encodeDelimited(commands[0]!);
+  for (const command of commands.slice(1)) pb.Command.encodeDelimited(command, writer);
+  return Buffer.from(writer.finish());
+}
+
+/**
+ * A protobuf subscriber decodes every frame with the generated code, as a real client does: each
+ * publication push is a delivery (its latency read from the marker in its data), replies and pings
+ * are handled like the JSON subscriber's.
+ */
+function onProtobufFrame(ws: RawWs, c: Conn, bytes: Buffer): void {
+  const reader = pbReader(bytes);
+  while (reader.pos < reader.len) {
+    const reply = pb.Reply.decodeDelimited(reader);
+    const pub = reply.push?.pub;
+    if (pub !== undefined && pub !== null) {
+      const data = pub.data;
+      const n = data === null || data === undefined ? 0 : countMarkers(Buffer.from(data.buffer, data.byteOffset, data.length), 0, data.length, c.sampled);
+      stats.deliveries += Math.max(1, n);
+      continue;
+    }
+    const id = reply.id ?? 0;
+    if (id === 0) {
+      if (reply.push === null || reply.push === undefined) ws.send(PROTOBUF_PONG, BINARY);
+      continue;
+    }
+    if (id >= 1_000_000) rttDone(c, id, true);
+    else if (id === 1 && reply.error) failConn(ws, `connect error ${JSON.stringify(reply.error)}`);
+    else if (id >= 2) {
+      if (reply.error) failConn(ws, `subscribe error ${JSON.stringify(reply.error)}`);
+      else if (++c.subscribed === c.channels.length) markReady(ws, c);
+    }
+  }
+}
+
 const subscriberEvents = {
   open(ws: RawWs): void {
     const c = ws.data as Conn;
@@ -291,6 +336,8 @@ const subscriberEvents = {
     stats.opened++;
     if (c.protocol === 'livehub') {
       ws.send([`{"id":1,"connect":{}}`, ...c.channels.map((ch, k) => `{"id":${k + 2},"subscribe":{"channel":${JSON.stringify(ch)}}}`)].join('\n'));
+    } else if (c.protocol === 'livehub-protobuf') {
+      ws.send(protobufCommands([{ id: 1, connect: {} }, ...c.channels.map((channel, k) => ({ id: k + 2, subscribe: { channel } }))]), BINARY);
     } else if (c.protocol === 'bare') {
       for (const ch of c.channels) ws.send(`{"sub":${JSON.stringify(ch)}}`);
     }
@@ -299,6 +346,7 @@ const subscriberEvents = {
   frame(ws: RawWs, buf: Buffer, start: number, end: number): void {
     const c = ws.data as Conn;
     stats.bytes += end - start;
+    if (c.protocol === 'livehub-protobuf') return onProtobufFrame(ws, c, buf.subarray(start, end));
     if (c.fo !== undefined) return foText(ws, c, c.fo, buf.toString('utf8', start, end));
     const n = countMarkers(buf, start, end, c.sampled);
     if (n > 0) {
@@ -377,6 +425,7 @@ function sendRtt(count: number): void {
     const id = rttId++;
     c.rttSent.set(id, nowMs());
     if (c.protocol === 'livehub') ws.send(`{"id":${id},"presence_stats":{"channel":${JSON.stringify(c.channels[0])}}}`);
+    else if (c.protocol === 'livehub-protobuf') ws.send(protobufCommands([{ id, presence_stats: { channel: c.channels[0]! } }]), BINARY);
     else if (c.protocol === 'bare') ws.send(`{"rtt":${id}}`);
     else ws.send(`42${id}["rtt"]`);
     sent++;
@@ -417,7 +466,7 @@ async function publish(cmd: PublishCommand): Promise<PublishResult> {
     wake();
   };
 
-  if (cmd.protocol === 'livehub') {
+  if (cmd.protocol === 'livehub' || cmd.protocol === 'livehub-protobuf') {
     const agent = new Agent({ keepAlive: true, maxSockets: Math.max(1, cmd.window) });
     const path = `/api/live/push/${cmd.channel}?precision=ms`;
     sendOne = () => {
