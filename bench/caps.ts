@@ -12,9 +12,11 @@
 //    RSS growth per channel, and /api/live/list (first page, and a walk over every page) with the
 //    node's event-loop lag (prom-client's histogram, reset by each scrape) and /api/health meanwhile.
 
+import { httpGet, httpPost } from '../harness/http.js';
+import { rssBytes } from '../harness/proc-stats.js';
+import { sleep } from '../harness/wait.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { rssBytes, sleep } from './lib/proc.js';
-import { httpGet, httpPost, pushToken, startLivehub, type ServerHandle } from './lib/servers.js';
+import { pushToken, startLivehub, type ServerHandle } from './lib/servers.js';
 import { percentile, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 

@@ -4,12 +4,13 @@
 // Then 500 (quick: 100) more connections are attempted: each must be refused cleanly (close 3504),
 // the node must stay healthy, keep every earlier connection, and never hit EMFILE.
 
-import { readdirSync } from 'node:fs';
+import { httpGet } from '../harness/http.js';
+import { openFds } from '../harness/proc-stats.js';
+import { sleep } from '../harness/wait.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
-import { sleep } from './lib/proc.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { httpGet, startLivehub } from './lib/servers.js';
+import { startLivehub } from './lib/servers.js';
 import { round, summarize, type LatencySummary } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
@@ -28,14 +29,6 @@ export interface ConnectionsResult {
   readonly extra: { attempted: number; refused3504: number; otherCloses: Record<string, number>; accepted: number; failed: number };
   readonly afterRefusals: { healthy: boolean; stillConnected: number; rttMs: LatencySummary; emfileInLog: boolean };
   readonly goals: Goal[];
-}
-
-function fdCount(pid: number): number {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function probe(gen: LoadGen, seconds: number, perSecond: number): Promise<{ rtts: number[]; errors: number }> {
@@ -86,7 +79,7 @@ export async function runConnections(opts: { quick: boolean; log?: (line: string
     const first = await probe(gen, probeSeconds, probesPerSecond);
     const cores = (server.cpuSeconds() - cpu0) / ((performance.now() - p0) / 1000);
     const connected = (await gen.stats()).ready;
-    const fds = fdCount(server.pid);
+    const fds = openFds(server.pid);
     const rss = server.rss();
     log(`connections: RTT p99 ${summarize(first.rtts).p99} ms over ${first.rtts.length} probes, ${fds} fds`);
 

@@ -13,11 +13,13 @@
 //     either see every number or have had an explicit signal (close, unsubscribe push, failed
 //     subscribe, recovered=false) before each gap; a gap after `recovered: true` counts as silent.
 
+import { httpGet } from '../harness/http.js';
+import { redisInfo, type RedisServer } from '../harness/redis.js';
+import { sleep, waitUntil } from '../harness/wait.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
-import type { FailoverReport, SeqPublishResult } from './lib/loadgen-child.js';
-import { sleep, waitUntil } from './lib/proc.js';
+import type { FailoverReport, SeqPublishResult } from './lib/generator/commands.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { httpGet, redisInfo, startLivehub, startRedis, type RedisHandle, type ServerHandle } from './lib/servers.js';
+import { startLivehub, startRedis, type ServerHandle } from './lib/servers.js';
 import { round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
@@ -103,12 +105,12 @@ export interface FailoverResult {
 
 /** Environment of every node: the Redis engine, and no per-connection command rate limit (the
  * publisher sends ~100 commands/s over one connection; the abuse limit is not what is measured). */
-function nodeEnv(redis: RedisHandle): Record<string, string> {
+function nodeEnv(redis: RedisServer): Record<string, string> {
   return { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redis.port}`, GF_LIVE_CLIENT_COMMAND_RATE: '0' };
 }
 
 /** sub= of every PUB/SUB connection of livehub nodes (name livehub:<node>:sub:<shard>). */
-async function subConnections(redis: RedisHandle): Promise<{ name: string; sub: number }[]> {
+async function subConnections(redis: RedisServer): Promise<{ name: string; sub: number }[]> {
   const text = String(await redis.command('CLIENT', 'LIST'));
   const out: { name: string; sub: number }[] = [];
   for (const line of text.split('\n')) {
@@ -119,8 +121,8 @@ async function subConnections(redis: RedisHandle): Promise<{ name: string; sub: 
   return out;
 }
 
-async function commandCalls(redis: RedisHandle, command: string): Promise<number> {
-  const info = await redisInfo(redis, 'commandstats');
+async function commandCalls(redis: RedisServer, command: string): Promise<number> {
+  const info = await redisInfo(redis.port, 'commandstats');
   const m = /calls=(\d+)/.exec(info[`cmdstat_${command}`] ?? '');
   return m === null ? 0 : Number(m[1]);
 }
@@ -149,7 +151,7 @@ const count = (m: Record<string, number>, key: string): number => m[key] ?? 0;
 
 // ---- 1. resubscribe cost -----------------------------------------------------------------------
 
-async function measureResubscribe(redis: RedisHandle, clients: number, perClient: number, log: (line: string) => void): Promise<ResubscribeResult> {
+async function measureResubscribe(redis: RedisServer, clients: number, perClient: number, log: (line: string) => void): Promise<ResubscribeResult> {
   const channels = clients * perClient;
   const node = await startLivehub({ name: 'livehub', env: nodeEnv(redis) });
   const gen = LoadGen.start(LoadGen.childrenFor(clients));
@@ -241,7 +243,7 @@ async function healthy(server: ServerHandle): Promise<boolean> {
 }
 
 async function measureHonesty(
-  redis: RedisHandle,
+  redis: RedisServer,
   opts: { clientsPerNode: number; channels: number; perClient: number; rate: number; recoverEvery: number; downMs: number; steadyMs: number },
   log: (line: string) => void,
 ): Promise<HonestyResult> {

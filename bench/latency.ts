@@ -7,11 +7,12 @@
 //   redis  — push to node A, subscribers on node B, through Redis (the HA path).
 // The fan-out node is pinned to CPU 0, the load generators to CPU 1.
 
+import type { RedisServer } from '../harness/redis.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { runPhase, type PhaseResult } from './lib/phase.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { pushToken, startLivehub, startRedis, type RedisHandle, type ServerHandle } from './lib/servers.js';
+import { pushToken, startLivehub, startRedis, type ServerHandle } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
@@ -41,7 +42,7 @@ export async function runLatency(opts: { quick: boolean; log?: (line: string) =>
   const setups: LatencySetupResult[] = [];
 
   for (const setup of ['single', 'redis'] as const) {
-    let redis: RedisHandle | undefined;
+    let redis: RedisServer | undefined;
     const servers: ServerHandle[] = [];
     const gen = LoadGen.start(1, '1');
     try {

@@ -7,10 +7,11 @@
 // baseline); RSS and heap are reported separately. Same steps, same client harness for livehub, the
 // bare `ws` server and Socket.IO.
 
+import { kernelTcpBytes } from '../harness/proc-stats.js';
+import { sleep } from '../harness/wait.js';
 import type { MemorySnapshot } from './preload/memory-snapshot.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
-import { kernelTcpBytes, sleep } from './lib/proc.js';
 import type { Protocol } from './lib/protocol.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import { startBareWs, startLivehub, startSocketIo, type ServerHandle } from './lib/servers.js';

@@ -13,6 +13,8 @@
 //     adapter — at two fixed rates; Redis CPU (INFO cpu, above idle) ÷ deliveries.
 
 import { spawnSync } from 'node:child_process';
+import { redisInfo, type RedisServer } from '../harness/redis.js';
+import { sleep, waitUntil } from '../harness/wait.js';
 import { loadConfig } from '../src/config/load.js';
 import { createEngine } from '../src/engine/create-engine.js';
 import type { Engine } from '../src/engine/engine.js';
@@ -20,9 +22,8 @@ import { createLogger } from '../src/log/logger.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { runPhase, type PhaseResult } from './lib/phase.js';
-import { sleep, waitUntil } from './lib/proc.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { pushToken, redisCpu, startLivehub, startRedis, startSocketIo, type RedisHandle, type ServerHandle } from './lib/servers.js';
+import { pushToken, startLivehub, startRedis, startSocketIo, type ServerHandle } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
@@ -93,7 +94,13 @@ export interface RedisResult {
   readonly goals: Goal[];
 }
 
-async function clientList(redis: RedisHandle): Promise<RedisClientInfo[]> {
+/** Redis CPU seconds (used_cpu_sys + used_cpu_user) from INFO cpu. */
+async function redisCpu(redis: RedisServer): Promise<number> {
+  const info = await redisInfo(redis.port, 'cpu');
+  return Number(info['used_cpu_sys']) + Number(info['used_cpu_user']);
+}
+
+async function clientList(redis: RedisServer): Promise<RedisClientInfo[]> {
   const text = String(await redis.command('CLIENT', 'LIST'));
   return text
     .split('\n')
@@ -104,7 +111,7 @@ async function clientList(redis: RedisHandle): Promise<RedisClientInfo[]> {
     });
 }
 
-async function numsub(redis: RedisHandle, channels: string[]): Promise<number[]> {
+async function numsub(redis: RedisServer, channels: string[]): Promise<number[]> {
   const reply = (await redis.command('PUBSUB', 'NUMSUB', ...channels)) as unknown[];
   const out: number[] = [];
   for (let i = 1; i < reply.length; i += 2) out.push(Number(reply[i]));
@@ -148,7 +155,7 @@ async function publishThroughput(engine: Engine, seconds: number, inFlight: numb
 }
 
 /** Section 3 for one peer: 2 nodes, subscribers on both, publisher on node A; Redis is the "server". */
-async function crossNode(protocol: 'livehub' | 'socketio', redis: RedisHandle, quick: boolean, log: (line: string) => void): Promise<CrossNodePeer> {
+async function crossNode(protocol: 'livehub' | 'socketio', redis: RedisServer, quick: boolean, log: (line: string) => void): Promise<CrossNodePeer> {
   // Few subscribers, so the nodes can publish fast enough for Redis's per-message cost to stand out
   // from its background work; Redis's cost does not depend on the subscriber count anyway.
   const subscribers = quick ? 50 : 100;

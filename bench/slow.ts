@@ -6,12 +6,14 @@
 // holds up to ~4 MB more per stalled socket on loopback, reported from /proc/net/sockstat), and
 // when the stalled clients were closed with 3008 (livehub_slow_client_closes_total).
 
+import { httpGet } from '../harness/http.js';
+import { kernelTcpBytes } from '../harness/proc-stats.js';
+import { sleep } from '../harness/wait.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { runPhase, type PhaseResult } from './lib/phase.js';
-import { kernelTcpBytes, sleep } from './lib/proc.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
-import { httpGet, pushToken, startLivehub } from './lib/servers.js';
+import { pushToken, startLivehub } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 

@@ -8,13 +8,14 @@
 // processes (bench/lib/storm-child.ts), < 20,000 sockets each.
 
 import { fileURLToPath } from 'node:url';
+import { httpGet, httpPost } from '../harness/http.js';
+import { metric } from '../harness/metrics.js';
+import { sleep } from '../harness/wait.js';
 import { Child, LOCAL_ADDRESSES } from './lib/loadgen.js';
-import { metric } from './lib/metrics.js';
-import { sleep } from './lib/proc.js';
 import { nowMs } from './lib/protocol.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import type { StormCounts, StormOpened, StormSubscribed } from './lib/storm-child.js';
-import { httpGet, httpPost, pushToken, startLivehub, type ServerHandle } from './lib/servers.js';
+import { pushToken, startLivehub, type ServerHandle } from './lib/servers.js';
 import { round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 

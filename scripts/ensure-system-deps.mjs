@@ -3,7 +3,8 @@
 // scripts/system-deps.json: redis-server, redis-sentinel, redis-tools, haproxy, chromium,
 // postgresql) when one is missing, with apt-get as root, and says so. test/integration/meta/system-deps.test.ts
 // keeps the list complete. LIVEHUB_SKIP_SYSTEM_DEPS=1 skips this (tests needing a missing tool then
-// fail with a clear message).
+// fail with a clear message). Plain JavaScript (.mjs), unlike the other scripts: `npm test` runs it
+// BEFORE the build, on a fresh checkout where dist/ does not exist yet.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';

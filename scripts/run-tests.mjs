@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs the compiled test files with Node's test runner. `node scripts/run-tests.mjs [unit|integration|all|<part of a path>] [filter]`
-// Node 20 takes no directory globs, so the files are listed here.
+// Node 20 takes no directory globs, so the files are listed here. Plain JavaScript (.mjs), unlike the
+// other scripts: it runs the output of the build, so it must not itself need one.
 //
 // Two groups, decided by where a file lives:
 // - unit: every test file outside test/integration/. A unit test starts no child process and opens no

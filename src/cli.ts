@@ -42,11 +42,12 @@ async function main(): Promise<number> {
   if (args.rest.length > 0) throw new ConfigError(`unknown argument: ${args.rest[0]}`);
 
   const hub = createLiveHub({ config, logger });
-  await hub.start();
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
+  // Signal handlers come first: a supervisor may stop the node while it is still starting (or in the
+  // moment after it logged "HTTP Server Listen"), and the default action would kill it uncleanly.
+  let state: 'starting' | 'running' | 'stopping' = 'starting';
+  let stopDuringStart: string | undefined;
+  const shutdown = (signal: string): void => {
+    state = 'stopping';
     logger.info('Shutting down', { signal });
     hub.stop().then(
       () => process.exit(0),
@@ -56,8 +57,15 @@ async function main(): Promise<number> {
       },
     );
   };
+  const stop = (signal: string): void => {
+    if (state === 'starting') stopDuringStart ??= signal;
+    else if (state === 'running') shutdown(signal);
+  };
   for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => stop(signal));
   if (process.env['npm_lifecycle_event'] !== undefined) watchParent(() => stop('parent exited'));
+  await hub.start();
+  state = 'running';
+  if (stopDuringStart !== undefined) shutdown(stopDuringStart);
   return -1; // keep running
 }
 

@@ -4,10 +4,11 @@
 
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildStats, FailoverReport, OpenCommand, PublishCommand, SeqPublishResult, SeqPublishStartCommand } from './loadgen-child.js';
-import { cpuSeconds, pin } from './proc.js';
+import { cpuSeconds } from '../../harness/proc-stats.js';
+import { pin } from '../../harness/processes.js';
+import type { ChildStats, FailoverReport, OpenCommand, PublishCommand, SeqPublishResult, SeqPublishStartCommand } from './generator/commands.js';
 
-const CHILD = fileURLToPath(new URL('./loadgen-child.js', import.meta.url));
+const CHILD = fileURLToPath(new URL('./generator/child.js', import.meta.url));
 /** Sockets per generator process: well under the per-process fd limit. */
 export const MAX_SOCKETS_PER_CHILD = 10_000;
 /** Source addresses 127.0.0.2 … so no (src, dst) pair runs short of ephemeral ports. */

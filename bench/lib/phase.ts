@@ -1,9 +1,9 @@
 // One measured phase of publishing: snapshot counters and CPU, run the publisher, wait until
 // deliveries stop arriving, and turn the deltas into rates, CPU per delivery and latency percentiles.
 
+import { sleep } from '../../harness/wait.js';
 import type { LoadGen } from './loadgen.js';
-import type { PublishCommand } from './loadgen-child.js';
-import { sleep } from './proc.js';
+import type { PublishCommand } from './generator/commands.js';
 import { round, summarize, type LatencySummary } from './stats.js';
 
 export interface PhaseResult {

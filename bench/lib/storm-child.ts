@@ -112,7 +112,8 @@ const events: RawWsEvents = {
   },
 };
 
-function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
+/** Resolves once `done()` holds, checked on every socket event (no polling), or at the deadline. */
+function untilProgress(done: () => boolean, timeoutMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(finish, timeoutMs);
     function finish(): void {
@@ -131,8 +132,8 @@ async function open(cmd: StormOpenCommand): Promise<StormOpened> {
   failures = [];
   const deadline = Date.now() + cmd.timeoutMs;
   let next = 0;
-  // At most 400 handshakes in flight, as loadgen-child does: a burst of SYNs beyond the listen
-  // backlog only measures the kernel.
+  // At most 400 handshakes in flight, as the load generator does (generator/subscribers.ts): a burst
+  // of SYNs beyond the listen backlog only measures the kernel.
   while (next < cmd.count && Date.now() < deadline) {
     const inFlight = conns.filter((w) => w.state === 0 || !(w.data as Conn).connected).length;
     for (let k = Math.max(0, 400 - inFlight); k > 0 && next < cmd.count; k--, next++) {
@@ -144,7 +145,7 @@ async function open(cmd: StormOpenCommand): Promise<StormOpened> {
     await new Promise((r) => setTimeout(r, 10));
   }
   const settled = (): boolean => conns.every((w) => w.state === 2 || (w.data as Conn).connected);
-  await waitUntil(settled, Math.max(0, deadline - Date.now()));
+  await untilProgress(settled, Math.max(0, deadline - Date.now()));
   const connected = conns.filter((w) => w.state === 1 && (w.data as Conn).connected).length;
   return { connected, failed: conns.length - connected, failures: failures.slice(0, 10) };
 }
@@ -158,7 +159,7 @@ async function subscribe(cmd: StormSubscribeCommand): Promise<StormSubscribed> {
   lastReplyAt = Number.NaN;
   const sentAt = nowMs();
   for (const ws of live) ws.send(text);
-  await waitUntil(() => pendingSubscribes === 0, cmd.timeoutMs);
+  await untilProgress(() => pendingSubscribes === 0, cmd.timeoutMs);
   return {
     sentAt,
     answered: live.length - pendingSubscribes,

@@ -48,6 +48,9 @@ export async function handleSubscribe(session: SubscribingSession, id: number, r
   const { node } = session;
   const channel = request.channel;
   if (channel === '') return session.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+  // Map and shared-poll subscriptions are not offered: refused, never served as a plain stream the
+  // client would misread.
+  if (request.type !== undefined) return session.replyError(id, Errors.notAvailable);
   const resolved = node.resolve(session.identity, channel);
   if (!resolved.ok) return session.replyError(id, resolved.error);
   if (session.subscriptions.has(channel)) return session.replyError(id, Errors.alreadySubscribed);
@@ -96,6 +99,13 @@ export async function handleSubscribe(session: SubscribingSession, id: number, r
       if (data !== undefined && covered !== undefined) subscription.dropBuffered((pub) => covered.call(resolved.handler, data, pub.data));
     }
     if (positioned) recovery = await recover(node, subscription, request);
+    if (recovery !== undefined && !recovery.recovered && request.recover === true && request.rejectUnrecovered === true) {
+      // The client keeps its state elsewhere (centrifuge-js getState): 112 makes it reload that
+      // state and subscribe again from the position it then gets, instead of going on with a hole.
+      session.subscriptions.delete(channel);
+      node.removeSubscription(subscription);
+      return session.replyError(id, Errors.unrecoverablePosition);
+    }
     if (subscription.options.presence) await node.addPresence(resolved.fullChannel, session.info);
   } catch (err) {
     session.subscriptions.delete(channel);

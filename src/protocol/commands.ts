@@ -23,7 +23,14 @@ export interface SubscribeRequest {
   readonly joinLeave?: boolean;
   readonly offset?: number;
   readonly epoch?: string;
+  /** `flag & 2`: a failed recovery is answered with error 112 instead of `recovered: false`. */
+  readonly rejectUnrecovered?: boolean;
+  /** Subscription type: 0 (absent) a stream; 1–3 map subscriptions and 4 shared poll, which livehub does not offer. */
+  readonly type?: number;
 }
+
+/** SubscribeRequest.flag bits (centrifuge-protocol.md, subscribe): 2 = reject unrecovered. */
+const FLAG_REJECT_UNRECOVERED = 2;
 
 export interface HistoryRequest {
   readonly channel: string;
@@ -128,6 +135,11 @@ function decodeSubscribe(b: Json): SubscribeRequest {
   if (offset !== undefined) request.offset = offset;
   const epoch = optString(b, 'epoch');
   if (epoch !== undefined) request.epoch = epoch;
+  // Other flag bits (1: channel compaction) change nothing here.
+  const flag = optUint(b, 'flag');
+  if (flag !== undefined && (flag & FLAG_REJECT_UNRECOVERED) !== 0) request.rejectUnrecovered = true;
+  const type = optUint(b, 'type');
+  if (type !== undefined && type !== 0) request.type = type;
   return request;
 }
 

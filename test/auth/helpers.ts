@@ -1,20 +1,14 @@
 // Shared fixtures for auth tests: one set of generated keys per process, JWT configs, temp dirs.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { tempDir as harnessTempDir } from '../../harness/processes.js';
 import { defaultConfig } from '../../src/config/load.js';
 import type { JwtAuthConfig, LiveHubConfig } from '../../src/config/types.js';
 import { makeKeys, writeKeyFiles, type TestKeys } from './sign-jwt.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
+/** A temp directory removed when the test process exits. */
 export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'livehub-auth-'));
-  dirs.push(dir);
-  return dir;
+  return harnessTempDir('livehub-auth-');
 }
 
 let cached: { keys: TestKeys; files: ReturnType<typeof writeKeyFiles> } | undefined;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { projectRoot } from '../helpers/project-root.js';
+import { projectRoot } from '../../harness/project-root.js';
 
 let outDir: string | undefined;
 

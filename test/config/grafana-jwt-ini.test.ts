@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { projectRoot } from '../../harness/project-root.js';
 import { loadConfig } from '../../src/config/load.js';
-import { projectRoot } from '../helpers/project-root.js';
 import { configError, iniFile } from './helpers.js';
 
 const FIXTURE = join(projectRoot(), 'test', 'fixtures', 'grafana', 'auth-jwt.ini');

@@ -1,18 +1,13 @@
 // Shared helpers for config tests: temporary INI files and ConfigError matchers.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { tempDir as harnessTempDir } from '../../harness/processes.js';
 import { ConfigError } from '../../src/config/errors.js';
 
-const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
+/** A temp directory removed when the test process exits. */
 export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'livehub-config-'));
-  dirs.push(dir);
-  return dir;
+  return harnessTempDir('livehub-config-');
 }
 
 /** Writes an INI file (lines joined with \n) and returns its path. */

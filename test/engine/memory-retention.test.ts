@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { waitUntil } from '../../harness/wait.js';
 import { UnrecoverablePositionError, type HistorySettings } from '../../src/engine/engine.js';
 import { MemoryEngine, type MemoryEngineOptions } from '../../src/engine/memory/memory-engine.js';
-import { waitFor } from '../helpers/hub.js';
 
 const STATS = () => ({ numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 });
 const HANDLER = { onPublication: () => {}, onJoin: () => {}, onLeave: () => {} };
@@ -75,7 +75,7 @@ describe('memory engine retention', () => {
       await engine.broker.publish(ch('timer'), KIB, undefined, { history: { size: 5, ttlSeconds: 5 } });
       assert.equal(engine.counts().values, 1);
       clock.advance(6);
-      await waitFor(() => engine.counts().values === 0 && engine.counts().historyEntries === 0, 2000, 'the sweep timer');
+      await waitUntil(() => engine.counts().values === 0 && engine.counts().historyEntries === 0, 'the sweep timer', 2000, 10);
     } finally {
       await engine.close();
     }

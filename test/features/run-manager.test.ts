@@ -4,11 +4,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitUntil } from '../../harness/wait.js';
 import type { DataFrame } from '../../src/frames/index.js';
 import type { PluginContext, StreamPlugin, StreamRequest, StreamSender } from '../../src/features/plugins/api.js';
 import { restartDelay, RunStreamManager, type LocalChannels, type ResolvedStream } from '../../src/features/plugins/run-manager.js';
 import { createLogger } from '../../src/log/logger.js';
-import { waitFor } from '../helpers/hub.js';
 
 class FakeChannels implements LocalChannels {
   readonly published: [string, string][] = [];
@@ -75,7 +75,7 @@ test('one run per channel; the first spec wins; output is node-local; idle check
   const resolve = (): ResolvedStream => ({ plugin: p, context });
   assert.equal(manager.submit('1/plugin/fake/a', { path: 'a', data: 'first', resolve }), true);
   assert.equal(manager.submit('1/plugin/fake/a', { path: 'a', data: 'second', resolve }), false);
-  await waitFor(() => channels.published.length === 4, 1000, 'output');
+  await waitUntil(() => channels.published.length === 4, 'output', 1000, 10);
   assert.deepEqual(channels.published.map(([, d]) => d), [
     '{"hello":"first"}',
     '{"data":{"values":[[1]]}}',
@@ -88,7 +88,7 @@ test('one run per channel; the first spec wins; output is node-local; idle check
   assert.equal(manager.isRunning('1/plugin/fake/a'), true);
   channels.subscribers.set('1/plugin/fake/a', 0);
   const emptySince = Date.now();
-  await waitFor(() => aborted === 1, 1000, 'stopped');
+  await waitUntil(() => aborted === 1, 'stopped', 1000, 10);
   // The third empty check comes at least two periods (2 × 20 ms) after the count dropped to zero.
   assert.ok(Date.now() - emptySince >= 38, 'not before three empty checks');
   assert.equal(manager.isRunning('1/plugin/fake/a'), false);
@@ -107,7 +107,7 @@ test('errors restart the run: short runs back off, long runs restart at once', a
     throw new Error(`boom ${starts.length}`);
   });
   manager.submit('c', { path: 'p', data: null, resolve: () => ({ plugin: p, context }) });
-  await waitFor(() => starts.length === 7, 3000, 'seven starts');
+  await waitUntil(() => starts.length === 7, 'seven starts', 3000, 10);
   const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
   // Short runs 1-4 wait 40, 70 (capped), 70, 70 ms; run 5 lasts 40 ms (long) and restarts without
   // waiting; run 6 is short again and counts from n = 1 (40 ms).
@@ -126,11 +126,11 @@ test('a run that returns ends the stream for local subscribers; a new submit sta
     sender.sendJSON({ bye: true });
   });
   manager.submit('e', { path: 'p', data: null, resolve: () => ({ plugin: p, context }) });
-  await waitFor(() => channels.ended.length === 1, 1000, 'ended');
+  await waitUntil(() => channels.ended.length === 1, 'ended', 1000, 10);
   assert.deepEqual(channels.ended, [['e', 2000, 'stream ended']]);
   assert.equal(manager.isRunning('e'), false);
   assert.equal(manager.submit('e', { path: 'p', data: null, resolve: () => ({ plugin: p, context }) }), true);
-  await waitFor(() => runs === 2, 1000, 'second run');
+  await waitUntil(() => runs === 2, 'second run', 1000, 10);
 });
 
 test('a sender of a cancelled run is silent, and a plugin that ignores the signal does not block close()', async () => {
@@ -141,7 +141,7 @@ test('a sender of a cancelled run is silent, and a plugin that ignores the signa
     await new Promise(() => undefined); // never returns
   });
   manager.submit('s', { path: 'p', data: null, resolve: () => ({ plugin: p, context }) });
-  await waitFor(() => sender !== undefined, 1000, 'started');
+  await waitUntil(() => sender !== undefined, 'started', 1000, 10);
   const started = Date.now();
   await manager.close(100);
   assert.ok(Date.now() - started < 1000);
@@ -162,16 +162,16 @@ test('a plugin or data source that disappears ends the stream; a changed data so
   const ds = { uid: 'x', name: 'X', type: 'fake', orgId: 1, url: '', jsonData: {}, secureJsonData: {}, updated: 1 };
   let current: ResolvedStream | undefined = { plugin: p, context: { ...context, dataSource: ds } };
   manager.submit('d', { path: 'p', data: null, resolve: () => current });
-  await waitFor(() => contexts.length === 1, 1000, 'started');
+  await waitUntil(() => contexts.length === 1, 'started', 1000, 10);
   current = { plugin: p, context: { ...context, dataSource: { ...ds, updated: 2 } } };
-  await waitFor(() => contexts.length === 2, 1000, 'restarted');
+  await waitUntil(() => contexts.length === 2, 'restarted', 1000, 10);
   assert.equal(contexts[1]!.dataSource?.updated, 2);
   current = undefined;
-  await waitFor(() => channels.ended.length === 1, 1000, 'ended');
+  await waitUntil(() => channels.ended.length === 1, 'ended', 1000, 10);
   assert.deepEqual(channels.ended, [['d', 2000, 'stream ended']]);
   assert.equal(manager.isRunning('d'), false);
   // Gone before the first start: not started at all.
   manager.submit('g', { path: 'p', data: null, resolve: () => undefined });
-  await waitFor(() => channels.ended.length === 2, 1000, 'ended at once');
+  await waitUntil(() => channels.ended.length === 2, 'ended at once', 1000, 10);
   assert.equal(contexts.length, 2);
 });

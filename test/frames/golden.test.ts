@@ -9,11 +9,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { projectRoot } from '../../harness/project-root.js';
 import { convertToFrames, lineProtocolToFrames } from '../../src/frames/convert.js';
 import type { FrameFormat } from '../../src/frames/format.js';
 import { encodeFrame } from '../../src/frames/json.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
-import { projectRoot } from '../helpers/project-root.js';
 
 const root = projectRoot();
 const goldenDir = path.join(root, 'test/frames/golden');

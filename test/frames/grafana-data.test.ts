@@ -9,13 +9,13 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { projectRoot } from '../../harness/project-root.js';
 import { convertToFrames } from '../../src/frames/convert.js';
 import type { FrameFormat } from '../../src/frames/format.js';
 import type { DataFrame } from '../../src/frames/data-frame.js';
 import { encodeFrame } from '../../src/frames/json.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
 import { generateIngestBatch } from '../../bench/ingest-data.js';
-import { projectRoot } from '../helpers/project-root.js';
 
 /** The slice of @grafana/data's API these tests use. */
 interface GField {

@@ -88,31 +88,8 @@ export async function startFeatureHub<F extends InstalledFeature>(
   };
 }
 
-export interface HttpResult {
-  readonly status: number;
-  readonly body: unknown;
-  readonly text: string;
-}
-
-/** One HTTP call with an optional bearer token; the body is JSON-encoded unless it is a string. */
-export async function request(method: string, url: string, options: { token?: string; body?: unknown } = {}): Promise<HttpResult> {
-  const headers: Record<string, string> = {};
-  if (options.token !== undefined) headers['Authorization'] = `Bearer ${options.token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(url, {
-    method,
-    headers,
-    ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) } : {}),
-  });
-  const text = await res.text();
-  let body: unknown;
-  try {
-    body = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, body, text };
-}
+/** One HTTP call with an optional bearer token (harness/http.ts: JSON-encoded unless a string). */
+export { http as request } from '../../harness/http.js';
 
 /** Log records with this exact `msg`. */
 export function logsWith(logs: readonly Record<string, unknown>[], msg: string): Record<string, unknown>[] {

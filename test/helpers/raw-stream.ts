@@ -3,7 +3,7 @@
 // the session and node of the connect reply, and can stop reading to play a stalled client.
 
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
-import { waitFor } from './hub.js';
+import { waitUntil } from '../../harness/wait.js';
 
 type Json = Record<string, unknown>;
 
@@ -69,7 +69,7 @@ export class RawStreamClient {
 
   /** The first reply matching `match`, waiting for it. */
   async next(match: (reply: Json) => boolean, what = 'reply', timeoutMs = 5000): Promise<Json> {
-    await waitFor(() => this.replies.some(match), timeoutMs, what);
+    await waitUntil(() => this.replies.some(match), what, timeoutMs, 10);
     return this.replies.find(match)!;
   }
 

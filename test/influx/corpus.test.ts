@@ -7,13 +7,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 
+import { projectRoot } from '../../harness/project-root.js';
 import { LineProtocolError } from '../../src/influx/errors.js';
 import { parseLineProtocol } from '../../src/influx/parser.js';
 import { pointsOf } from '../../src/influx/points.js';
 import { toNanoseconds } from '../../src/influx/precision.js';
 import { FieldKind, type Point, type Precision } from '../../src/influx/types.js';
 import { type JsonValue, parseLosslessJson } from './lossless-json.js';
-import { projectRoot } from '../helpers/project-root.js';
 
 /**
  * Decode cases where livehub knowingly differs from the reference parser, keyed by case id, with

@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { reconnects } from '../../src/protocol/codes.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 type Frame = Record<string, unknown>;
 
@@ -65,13 +66,13 @@ describe('abuse: connections and commands', () => {
       for (const c of good) await c.next((f) => pubOf(f)?.data?.n === 1000);
 
       // Every flood socket is either one of the 15 admitted or got its 3504.
-      await waitFor(() => server.hub.node.counters.connectionLimitRejections === 285 && server.hub.node.numClients === 20, 10_000, 'the flood to be sorted out');
+      await waitUntil(() => server.hub.node.counters.connectionLimitRejections === 285 && server.hub.node.numClients === 20, 'the flood to be sorted out', 10_000, 10);
       for (const ws of flood) if (ws.readyState === WebSocket.OPEN) ws.close();
       const closes = await Promise.all(codes);
       assert.equal(closes.filter((c) => c === 3504).length, 285, `3504 for everything over the limit: ${JSON.stringify(closes.slice(0, 20))}`);
       assert.equal(reconnects(3504), false, 'terminal: centrifuge-js does not retry');
       assert.equal(server.hub.node.counters.connectionLimitRejections, 285);
-      await waitFor(() => server.hub.node.numClients === 5, 5000, 'flood sockets released');
+      await waitUntil(() => server.hub.node.numClients === 5, 'flood sockets released', 5000, 10);
       // Freed slots are usable again.
       const late = await goodClient(server, channel);
       await deliveredToAll(server, [...good, late], channel, 2000, 3);
@@ -119,7 +120,7 @@ describe('abuse: connections and commands', () => {
       await Promise.all(subs.map(subscribed));
       const got = collect(subs[127]!);
       await server.hub.node.publish('1/grafana/broadcast/page-127', '{"ok":true}');
-      await waitFor(() => got.length === 1, 3000, 'delivery');
+      await waitUntil(() => got.length === 1, 'delivery', 3000, 10);
       client.disconnect();
     } finally {
       await server.stop();
@@ -157,13 +158,13 @@ describe('abuse: connections and commands', () => {
         cycler.frames.length = 0;
       }
       assert.equal(fast.hub.node.counters.disconnects.get('3013') ?? 0, 0);
-      await waitFor(() => fast.hub.node.stats().numChannels === 1 && fast.hub.node.stats().numSubscriptions === 1, 3000, 'churned channels released');
+      await waitUntil(() => fast.hub.node.stats().numChannels === 1 && fast.hub.node.stats().numSubscriptions === 1, 'churned channels released', 3000, 10);
       const presence = await fast.hub.node.presenceStats('1/grafana/broadcast/cycle-0');
       assert.equal(presence.numClients, 0, 'no presence left behind');
       await deliveredToAll(fast, [good], '1/grafana/broadcast/keep', 0, 3);
       cycler.close();
       good.close();
-      await waitFor(() => fast.hub.node.stats().numSubscriptions === 0, 3000, 'all released');
+      await waitUntil(() => fast.hub.node.stats().numSubscriptions === 0, 'all released', 3000, 10);
     } finally {
       await server.stop();
       await fast.stop();

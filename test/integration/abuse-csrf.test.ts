@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RawClient } from '../../harness/raw-client.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { httpRequest, startHub, type RawHttpAnswer, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
 
 const EVIL = 'https://evil.example';
 const PUBLISH = JSON.stringify({ channel: 'grafana/broadcast/csrf', data: { from: 'page' } });

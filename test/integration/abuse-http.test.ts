@@ -4,18 +4,18 @@
 // gzip bombs on the push endpoint against a separate node process whose peak RSS is measured.
 
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { createGzip, gzipSync } from 'node:zlib';
+import { startLivehub } from '../../harness/livehub.js';
+import { freePort } from '../../harness/ports.js';
+import { peakRssBytes } from '../../harness/proc-stats.js';
+import { RawClient } from '../../harness/raw-client.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { startHub, type TestHub } from '../helpers/hub.js';
-import { projectRoot } from '../helpers/project-root.js';
-import { freePort } from '../helpers/redis-server.js';
-import { RawClient } from '../helpers/raw-ws.js';
 
 function tokenFile(): { file: string; editor: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'livehub-abuse-http-'));
@@ -161,32 +161,16 @@ describe('abuse: HTTP', () => {
 
   test('gzip bombs on the push endpoint: 413 at the decoded limit, peak RSS of the node stays flat', async () => {
     const tokens = tokenFile();
-    const port = await freePort();
-    const child: ChildProcess = spawn(process.execPath, [join(projectRoot(), 'dist', 'src', 'cli.js')], {
-      env: {
-        ...process.env,
-        GF_SERVER_HTTP_ADDR: '127.0.0.1',
-        GF_SERVER_HTTP_PORT: String(port),
-        GF_PATHS_DATA: tokens.dir,
-        GF_AUTH_API_TOKENS_FILE: tokens.file,
-        GF_LIVE_PUSH_BODY_LIMIT: '1MiB',
-        GF_LOG_LEVEL: 'error',
-      },
-      stdio: 'ignore',
+    // Log level error hides "HTTP Server Listen": a fixed port tells when it listens.
+    const node = await startLivehub({
+      port: await freePort(),
+      dataDir: tokens.dir,
+      healthy: true,
+      env: { GF_AUTH_API_TOKENS_FILE: tokens.file, GF_LIVE_PUSH_BODY_LIMIT: '1MiB', GF_LOG_LEVEL: 'error' },
     });
-    const url = `http://127.0.0.1:${port}`;
-    const peakRssMb = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+    const url = node.httpUrl;
+    const peakRssMb = (): number => peakRssBytes(node.pid) / 1048576;
     try {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        try {
-          if ((await fetch(`${url}/api/health`)).status === 200) break;
-        } catch {
-          // not listening yet
-        }
-        if (Date.now() > deadline) throw new Error('node did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
       const auth = { Authorization: `Bearer ${tokens.editor}`, 'Content-Encoding': 'gzip' };
       // Warm up the push path so the baseline includes its code and caches.
       for (let i = 0; i < 5; i++) assert.equal((await fetch(`${url}/api/live/push/warm`, { method: 'POST', headers: auth, body: gzipSync(`cpu v=${i}\n`.repeat(20_000)) })).status, 200);
@@ -215,8 +199,7 @@ describe('abuse: HTTP', () => {
       assert.ok(growth < 64, `peak RSS grew by ${growth.toFixed(1)} MiB`);
       assert.equal((await fetch(`${url}/api/live/push/ok`, { method: 'POST', headers: auth, body: gzipSync('cpu v=1') })).status, 200);
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await node.stop();
       rmSync(tokens.dir, { recursive: true, force: true });
     }
   });

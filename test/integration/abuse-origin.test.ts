@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 function upgrade(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve) => {
@@ -88,7 +89,7 @@ describe('rejected upgrades do not flood the log', () => {
       const lines = () => server.logs.filter((l) => l['msg'] === 'Request Origin is not authorized');
       // Every rejection is accounted for: written, or counted in a summary line.
       const accounted = () => lines().reduce((n, l) => n + (typeof l['suppressed'] === 'number' ? l['suppressed'] : 1), 0);
-      await waitFor(() => accounted() === 500, 15_000, 'summary lines covering all 500 rejections');
+      await waitUntil(() => accounted() === 500, 'summary lines covering all 500 rejections', 15_000, 10);
       // One line at once, then a summary per interval (3 s) while the burst lasts. On a slow host a
       // batch may take longer than the interval: the window closes empty and the next rejection
       // opens a new one with a plain line. Either way at most two lines per interval.

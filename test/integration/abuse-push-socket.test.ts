@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { PUSH_SOCKET_MAX_BUFFERED } from '../../src/transport/push-socket.js';
-import { startHub, waitFor } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { startHub } from '../helpers/hub.js';
 
 function tokens(): { dir: string; file: string; admin: string; editor: string } {
   const dir = mkdtempSync(join(tmpdir(), 'livehub-abuse-push-'));
@@ -50,7 +51,7 @@ describe('abuse: push WebSocket', () => {
         ws.send(bad);
         if (i % 500 === 499) await new Promise((r) => setTimeout(r, 5));
       }
-      await waitFor(() => server.logs.some((l) => l['msg'] === 'closing push socket: peer does not read'), 20_000, 'the deaf pusher to be cut');
+      await waitUntil(() => server.logs.some((l) => l['msg'] === 'closing push socket: peer does not read'), 'the deaf pusher to be cut', 20_000, 10);
       const log = server.logs.find((l) => l['msg'] === 'closing push socket: peer does not read')!;
       assert.equal(log['limit'], PUSH_SOCKET_MAX_BUFFERED);
       (ws as unknown as { _socket: { resume(): void } })._socket.resume();
@@ -123,7 +124,7 @@ describe('abuse: push WebSocket', () => {
       const unread = ws.bufferedAmount;
       assert.ok(unread > (total * batch.length) / 2, `the node read ahead too far: ${unread} bytes still with the sender`);
       assert.ok(count() < total / 2);
-      await waitFor(() => count() >= total, 30_000, 'every batch to arrive');
+      await waitUntil(() => count() >= total, 'every batch to arrive', 30_000, 10);
       assert.equal(received, total, 'no batch lost');
       ws.close();
       subscriber.close();

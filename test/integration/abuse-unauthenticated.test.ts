@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 interface Attempt {
   readonly ws: WebSocket;
@@ -63,7 +64,7 @@ async function adminConnects(hub: TestHub, token: string): Promise<number> {
   const got = collect(sub);
   await subscribed(sub);
   await hub.hub.node.publish('1/grafana/broadcast/admin', '{"hello":"admin"}');
-  await waitFor(() => got.length === 1, 3000, 'the admin to receive');
+  await waitUntil(() => got.length === 1, 'the admin to receive', 3000, 10);
   client.disconnect();
   return tookMs;
 }
@@ -85,7 +86,7 @@ describe('abuse: unauthenticated connections', () => {
     try {
       const attackers = await flood(hub, false);
       assert.equal(attackers.filter((a) => a.status !== undefined).length, 0, 'ten per address: no address over its cap');
-      await waitFor(() => hub.hub.node.unauthenticated.rejectedByNodeLimit === 110, 5000, 'the flood to be sorted out');
+      await waitUntil(() => hub.hub.node.unauthenticated.rejectedByNodeLimit === 110, 'the flood to be sorted out', 5000, 10);
       const codes = await Promise.all(attackers.filter((a) => a.ws.readyState !== WebSocket.OPEN).map((a) => a.closed));
       assert.deepEqual([codes.length, codes.every((c) => c === 3504)], [110, true], 'everything over 90 closed 3504');
       assert.equal(hub.hub.node.unauthenticated.count, 90);
@@ -102,7 +103,7 @@ describe('abuse: unauthenticated connections', () => {
       // connect_timeout (10 s) cuts the pending ones; every count comes back.
       const held = attackers.filter((a) => a.ws.readyState === WebSocket.OPEN);
       assert.deepEqual(await Promise.all(held.map((a) => a.closed)), Array(90).fill(3502));
-      await waitFor(() => hub.hub.node.numClients === 0, 3000, 'slots released');
+      await waitUntil(() => hub.hub.node.numClients === 0, 'slots released', 3000, 10);
       assert.equal(hub.hub.node.unauthenticated.count, 0);
       assert.equal(hub.hub.node.unauthenticated.addresses, 0, 'no per-address entry left behind');
     } finally {
@@ -115,8 +116,8 @@ describe('abuse: unauthenticated connections', () => {
     const hub = await startHub({ GF_LIVE_MAX_CONNECTIONS: '100', GF_AUTH_API_TOKENS_FILE: file, GF_LOG_LEVEL: 'error' });
     try {
       const sessions = await flood(hub, true);
-      await waitFor(() => hub.hub.node.unauthenticated.rejectedByNodeLimit === 110, 5000, 'the flood to be sorted out');
-      await waitFor(() => hub.hub.node.unauthenticated.addresses === 0, 5000, 'the admitted ones to connect anonymously');
+      await waitUntil(() => hub.hub.node.unauthenticated.rejectedByNodeLimit === 110, 'the flood to be sorted out', 5000, 10);
+      await waitUntil(() => hub.hub.node.unauthenticated.addresses === 0, 'the admitted ones to connect anonymously', 5000, 10);
       assert.equal(hub.hub.node.unauthenticated.count, 90, 'anonymous sessions keep counting once connected');
       const tookMs = await adminConnects(hub, admin);
       process.stdout.write(`Admin connected in ${tookMs} ms next to 90 anonymous sessions\n`);
@@ -125,7 +126,7 @@ describe('abuse: unauthenticated connections', () => {
       const late = await RawClient.open(hub.wsUrl);
       assert.equal((await late.closed).code, 3504);
       await closeAll(sessions);
-      await waitFor(() => hub.hub.node.unauthenticated.count === 0, 3000, 'counts to come back');
+      await waitUntil(() => hub.hub.node.unauthenticated.count === 0, 'counts to come back', 3000, 10);
       const welcome = await RawClient.open(hub.wsUrl);
       assert.ok((await welcome.connect())['connect'], 'an anonymous client connects again');
       welcome.close();
@@ -150,7 +151,7 @@ describe('abuse: unauthenticated connections', () => {
 
       // Pending sockets that connect (anonymously) free their address's budget.
       for (const a of burst.filter((x) => x.status === undefined)) a.ws.send('{"id":1,"connect":{}}');
-      await waitFor(() => hub.hub.node.unauthenticated.addresses === 1, 3000, 'the pending ones to connect');
+      await waitUntil(() => hub.hub.node.unauthenticated.addresses === 1, 'the pending ones to connect', 3000, 10);
       const next = await attempt(hub.wsUrl, '127.0.0.50');
       assert.equal(next.status, undefined);
 

@@ -7,11 +7,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { nowSeconds, signJwt } from '../auth/sign-jwt.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
 
 const SECRET = 'integration-test-hmac-secret-0123456789abcdef';
 
@@ -85,12 +86,12 @@ describe('authentication and tenants', () => {
     await subscribed(org1Sub);
     await org1Sub.publish({ secret: 'org1' });
     await own.publish({ hello: 'org2' });
-    await waitFor(() => got1.length === 1 && got2.length === 1, 5000, 'own-tenant publications');
+    await waitUntil(() => got1.length === 1 && got2.length === 1, 'own-tenant publications', 5000, 10);
     assert.deepEqual(got1[0]!.data, { secret: 'org1' });
     assert.deepEqual(got2[0]!.data, { hello: 'org2' });
     // The HTTP publish API publishes into the caller's tenant only.
     await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/shared', data: { via: 'http-org2' } }, { Authorization: `Bearer ${org2Viewer}` });
-    await waitFor(() => got2.length === 2, 5000, 'org 2 http publish');
+    await waitUntil(() => got2.length === 2, 'org 2 http publish', 5000, 10);
     assert.equal(got1.length, 1, 'org 1 never sees org 2 traffic');
     org1.disconnect();
     org2.disconnect();

@@ -13,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { projectRoot } from '../../harness/project-root.js';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { makeKeys, nowSeconds, signJwt, writeKeyFiles, type TestKeys } from '../auth/sign-jwt.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { projectRoot } from '../helpers/project-root.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 import {
   CHANNELS, EXPECTED, extractMatrix, JWT_ATTACKS, LISTED_CHANNELS, OPERATIONS, renderMatrix, ROLES, SCOPES, TENANT_FORMS,
   type JwtAttack, type Operation, type Outcome, type Role, type Scope, type TenantForm,
@@ -310,6 +311,6 @@ describe('authorization matrix', () => {
       if (publish.status !== 401 || list.status !== 401 || pushed.status !== 401) failures.push(`${label}: HTTP ${publish.status}/${list.status}/${pushed.status}`);
     }
     assert.deepEqual(failures, []);
-    await waitFor(() => server.hub.node.numClients === TENANT_FORMS.length, 5000, 'attack connections released');
+    await waitUntil(() => server.hub.node.numClients === TENANT_FORMS.length, 'attack connections released', 5000, 10);
   });
 });

@@ -5,8 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WEBSOCKET_JSON, WEBSOCKET_PROTOBUF } from '../helpers/fallback-client.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 import { centrifugeProtocolSuite } from './centrifuge-suite.js';
 
 centrifugeProtocolSuite(WEBSOCKET_JSON);
@@ -44,7 +45,7 @@ describe('raw JSON WebSocket against livehub', () => {
       // Leaving normally afterwards unsubscribes after the ordinary delay again.
       raw.send({ id: 4, unsubscribe: { channel: '1/grafana/broadcast/grace' } });
       await raw.reply(4);
-      await waitFor(() => unsubscribed.includes('1/grafana/broadcast/grace'), 3000, 'ordinary unsubscribe');
+      await waitUntil(() => unsubscribed.includes('1/grafana/broadcast/grace'), 'ordinary unsubscribe', 3000, 10);
       raw.close();
     } finally {
       broker.unsubscribe = original;

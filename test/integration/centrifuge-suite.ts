@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import type { PublicationContext } from 'centrifuge';
 import { collect, connected, subscribed } from '../helpers/centrifuge.js';
 import type { ClientVariant } from '../helpers/fallback-client.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
+import { waitUntil } from '../../harness/wait.js';
 
 export function centrifugeProtocolSuite(variant: ClientVariant): void {
   // Channels of one variant never meet another's (the suites may share a process).
@@ -28,7 +29,7 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       const received = collect(sub);
       await subscribed(sub);
       await sub.publish(variant.data({ hello: 'world' }));
-      await waitFor(() => received.length === 1, 5000, 'publication');
+      await waitUntil(() => received.length === 1, 'publication', 5000, 10);
       assert.deepEqual(variant.value(received[0]!.data), { hello: 'world' });
       assert.equal(received[0]!.info?.user, '0');
       assert.equal(typeof received[0]!.info?.client, 'string');
@@ -49,7 +50,7 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       const res = await postJson(`${server.httpUrl}/api/live/publish`, { channel: `grafana/broadcast/fan-${tag}`, data: { n: 1 } });
       assert.equal(res.status, 200);
       assert.deepEqual(res.body, {});
-      await waitFor(() => gotA.length === 1 && gotB.length === 1, 5000, 'fan-out');
+      await waitUntil(() => gotA.length === 1 && gotB.length === 1, 'fan-out', 5000, 10);
       assert.deepEqual(variant.value(gotA[0]!.data), { n: 1 });
       assert.deepEqual(variant.value(gotB[0]!.data), { n: 1 });
       assert.equal(gotOther.length, 0);
@@ -84,7 +85,7 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       const viaClient = await b.presenceStats(`1/grafana/broadcast/presence-${tag}`);
       assert.equal(viaClient.numClients, 2);
       subB.unsubscribe();
-      await waitFor(() => true);
+      await waitUntil(() => true, 'condition', 5000, 10);
       const later = await a.presenceStats(`1/grafana/broadcast/presence-${tag}`);
       assert.equal(later.numClients, 1);
       a.disconnect();
@@ -103,9 +104,9 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       await subscribed(subA);
       const subB = b.newSubscription(`1/grafana/broadcast/joins-${tag}`);
       await subscribed(subB);
-      await waitFor(() => joins.length === 1, 5000, 'join');
+      await waitUntil(() => joins.length === 1, 'join', 5000, 10);
       subB.unsubscribe();
-      await waitFor(() => leaves.length === 1, 5000, 'leave');
+      await waitUntil(() => leaves.length === 1, 'leave', 5000, 10);
       assert.equal(joins[0], leaves[0]);
       a.disconnect();
       b.disconnect();
@@ -152,12 +153,12 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       sub.on('subscribed', (ctx) => subscribedEvents.push({ wasRecovering: ctx.wasRecovering, recovered: ctx.recovered }));
       await subscribed(sub);
       await postJson(`${server.httpUrl}/api/live/publish`, { channel: `grafana/broadcast/recover-${tag}`, data: { n: 1 } });
-      await waitFor(() => received.length === 1, 5000, 'first publication');
+      await waitUntil(() => received.length === 1, 'first publication', 5000, 10);
       variant.cut(client);
-      await waitFor(() => client.state !== 'connected', 5000, 'client to notice the drop');
+      await waitUntil(() => client.state !== 'connected', 'client to notice the drop', 5000, 10);
       for (let n = 2; n <= 4; n++) await postJson(`${server.httpUrl}/api/live/publish`, { channel: `grafana/broadcast/recover-${tag}`, data: { n } });
-      await waitFor(() => subscribedEvents.length === 2, 10000, 'resubscribe');
-      await waitFor(() => received.length === 4, 5000, 'recovered publications');
+      await waitUntil(() => subscribedEvents.length === 2, 'resubscribe', 10000, 10);
+      await waitUntil(() => received.length === 4, 'recovered publications', 5000, 10);
       assert.deepEqual(subscribedEvents[1], { wasRecovering: true, recovered: true });
       assert.deepEqual(received.map((p) => variant.value(p.data)), [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
       assert.deepEqual(received.map((p) => p.offset), [1, 2, 3, 4]);
@@ -173,16 +174,16 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       sub.on('subscribed', (ctx) => subscribedEvents.push({ wasRecovering: ctx.wasRecovering, recovered: ctx.recovered }));
       await subscribed(sub);
       await postJson(`${server.httpUrl}/api/live/publish`, { channel: `grafana/broadcast/lost-${tag}`, data: { n: 0 } });
-      await waitFor(() => received.length === 1, 5000, 'first publication');
+      await waitUntil(() => received.length === 1, 'first publication', 5000, 10);
       variant.cut(client);
-      await waitFor(() => client.state !== 'connected', 5000, 'client to notice the drop');
+      await waitUntil(() => client.state !== 'connected', 'client to notice the drop', 5000, 10);
       // history_size = 5, so 8 missed publications cannot all be recovered.
       for (let n = 1; n <= 8; n++) await postJson(`${server.httpUrl}/api/live/publish`, { channel: `grafana/broadcast/lost-${tag}`, data: { n } });
-      await waitFor(() => subscribedEvents.length === 2, 10000, 'resubscribe');
+      await waitUntil(() => subscribedEvents.length === 2, 'resubscribe', 10000, 10);
       assert.deepEqual(subscribedEvents[1], { wasRecovering: true, recovered: false });
       assert.equal(received.length, 1, 'nothing is replayed when recovery is impossible');
       await postJson(`${server.httpUrl}/api/live/publish`, { channel: `grafana/broadcast/lost-${tag}`, data: { n: 9 } });
-      await waitFor(() => received.length === 2, 5000, 'live publication after failed recovery');
+      await waitUntil(() => received.length === 2, 'live publication after failed recovery', 5000, 10);
       assert.equal(received[1]!.offset, 10);
       client.disconnect();
     });
@@ -196,12 +197,12 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       const received = collect(sub);
       await subscribed(sub);
       await sub.publish(variant.data({ n: 1 }));
-      await waitFor(() => received.length === 1, 5000, 'first publication');
+      await waitUntil(() => received.length === 1, 'first publication', 5000, 10);
       server.hub.node.onResubscribed([`1/grafana/broadcast/resync-${tag}`]);
-      await waitFor(() => events.length === 2, 5000, 'resubscribe after 2500');
+      await waitUntil(() => events.length === 2, 'resubscribe after 2500', 5000, 10);
       assert.deepEqual(events[1], { wasRecovering: true, recovered: true });
       await sub.publish(variant.data({ n: 2 }));
-      await waitFor(() => received.length === 2, 5000, 'publication after resubscribe');
+      await waitUntil(() => received.length === 2, 'publication after resubscribe', 5000, 10);
       assert.deepEqual(received.map((p) => p.offset), [1, 2]);
       client.disconnect();
     });
@@ -216,7 +217,7 @@ export function centrifugeProtocolSuite(variant: ClientVariant): void {
       const gotB = collect(named);
       await Promise.all([subscribed(numeric), subscribed(named)]);
       await named.publish(variant.data({ from: 'namespace form' }));
-      await waitFor(() => gotA.length === 1 && gotB.length === 1, 5000, 'both forms');
+      await waitUntil(() => gotA.length === 1 && gotB.length === 1, 'both forms', 5000, 10);
       assert.equal(gotA[0]!.channel, `1/grafana/broadcast/tenants-${tag}`);
       assert.equal(gotB[0]!.channel, `default/grafana/broadcast/tenants-${tag}`);
       a.disconnect();

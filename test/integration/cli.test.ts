@@ -1,5 +1,6 @@
 // The real command line as an operator runs it: a livehub process configured by INI file and GF_*
 // variables, health, a centrifuge client, SIGTERM shutdown, and start-up failures naming the key.
+// Servers start through the harness (harness/livehub.ts); one-shot commands through run().
 
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,10 +8,8 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { LIVEHUB_CLI as CLI, startLivehub } from '../../harness/livehub.js';
 import { connected, newClient } from '../helpers/centrifuge.js';
-import { projectRoot } from '../helpers/project-root.js';
-
-const CLI = join(projectRoot(), 'dist', 'src', 'cli.js');
 
 interface Run {
   readonly child: ChildProcess;
@@ -29,26 +28,13 @@ function run(args: string[], env: Record<string, string>): Run {
   return { child, stdout, stderr, exited };
 }
 
-async function listeningPort(r: Run): Promise<number> {
-  const deadline = Date.now() + 15000;
-  while (Date.now() < deadline) {
-    for (const line of r.stdout.join('').split('\n')) {
-      if (!line.includes('HTTP Server Listen')) continue;
-      const address = (JSON.parse(line) as { address: string }).address;
-      return Number(address.slice(address.lastIndexOf(':') + 1));
-    }
-    await new Promise((res) => setTimeout(res, 50));
-  }
-  throw new Error(`livehub did not start: ${r.stdout.join('')} ${r.stderr.join('')}`);
-}
-
 test('starts from an INI file plus GF_* overrides, serves clients, stops on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
   const ini = join(dir, 'livehub.ini');
   writeFileSync(ini, '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 1\n\n[live]\n; GF_ variables win over the file\nmax_connections = 5\n');
-  const r = run(['--config', ini], { GF_SERVER_HTTP_PORT: '0', GF_PATHS_DATA: dir, GF_LIVE_MAX_CONNECTIONS: '-1' });
+  const node = await startLivehub({ args: ['--config', ini], dataDir: dir, env: { GF_SERVER_HTTP_PORT: '0', GF_LIVE_MAX_CONNECTIONS: '-1' } });
   try {
-    const port = await listeningPort(r);
+    const port = node.port;
     const health = (await (await fetch(`http://127.0.0.1:${port}/api/health`)).json()) as { status: string; live: { maxConnections: number } };
     assert.equal(health.status, 'ok');
     assert.equal(health.live.maxConnections, -1, 'the env var overrode the file');
@@ -56,9 +42,9 @@ test('starts from an INI file plus GF_* overrides, serves clients, stops on SIGT
     await connected(client);
     client.disconnect();
   } finally {
-    r.child.kill('SIGTERM');
+    node.proc.signal('SIGTERM');
   }
-  assert.equal(await r.exited, 0);
+  assert.equal(await node.proc.exited, 0);
 });
 
 test('an unknown key fails start-up naming the key', async () => {
@@ -85,9 +71,9 @@ test('token create prints a token that then authenticates', async () => {
   assert.equal(await r.exited, 0);
   const token = /glh_[A-Za-z0-9_-]+/.exec(r.stdout.join(''))?.[0];
   assert.ok(token, r.stdout.join(''));
-  const server = run([], { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dir, GF_AUTH_ANONYMOUS_ENABLED: 'false' });
+  const server = await startLivehub({ dataDir: dir, env: { GF_AUTH_ANONYMOUS_ENABLED: 'false' } });
   try {
-    const port = await listeningPort(server);
+    const port = server.port;
     const publish = (auth?: string) => fetch(`http://127.0.0.1:${port}/api/live/publish`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(auth ? { Authorization: auth } : {}) },
@@ -96,9 +82,9 @@ test('token create prints a token that then authenticates', async () => {
     assert.equal((await publish(`Bearer ${token}`)).status, 200);
     assert.equal((await publish()).status, 401);
   } finally {
-    server.child.kill('SIGTERM');
+    server.proc.signal('SIGTERM');
   }
-  assert.equal(await server.exited, 0);
+  assert.equal(await server.proc.exited, 0);
 });
 
 test('a data directory livehub creates is 0700, its token file and database files 0600', async () => {
@@ -110,16 +96,15 @@ test('a data directory livehub creates is 0700, its token file and database file
     assert.equal(await create.exited, 0);
     assert.equal(modeOf(data), 0o700);
     assert.equal(modeOf(join(data, 'api-tokens.json')), 0o600);
-    const server = run([], { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: data });
+    const server = await startLivehub({ dataDir: data });
     try {
-      await listeningPort(server);
       // Migrations ran before the listener opened: the database is in WAL mode with both side files.
       for (const file of ['livehub.db', 'livehub.db-wal', 'livehub.db-shm']) assert.equal(modeOf(join(data, file)), 0o600, file);
-      assert.ok(!server.stdout.join('').includes('data file permissions'));
+      assert.ok(!server.output(2000).includes('data file permissions'));
     } finally {
-      server.child.kill('SIGTERM');
+      server.proc.signal('SIGTERM');
     }
-    assert.equal(await server.exited, 0);
+    assert.equal(await server.proc.exited, 0);
   } finally {
     process.umask(previous);
   }
@@ -127,11 +112,10 @@ test('a data directory livehub creates is 0700, its token file and database file
 
 test('SIGHUP stops the node gracefully, like SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'livehub-cli-'));
-  const r = run([], { GF_SERVER_HTTP_PORT: '0', GF_SERVER_HTTP_ADDR: '127.0.0.1', GF_PATHS_DATA: dir });
-  await listeningPort(r);
-  r.child.kill('SIGHUP');
-  assert.equal(await r.exited, 0);
-  assert.match(r.stdout.join(''), /"msg":"Shutting down","signal":"SIGHUP"/);
+  const node = await startLivehub({ dataDir: dir });
+  node.proc.signal('SIGHUP');
+  assert.equal(await node.proc.exited, 0);
+  assert.match(node.output(2000), /"msg":"Shutting down","signal":"SIGHUP"/);
 });
 
 test('started by npm, the node stops when npm is killed without passing the signal on', async () => {

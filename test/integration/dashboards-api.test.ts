@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startPostgres, type PostgresServer } from '../../harness/postgres.js';
 import { installDashboards, type DashboardsFeature } from '../../src/features/dashboards/index.js';
 import { logsWith, request, startFeatureHub, type FeatureHub } from '../helpers/feature-hub.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 type Body = Record<string, unknown>;
 

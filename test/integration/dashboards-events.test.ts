@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Centrifuge, PublicationContext } from 'centrifuge';
+import { waitUntil } from '../../harness/wait.js';
 import { installDashboards, type DashboardsFeature } from '../../src/features/dashboards/index.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
 import { logsWith, request, startFeatureHub, type FeatureHub } from '../helpers/feature-hub.js';
-import { waitFor } from '../helpers/hub.js';
 
 type Body = Record<string, unknown>;
 
@@ -63,11 +63,11 @@ describe('dashboard events on grafana/dashboard/uid/<uid>', () => {
     const viewer = await client(server.tokens.viewer);
     const got = await watch(viewer, 'ev-save');
     assert.equal((await save({ dashboard: { uid: 'ev-save', title: 'Saved again', version: 1 }, message: 'tweak thresholds' })).status, 200);
-    await waitFor(() => got.length === 1, 5000, 'saved event');
+    await waitUntil(() => got.length === 1, 'saved event', 5000, 10);
     assert.deepEqual(withoutId(got[0]!.data), { uid: 'ev-save', action: 'saved', user: userOf('editor'), message: 'tweak thresholds', rv: '2' });
 
     assert.equal((await request('DELETE', `${server.httpUrl}/api/dashboards/uid/ev-save`, { token: server.tokens.admin })).status, 200);
-    await waitFor(() => got.length === 2, 5000, 'deleted event');
+    await waitUntil(() => got.length === 2, 'deleted event', 5000, 10);
     assert.deepEqual(withoutId(got[1]!.data), { uid: 'ev-save', action: 'deleted', user: userOf('admin') });
   });
 
@@ -78,12 +78,12 @@ describe('dashboard events on grafana/dashboard/uid/<uid>', () => {
     const sub = editor.newSubscription('1/grafana/dashboard/uid/ev-edit');
     await subscribed(sub);
     await sub.publish({ uid: 'ev-edit', action: 'editing-started', sessionId: 'tab-1', timestamp: 123, user: { id: 99, login: 'forged' } });
-    await waitFor(() => got.length === 1, 5000, 'editing-started over WS');
+    await waitUntil(() => got.length === 1, 'editing-started over WS', 5000, 10);
     assert.deepEqual(withoutId(got[0]!.data), { uid: 'ev-edit', action: 'editing-started', user: userOf('editor'), sessionId: 'tab-1' });
 
     const http = await livePublish('grafana/dashboard/uid/ev-edit', { uid: 'ev-edit', action: 'editing-started', sessionId: 'tab-2', timestamp: 1 }, server.tokens.admin);
     assert.deepEqual([http.status, http.body], [200, {}]);
-    await waitFor(() => got.length === 2, 5000, 'editing-started over HTTP');
+    await waitUntil(() => got.length === 2, 'editing-started over HTTP', 5000, 10);
     assert.deepEqual(withoutId(got[1]!.data), { uid: 'ev-edit', action: 'editing-started', user: userOf('admin'), sessionId: 'tab-2' });
 
     // editing-cancelled: 200 {} (Grafana errors) and nothing is published.
@@ -92,7 +92,7 @@ describe('dashboard events on grafana/dashboard/uid/<uid>', () => {
     await sub.publish({ uid: 'ev-edit', action: 'editing-cancelled' });
     // A marker published afterwards arrives next: nothing came in between.
     await sub.publish({ uid: 'ev-edit', action: 'editing-started', sessionId: 'marker' });
-    await waitFor(() => got.length === 3, 5000, 'marker');
+    await waitUntil(() => got.length === 3, 'marker', 5000, 10);
     assert.equal((got[2]!.data as Body)['sessionId'], 'marker');
   });
 
@@ -144,10 +144,10 @@ describe('dashboard events on grafana/dashboard/uid/<uid>', () => {
     const presence = await subA.presence();
     const users = Object.values(presence.clients).map((c) => c.user).sort();
     assert.equal(users.length, 2);
-    await waitFor(() => joins.length === 1, 5000, 'join push');
+    await waitUntil(() => joins.length === 1, 'join push', 5000, 10);
     assert.equal(users.includes(joins[0]!), true);
     subB.unsubscribe();
-    await waitFor(() => leaves.length === 1, 5000, 'leave push');
+    await waitUntil(() => leaves.length === 1, 'leave push', 5000, 10);
     assert.equal(leaves[0], joins[0]);
     const stats = await subA.presenceStats();
     assert.equal(stats.numClients, 1);

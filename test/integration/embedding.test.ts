@@ -6,9 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { waitUntil } from '../../harness/wait.js';
 import { createLiveHub, defaultConfig, type ChannelHandler } from '../../src/index.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { waitFor } from '../helpers/hub.js';
 import { createLogger } from '../../src/log/logger.js';
 
 test('embedding: custom scope, rpc, and server-side publish', async () => {
@@ -33,7 +33,7 @@ test('embedding: custom scope, rpc, and server-side publish', async () => {
     assert.deepEqual((await subscribed(sub)).data, { welcome: true });
     await sub.publish({ text: 'hi', ignored: true });
     await hub.node.publish('1/chat/room/lobby', '{"text":"from the server"}');
-    await waitFor(() => got.length === 2, 5000, 'publications');
+    await waitUntil(() => got.length === 2, 'publications', 5000, 10);
     assert.deepEqual(got.map((p) => p.data), [{ text: 'hi', by: 'anonymous' }, { text: 'from the server' }]);
     assert.deepEqual((await client.rpc('app.time', {})).data, { now: 42 });
     client.disconnect();

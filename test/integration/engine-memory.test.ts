@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { metric, scrapeMetrics } from '../../harness/metrics.js';
+import { waitUntil as eventually } from '../../harness/wait.js';
 import { postJson, startHub, type TestHub } from '../helpers/hub.js';
-import { metric, scrapeMetrics } from '../helpers/metrics.js';
-import { waitFor as eventually } from '../helpers/redis-server.js';
 
 describe('memory engine budget and expiry through the server', () => {
   let server: TestHub;

@@ -5,9 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
 
 /** Written by hand: JavaScript cannot produce this text with JSON.stringify. */
 const EXACT = '{"big":12345678901234567890, "huge":1e400,"neg":-1E-400,"frac":0.10000000000000000000001,"s":"\\u00e9\\n"}';
@@ -28,7 +29,7 @@ describe('published JSON keeps its exact text', () => {
   });
 
   async function receivedText(marker: string): Promise<string> {
-    await waitFor(() => subscriber.lines.some((l) => l.includes(marker)), 5000, `publication ${marker}`);
+    await waitUntil(() => subscriber.lines.some((l) => l.includes(marker)), `publication ${marker}`, 5000, 10);
     return subscriber.lines.find((l) => l.includes(marker))!;
   }
 
@@ -69,7 +70,7 @@ describe('published JSON keeps its exact text', () => {
     const got = collect(sub);
     await subscribed(sub);
     await postJson(`${server.httpUrl}/api/live/publish`, '{"channel":"grafana/broadcast/exact","data":{"via":"cf","n":12345678901234567890}}');
-    await waitFor(() => got.some((p) => (p.data as { via?: string }).via === 'cf'), 5000, 'centrifuge publication');
+    await waitUntil(() => got.some((p) => (p.data as { via?: string }).via === 'cf'), 'centrifuge publication', 5000, 10);
     assert.equal((got.find((p) => (p.data as { via?: string }).via === 'cf')!.data as { n: number }).n, 12345678901234567890);
     client.disconnect();
   });

@@ -8,10 +8,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Centrifuge, PublicationContext, Subscription } from 'centrifuge';
+import { http } from '../../harness/http.js';
+import type { LivehubNode } from '../../harness/livehub.js';
+import { startPostgres, type PostgresServer } from '../../harness/postgres.js';
+import { tempDir } from '../../harness/processes.js';
+import { startRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil } from '../../harness/wait.js';
 import { collect, connected, disconnectAllClients, newClient, subscribed } from '../helpers/centrifuge.js';
-import { clusterNodeIds, clusterTempDir, frameSeq, http, publish, push, startCluster, waitUntil, type Cluster, type LivehubNode } from '../helpers/cluster.js';
-import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { clusterNodeIds, frameSeq, publish, push, startCluster, type Cluster } from '../helpers/cluster.js';
 
 // A stream plugin whose run says which node produced each message, numbered per run.
 const NODE_PLUGIN = `
@@ -56,7 +60,7 @@ describe('three livehub processes on one Redis', () => {
 
   before(async () => {
     [redis, pg] = await Promise.all([startRedisServer(), startPostgres('livehub_ha')]);
-    const dir = clusterTempDir('livehub-ha-plugin-');
+    const dir = tempDir('livehub-ha-plugin-');
     writeFileSync(join(dir, 'hanode.mjs'), NODE_PLUGIN);
     cluster = await startCluster({
       names: ['A', 'B', 'C'],

@@ -9,10 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import type { PublicationContext } from 'centrifuge';
 import { collect, connected, subscribed } from '../helpers/centrifuge.js';
 import { cutStreams, fallbackClient } from '../helpers/fallback-client.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { metric, scrapeMetrics } from '../helpers/metrics.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
+import { metric, scrapeMetrics } from '../../harness/metrics.js';
 import { RawStreamClient } from '../helpers/raw-stream.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil } from '../../harness/wait.js';
 
 describe('emulation requests reach the session on another node (Redis)', () => {
   let redis: RedisServer;
@@ -23,7 +24,7 @@ describe('emulation requests reach the session on another node (Redis)', () => {
     const env = { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redis.port}`, GF_LIVE_HISTORY_SIZE: '10' };
     a = await startHub(env);
     b = await startHub(env);
-    await waitFor(() => a.hub.node.clusterNodes().length === 2 && b.hub.node.clusterNodes().length === 2, 10_000, 'nodes to see each other');
+    await waitUntil(() => a.hub.node.clusterNodes().length === 2 && b.hub.node.clusterNodes().length === 2, 'nodes to see each other', 10_000, 10);
   });
   after(async () => {
     await a?.stop();
@@ -45,13 +46,13 @@ describe('emulation requests reach the session on another node (Redis)', () => {
       assert.equal(a.hub.node.localSubscribers(`1/${channel}`), 1, 'the session is on A');
       assert.equal(b.hub.node.localSubscribers(`1/${channel}`), 0);
       await sub.publish({ n: 1 });
-      await waitFor(() => received.length === 1, 5000, 'own publication');
+      await waitUntil(() => received.length === 1, 'own publication', 5000, 10);
       assert.deepEqual(await sub.presenceStats(), { numClients: 1, numUsers: 1 });
       cutStreams(client);
-      await waitFor(() => client.state !== 'connected', 5000, 'cut noticed');
+      await waitUntil(() => client.state !== 'connected', 'cut noticed', 5000, 10);
       await postJson(`${b.httpUrl}/api/live/publish`, { channel, data: { n: 2 } });
-      await waitFor(() => events.length === 2, 10_000, 'resubscribe');
-      await waitFor(() => received.length === 2, 5000, 'recovered');
+      await waitUntil(() => events.length === 2, 'resubscribe', 10_000, 10);
+      await waitUntil(() => received.length === 2, 'recovered', 5000, 10);
       assert.deepEqual(events[1], { wasRecovering: true, recovered: true });
       assert.deepEqual(received.map((p) => [p.offset, p.data]), [[1, { n: 1 }], [2, { n: 2 }]]);
       assert.ok(metric(await scrapeMetrics(b.httpUrl), 'livehub_live_emulation_requests_total', { outcome: 'forwarded' }) >= 4, 'B forwarded the commands');
@@ -70,7 +71,7 @@ describe('emulation requests reach the session on another node (Redis)', () => {
     assert.equal((await post({ session: 'no-such-session', node, data: '{}' })).status, 404);
     assert.equal((await post({ session, node: 'no-such-node', data: '{}' })).status, 404);
     stream.close();
-    await waitFor(() => a.hub.node.numClients === 0, 5000, 'session closed on A');
+    await waitUntil(() => a.hub.node.numClients === 0, 'session closed on A', 5000, 10);
     const gone = await post({ session, node, data: '{}' });
     assert.equal(gone.status, 404);
     assert.deepEqual(await gone.json(), { message: 'session not found' });

@@ -8,12 +8,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { http } from '../../harness/http.js';
+import { startRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil } from '../../harness/wait.js';
 import { EngineUnavailableError, type NodeStats } from '../../src/engine/engine.js';
 import { parseAddresses } from '../../src/engine/redis/address.js';
 import { RedisEngine } from '../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../src/log/logger.js';
-import { health, http, startCluster, waitUntil, type Cluster } from '../helpers/cluster.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { health, startCluster, type Cluster } from '../helpers/cluster.js';
 
 const ZERO: NodeStats = { numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 };
 const NO_EVENTS = { onPublication: () => undefined, onJoin: () => undefined, onLeave: () => undefined };

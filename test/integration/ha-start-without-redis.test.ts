@@ -5,9 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil, within } from '../../harness/wait.js';
 import { collect, connected, disconnectAllClients, newClient } from '../helpers/centrifuge.js';
-import { clusterNodeIds, health, publish, push, startCluster, waitUntil, within, type Cluster } from '../helpers/cluster.js';
-import { createRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { clusterNodeIds, health, publish, push, startCluster, type Cluster } from '../helpers/cluster.js';
 
 describe('a node started while Redis is down', () => {
   let redis: RedisServer;

@@ -3,8 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { waitUntil } from '../../harness/wait.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
 
 describe('HTTP API', () => {
   let server: TestHub;
@@ -43,7 +44,7 @@ describe('HTTP API', () => {
     const got = collect(sub);
     await subscribed(sub);
     await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/http2', data: { from: 'http' } });
-    await waitFor(() => got.length === 1, 5000, 'publication');
+    await waitUntil(() => got.length === 1, 'publication', 5000, 10);
     assert.deepEqual(got[0]!.data, { from: 'http' });
     client.disconnect();
   });
@@ -87,7 +88,7 @@ describe('graceful shutdown', () => {
     const codes: Array<{ code: number; reason: string }> = [];
     client.on('connecting', (ctx) => codes.push({ code: ctx.code, reason: ctx.reason }));
     await server.hub.stop(); // (TestHub.stop would also disconnect the test's clients)
-    await waitFor(() => codes.length > 0, 5000, 'the client to notice the shutdown');
+    await waitUntil(() => codes.length > 0, 'the client to notice the shutdown', 5000, 10);
     assert.deepEqual(codes[0], { code: 3001, reason: 'shutdown' });
     client.disconnect();
   });

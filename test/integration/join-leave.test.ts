@@ -5,10 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { metric, scrapeMetrics } from '../helpers/metrics.js';
-import { RawClient } from '../helpers/raw-ws.js';
-import { startRedisServer, waitFor as eventually, type RedisServer } from '../helpers/redis-server.js';
+import { metric, scrapeMetrics } from '../../harness/metrics.js';
+import { RawClient } from '../../harness/raw-client.js';
+import { startRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil, waitUntil as eventually } from '../../harness/wait.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 type Frame = Record<string, unknown>;
 
@@ -53,14 +54,14 @@ describe('join/leave coalescing on one node', () => {
     const joiner = await connectedClient(server.wsUrl);
     const messagesBefore = observer.c.messages.length;
     joiner.c.send(...channels.map((channel, i) => ({ id: 10 + i, subscribe: { channel } })));
-    await waitFor(() => observer.c.frames.filter((f) => pushOf(f, 'join')?.client === joiner.id).length === 10, 5000, 'ten joins');
+    await waitUntil(() => observer.c.frames.filter((f) => pushOf(f, 'join')?.client === joiner.id).length === 10, 'ten joins', 5000, 10);
     const joinMessages = observer.c.messages.slice(messagesBefore).filter((m) => m.some((f) => pushOf(f, 'join') !== undefined));
     assert.equal(joinMessages.length, 1, 'one frame for the turn\'s joins');
     assert.deepEqual(joinMessages[0]!.map((f) => pushOf(f, 'join')?.channel), channels);
 
     const leavesBefore = observer.c.messages.length;
     joiner.c.send(...channels.map((channel, i) => ({ id: 30 + i, unsubscribe: { channel } })));
-    await waitFor(() => observer.c.frames.filter((f) => pushOf(f, 'leave')?.client === joiner.id).length === 10, 5000, 'ten leaves');
+    await waitUntil(() => observer.c.frames.filter((f) => pushOf(f, 'leave')?.client === joiner.id).length === 10, 'ten leaves', 5000, 10);
     const leaveMessages = observer.c.messages.slice(leavesBefore).filter((m) => m.some((f) => pushOf(f, 'leave') !== undefined));
     assert.equal(leaveMessages.length, 1, 'one frame for the turn\'s leaves');
     assert.equal(leaveMessages[0]!.length, 10);

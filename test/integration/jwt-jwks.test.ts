@@ -7,12 +7,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { projectRoot } from '../../harness/project-root.js';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { JwksServer } from '../auth/jwks-server.js';
 import { makeRsaKey, nowSeconds, signJwt, type AsymmetricTestKey } from '../auth/sign-jwt.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { projectRoot } from '../helpers/project-root.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 const FIXTURE = join(projectRoot(), 'test', 'fixtures', 'grafana', 'auth-jwt.ini');
 const ISSUER = 'https://your-auth-provider.example.com/';
@@ -67,7 +68,7 @@ describe("Grafana's [auth.jwt] configuration with a JWKS endpoint", () => {
       body: JSON.stringify({ channel: 'grafana/broadcast/jwks', data: { via: 'header_name' } }),
     });
     assert.equal(published.status, 200);
-    await waitFor(() => received.length === 1, 5000, 'publication in org 2');
+    await waitUntil(() => received.length === 1, 'publication in org 2', 5000, 10);
     assert.deepEqual(received[0]!.data, { via: 'header_name' });
     assert.equal(await push(server, token), 200, 'Editor may push');
     client.disconnect();

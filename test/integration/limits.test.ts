@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { disconnectedCodes, type PublicationContext } from 'centrifuge';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { collect, connected, disconnected, newClient, RecordingWebSocket, subscribed } from '../helpers/centrifuge.js';
-import { postJson, startHub, waitFor } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { postJson, startHub } from '../helpers/hub.js';
 
 describe('limits', () => {
   test('max_connections: the connection over the limit is closed 3504 and logged', async () => {
@@ -24,7 +25,7 @@ describe('limits', () => {
       assert.equal(c.state, 'disconnected', '3504 is terminal: the client does not reconnect');
       assert.ok(server.logs.some((l) => l['msg'] === 'Max number of Live connections reached, increase max_connections in [live] configuration section' && l['limit'] === 2));
       a.disconnect();
-      await waitFor(() => server.hub.node.numClients === 1, 5000, 'a slot to free up');
+      await waitUntil(() => server.hub.node.numClients === 1, 'a slot to free up', 5000, 10);
       const d = newClient(server.wsUrl);
       await connected(d);
       b.disconnect();
@@ -97,11 +98,11 @@ describe('limits', () => {
         await server.hub.node.publish('1/grafana/broadcast/flood', payload);
         if (i % 10 === 9) await new Promise((r) => setImmediate(r)); // ≤ 80 KB per turn: a reader that keeps up never nears the limit
       }
-      await waitFor(() => fastGot.length === count, 30000, 'the fast client to receive everything');
+      await waitUntil(() => fastGot.length === count, 'the fast client to receive everything', 30000, 10);
       assert.equal(slowClients.length, 1, 'exactly the slow client was cut');
       assert.ok(server.logs.some((l) => l['msg'] === 'closing slow client' && l['limit'] === 262144));
       RecordingWebSocket.instances[RecordingWebSocket.instances.length - 1]!.resumeReading();
-      await waitFor(() => slowCodes.includes(3008), 10000, 'the slow client to see 3008');
+      await waitUntil(() => slowCodes.includes(3008), 'the slow client to see 3008', 10000, 10);
       fast.disconnect();
       slow.disconnect();
     } finally {

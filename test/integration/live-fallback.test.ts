@@ -10,9 +10,10 @@ import type { Centrifuge, PublicationContext } from 'centrifuge';
 import { collect, connected, subscribed } from '../helpers/centrifuge.js';
 import { startBlockingProxy, type BlockingProxy } from '../helpers/blocking-proxy.js';
 import { cutStreams, fallbackClient, type LiveEndpoints, type VariantTransport } from '../helpers/fallback-client.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { metric, scrapeMetrics } from '../helpers/metrics.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
+import { metric, scrapeMetrics } from '../../harness/metrics.js';
 import { RawStreamClient } from '../helpers/raw-stream.js';
+import { waitUntil } from '../../harness/wait.js';
 
 const ALL: readonly VariantTransport[] = ['websocket', 'http_stream', 'sse'];
 
@@ -37,15 +38,15 @@ async function exercise(client: Centrifuge, hub: TestHub, channel: string, tap: 
   sub.on('subscribed', (ctx) => subscribedEvents.push({ wasRecovering: ctx.wasRecovering, recovered: ctx.recovered }));
   await subscribed(sub);
   await sub.publish({ n: 1 });
-  await waitFor(() => received.length === 1, 5000, 'own publication');
+  await waitUntil(() => received.length === 1, 'own publication', 5000, 10);
   const presence = await sub.presence();
   assert.equal(Object.keys(presence.clients).length, 1);
   assert.deepEqual(await sub.presenceStats(), { numClients: 1, numUsers: 1 });
   tap();
-  await waitFor(() => client.state !== 'connected', 5000, 'client to notice the cut');
+  await waitUntil(() => client.state !== 'connected', 'client to notice the cut', 5000, 10);
   for (let n = 2; n <= 3; n++) await postJson(`${hub.httpUrl}/api/live/publish`, { channel, data: { n } });
-  await waitFor(() => subscribedEvents.length === 2, 10_000, 'resubscribe');
-  await waitFor(() => received.length === 3, 5000, 'recovered publications');
+  await waitUntil(() => subscribedEvents.length === 2, 'resubscribe', 10_000, 10);
+  await waitUntil(() => received.length === 3, 'recovered publications', 5000, 10);
   assert.deepEqual(subscribedEvents[1], { wasRecovering: true, recovered: true });
   assert.deepEqual(received.map((p) => [p.offset, p.data]), [[1, { n: 1 }], [2, { n: 2 }], [3, { n: 3 }]]);
 }
@@ -106,7 +107,7 @@ describe('fallback behind a proxy that blocks WebSocket upgrades', () => {
     await Promise.all([subscribed(a), subscribed(b)]);
     await a.publish({ from: 'stream' });
     await b.publish({ from: 'ws' });
-    await waitFor(() => gotA.length === 2 && gotB.length === 2, 5000, 'both publications on both');
+    await waitUntil(() => gotA.length === 2 && gotB.length === 2, 'both publications on both', 5000, 10);
     assert.deepEqual(gotA.map((p) => p.data), gotB.map((p) => p.data));
     streamClient.disconnect();
     wsClient.disconnect();
@@ -127,7 +128,7 @@ describe('[live] transports without websocket', () => {
     const got = collect(sub);
     await subscribed(sub);
     await sub.publish({ ok: true });
-    await waitFor(() => got.length === 1, 5000, 'publication');
+    await waitUntil(() => got.length === 1, 'publication', 5000, 10);
     c.disconnect();
   });
 });
@@ -191,7 +192,7 @@ describe('the emulation endpoint and the stream transports, raw', () => {
     assert.equal(await stream.post([{ id: 3, presence_stats: { channel: '1/grafana/broadcast/raw' } }]), 204);
     await stream.reply(3);
     stream.close();
-    await waitFor(() => hub.hub.node.numClients === 0, 5000, 'session released');
+    await waitUntil(() => hub.hub.node.numClients === 0, 'session released', 5000, 10);
     assert.deepEqual(await emulation(JSON.stringify({ session, node, data: '{}' })), { status: 404, message: 'session not found' });
   });
 
@@ -199,7 +200,7 @@ describe('the emulation endpoint and the stream transports, raw', () => {
     const silent = await RawStreamClient.sse(hub.httpUrl, { id: 1, connect: {} });
     await silent.reply(1);
     assert.deepEqual(await silent.disconnect(6000), { code: 3012, reason: 'no pong', reconnect: true });
-    await waitFor(() => silent.isEnded, 5000, 'stream end');
+    await waitUntil(() => silent.isEnded, 'stream end', 5000, 10);
     // centrifuge-js answers each ping with a POST.
     const c = fallbackClient(hub, ['sse']);
     await connected(c);
@@ -226,7 +227,7 @@ describe('stream sessions: connection limit and slow readers', () => {
     const third = await RawStreamClient.sse(hub.httpUrl, { id: 1, connect: {} });
     assert.deepEqual(await third.disconnect(), { code: 3504, reason: 'connection limit', reconnect: false });
     for (const stream of [...streams, third]) stream.close();
-    await waitFor(() => hub.hub.node.numClients === 0, 5000, 'sessions released');
+    await waitUntil(() => hub.hub.node.numClients === 0, 'sessions released', 5000, 10);
   });
 
   test('a stream whose reader stopped is closed 3008 at client_queue_max_size, and its memory is released', async () => {
@@ -243,7 +244,7 @@ describe('stream sessions: connection limit and slow readers', () => {
     for (let i = 0; i < 100 && closed.length === 0; i++) {
       await Promise.all(Array.from({ length: 20 }, () => postJson(`${hub.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/slow-stream', data: payload })));
     }
-    await waitFor(() => closed.length === 1, 10_000, 'slow close');
+    await waitUntil(() => closed.length === 1, 'slow close', 10_000, 10);
     hub.hub.node.off('clientClosed', onClosed);
     assert.deepEqual(closed, [3008]);
     assert.equal(hub.hub.node.numClients, 0);

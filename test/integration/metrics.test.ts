@@ -5,11 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { metric } from '../../harness/metrics.js';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { collect, connected, newClient, RecordingWebSocket, subscribed } from '../helpers/centrifuge.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { metric } from '../helpers/metrics.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
 
 describe('Prometheus metrics', () => {
   let server: TestHub;
@@ -43,7 +44,7 @@ describe('Prometheus metrics', () => {
     assert.equal(metric(text, 'livehub_engine_healthy'), 1);
 
     for (let i = 0; i < 3; i++) await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/m', data: { i } });
-    await waitFor(() => gotB.length === 3, 5000, 'publications');
+    await waitUntil(() => gotB.length === 3, 'publications', 5000, 10);
     const push = (body: string) => fetch(`${server.httpUrl}/api/live/push/metrics`, { method: 'POST', headers: { Authorization: `Bearer ${editor}` }, body });
     assert.equal((await push('cpu v=1\nmem v=2')).status, 200);
     assert.equal((await push('cpu v=')).status, 400);
@@ -83,7 +84,7 @@ describe('Prometheus metrics', () => {
       await server.hub.node.publish('1/grafana/broadcast/slowm', payload);
       if (i % 10 === 9) await new Promise((r) => setImmediate(r)); // ≤ 80 KB per turn: a reader that keeps up never nears the limit
     }
-    await waitFor(() => got.length === 2000, 30000, 'fast client');
+    await waitUntil(() => got.length === 2000, 'fast client', 30000, 10);
     const text = await scrape();
     assert.equal(metric(text, 'livehub_slow_client_closes_total'), 1);
     assert.equal(metric(text, 'grafana_live_client_num_server_disconnects', { code: '3008' }), 1);

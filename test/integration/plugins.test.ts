@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Centrifuge, Subscription } from 'centrifuge';
+import { waitUntil } from '../../harness/wait.js';
 import { installPlugins, type PluginsFeature, type StreamPlugin, type StreamRequest } from '../../src/features/plugins/index.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
 import { logsWith, request, startFeatureHub, type FeatureHub } from '../helpers/feature-hub.js';
-import { waitFor } from '../helpers/hub.js';
 
 type Body = Record<string, unknown>;
 
@@ -186,7 +186,7 @@ describe('plugin and data-source streams', () => {
     assert.deepEqual(info.data, {
       schema: { name: 'testdata', fields: [{ name: 'Time', type: 'time', typeInfo: { frame: 'time.Time' } }, { name: 'Value', type: 'number', typeInfo: { frame: 'float64' } }] },
     });
-    await waitFor(() => got.length > 0, 2000, 'first frame');
+    await waitUntil(() => got.length > 0, 'first frame', 2000, 10);
     const startCount = got.length;
     const start = Date.now();
     await new Promise((r) => setTimeout(r, 3000));
@@ -206,13 +206,13 @@ describe('plugin and data-source streams', () => {
     const gotLabeled = collect(labeled);
     const initial = (await subscribed(labeled)).data as { schema: { fields: Body[] } };
     assert.deepEqual(initial.schema.fields.map((f) => f['name']), ['labels', 'Time', 'Value']);
-    await waitFor(() => gotLabeled.length > 0, 2000, 'labeled frame');
+    await waitUntil(() => gotLabeled.length > 0, 'labeled frame', 2000, 10);
     const values = (gotLabeled[0]!.data as { data: { values: unknown[][] } }).data.values;
     assert.deepEqual(values[0], ['series=a', 'series=b', 'series=c']);
     const flakey = c.newSubscription('1/plugin/testdata/random-flakey-stream');
     const gotFlakey = collect(flakey);
     await subscribed(flakey);
-    await waitFor(() => gotFlakey.length > 0, 3000, 'flakey frame');
+    await waitUntil(() => gotFlakey.length > 0, 'flakey frame', 3000, 10);
     assert.ok((gotFlakey[0]!.data as Body)['schema'] !== undefined, 'a dropping stream sends full frames');
     labeled.unsubscribe();
     flakey.unsubscribe();
@@ -237,11 +237,11 @@ describe('plugin and data-source streams', () => {
     const subA = a.newSubscription('1/plugin/ticker/shared', { data: { query: 'first' } });
     const gotA = collect(subA);
     await subscribed(subA);
-    await waitFor(() => ticker.runs.length === before + 1, 2000, 'run started');
+    await waitUntil(() => ticker.runs.length === before + 1, 'run started', 2000, 10);
     const subB = b.newSubscription('1/plugin/ticker/shared', { data: { query: 'second' } });
     const gotB = collect(subB);
     await subscribed(subB);
-    await waitFor(() => gotB.length >= 3, 2000, 'second subscriber gets the shared run');
+    await waitUntil(() => gotB.length >= 3, 'second subscriber gets the shared run', 2000, 10);
     assert.equal(ticker.runs.length, before + 1, 'no second run');
     const run = ticker.runs[before]!;
     assert.deepEqual(run.request.data, { query: 'first' });
@@ -254,7 +254,7 @@ describe('plugin and data-source streams', () => {
     assert.equal(run.ended, undefined, 'still running while one subscriber is left');
     subB.unsubscribe();
     const left = Date.now();
-    await waitFor(() => run.ended !== undefined, 3000, 'run stopped');
+    await waitUntil(() => run.ended !== undefined, 'run stopped', 3000, 10);
     const idle = run.ended! - left;
     assert.ok(idle >= 200 && idle < 1500, `stopped ${idle} ms after the last subscriber left (3 checks of 100 ms)`);
     assert.ok(logsWith(server.logs, 'Stop stream since no active subscribers').some((l) => l['channel'] === '1/plugin/ticker/shared'));
@@ -264,7 +264,7 @@ describe('plugin and data-source streams', () => {
     a.removeSubscription(subA);
     const again = a.newSubscription('1/plugin/ticker/shared', { data: { query: 'third' } });
     await subscribed(again);
-    await waitFor(() => ticker.runs.length === before + 2, 2000, 'new run');
+    await waitUntil(() => ticker.runs.length === before + 2, 'new run', 2000, 10);
     assert.deepEqual(ticker.runs[before + 1]!.request.data, { query: 'third' });
     again.unsubscribe();
   });
@@ -273,7 +273,7 @@ describe('plugin and data-source streams', () => {
     const c = await client();
     const sub = c.newSubscription('1/plugin/flaky/fail');
     await subscribed(sub);
-    await waitFor(() => flaky.attempts.length >= 4, 4000, 'four attempts');
+    await waitUntil(() => flaky.attempts.length >= 4, 'four attempts', 4000, 10);
     const gaps = flaky.attempts.slice(1, 4).map((t, i) => t - flaky.attempts[i]!);
     assert.ok(gaps[0]! >= 180 && gaps[0]! < 400, `first gap ${gaps[0]}`);
     assert.ok(gaps[1]! >= 380 && gaps[1]! < 700, `second gap ${gaps[1]}`);
@@ -312,7 +312,7 @@ describe('plugin and data-source streams', () => {
     await sub.publish({ via: 'ws' });
     const http = await request('POST', `${server.httpUrl}/api/live/publish`, { token: server.tokens.editor, body: { channel: 'plugin/ticker/echo', data: { via: 'http' } } });
     assert.deepEqual([http.status, http.body], [200, {}]);
-    await waitFor(() => got.length === 2, 3000, 'two echoes');
+    await waitUntil(() => got.length === 2, 'two echoes', 3000, 10);
     assert.deepEqual(got, [{ echo: { via: 'ws' }, by: 'sa-viewer' }, { echo: { via: 'http' }, by: 'sa-editor' }]);
     node.publish = original;
     assert.deepEqual(published, ['1/plugin/ticker/echo', '1/plugin/ticker/echo']);
@@ -341,7 +341,7 @@ describe('plugin and data-source streams', () => {
     const td = c.newSubscription('1/ds/td-1/random-20Hz-stream');
     const got = collect(td);
     await subscribed(td);
-    await waitFor(() => got.length >= 2, 2000, 'testdata through a data source');
+    await waitUntil(() => got.length >= 2, 'testdata through a data source', 2000, 10);
     td.unsubscribe();
 
     const p = c.newSubscription('1/ds/probe-1/some/path');
@@ -363,7 +363,7 @@ describe('plugin and data-source streams', () => {
     const sub = c.newSubscription('1/plugin/from-file/anything');
     const got = collect(sub);
     assert.deepEqual((await subscribed(sub)).data, { loaded: true });
-    await waitFor(() => got.length > 0, 2000, 'module plugin data');
+    await waitUntil(() => got.length > 0, 'module plugin data', 2000, 10);
     assert.deepEqual(got[0]!.data, { file: true });
     sub.unsubscribe();
   });
@@ -374,15 +374,15 @@ describe('plugin and data-source streams', () => {
       writeFileSync(file, `apiVersion: 1\ndatasources:\n  - name: Watch\n    type: probe-type\n    uid: watch-1\n    jsonData:\n      region: ${region}\n`);
     const watchRuns = () => probe.runs.filter((r) => r.request.context.dataSource?.uid === 'watch-1');
     define('one');
-    await waitFor(() => server.feature.dataSources.get(1, 'watch-1') !== undefined, 3000, 'the reload picks up the new file');
+    await waitUntil(() => server.feature.dataSources.get(1, 'watch-1') !== undefined, 'the reload picks up the new file', 3000, 10);
     const c = await client();
     const sub = c.newSubscription('1/ds/watch-1/live');
     const end = ended(sub);
     await subscribed(sub);
-    await waitFor(() => watchRuns().length === 1, 2000, 'run started');
+    await waitUntil(() => watchRuns().length === 1, 'run started', 2000, 10);
 
     define('two');
-    await waitFor(() => watchRuns().length === 2, 3000, 'restart after the change');
+    await waitUntil(() => watchRuns().length === 2, 'restart after the change', 3000, 10);
     assert.equal(watchRuns()[0]!.aborted, true, 'the old run was cancelled');
     assert.deepEqual(watchRuns()[1]!.request.context.dataSource?.jsonData, { region: 'two' });
     assert.ok(logsWith(server.logs, 'data source changed: restarting stream').length >= 1);

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { RawClient } from '../helpers/raw-ws.js';
+import { RawClient } from '../../harness/raw-client.js';
 import { startHub, type TestHub } from '../helpers/hub.js';
 
 describe('protocol over a raw WebSocket', () => {

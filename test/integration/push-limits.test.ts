@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PublicationContext } from 'centrifuge';
 import { WebSocket } from 'ws';
+import { metric } from '../../harness/metrics.js';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { metric } from '../helpers/metrics.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 interface Tokens {
   readonly file: string;
@@ -92,7 +93,7 @@ describe('push bounds with the default configuration', () => {
     assert.equal((await push(server, t.editor, 'sp', DISTINCT_FIELDS, '?gf_live_frame_format=wide')).status, 400);
 
     assert.equal((await push(server, t.editor, 'sp', 'sp f0=1,f1=2')).status, 200);
-    await waitFor(() => watcher.got.length === 1, 5000, 'the valid push');
+    await waitUntil(() => watcher.got.length === 1, 'the valid push', 5000, 10);
     assert.deepEqual(fieldNames(watcher.got[0]!), ['labels', 'time', 'f0', 'f1'], 'the first publication is the valid push');
     watcher.close();
   });
@@ -106,7 +107,7 @@ describe('push bounds with the default configuration', () => {
     ws.on('message', (m) => answers.push(m.toString()));
     ws.send(DISTINCT_FIELDS);
     ws.send('sp f0=1');
-    await waitFor(() => answers.length === 1 && watcher.got.length === 1, 5000, 'error answer and the valid batch');
+    await waitUntil(() => answers.length === 1 && watcher.got.length === 1, 'error answer and the valid batch', 5000, 10);
     const { error } = JSON.parse(answers[0]!) as { error: { status: number; message: string } };
     assert.equal(error.status, 400);
     assert.match(error.message, /more than 1000 fields: limit 1000, \[live\] push_max_frame_fields/);
@@ -177,7 +178,7 @@ describe('push size bounds, small configuration', () => {
     assert.equal(await rejections(server, 'rows'), 1);
     assert.equal(await rejections(server, 'values'), 2);
     assert.equal((await push(server, t.editor, 'rows', 'm v=1')).status, 200);
-    await waitFor(() => watcher.got.length === 1, 5000, 'the valid push');
+    await waitUntil(() => watcher.got.length === 1, 'the valid push', 5000, 10);
     assert.deepEqual(fieldNames(watcher.got[0]!), ['labels', 'time', 'v']);
     watcher.close();
   });
@@ -227,7 +228,7 @@ describe('idle eviction of the managed-stream registry', () => {
     assert.equal((await push(server, t.editorOrg2, 'idle', 'a v=1')).status, 200);
     assert.deepEqual(registry.size(), { channels: 6, streams: 2 });
     assert.equal((await push(server, t.editor, 'idle', 'f v=1')).status, 403);
-    await waitFor(() => registry.size().channels === 0, 10_000, 'the sweep');
+    await waitUntil(() => registry.size().channels === 0, 'the sweep', 10_000, 10);
     assert.deepEqual(registry.size(), { channels: 0, streams: 0 });
     const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
     assert.equal(metric(text, 'livehub_managed_stream_evictions_total'), 6);

@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { CLI } from '../helpers/cluster.js';
+import { LIVEHUB_CLI } from '../../harness/livehub.js';
+import { startRedisServer, type RedisServer } from '../../harness/redis.js';
+import { waitUntil } from '../../harness/wait.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 const WITHIN_MS = 2000;
 const ADMIN = 'glh_revocation-test-admin-token-0123456789';
@@ -37,7 +38,7 @@ function tokenFile(): string {
 
 /** `livehub token <args>` against `file`, as its own process; resolves with when the file was written. */
 async function tokenCommand(file: string, ...args: string[]): Promise<number> {
-  const child = spawn(process.execPath, [CLI, 'token', ...args], {
+  const child = spawn(process.execPath, [LIVEHUB_CLI, 'token', ...args], {
     env: { PATH: process.env['PATH'] ?? '', GF_AUTH_API_TOKENS_FILE: file, GF_PATHS_DATA: tmpdir() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -125,7 +126,7 @@ describe('revocation on one node', () => {
 
     // The bystander still receives; the deleted token no longer opens anything.
     await hub.hub.node.publish(channel, '{"after":"revocation"}');
-    await waitFor(() => bystander.got.length === 1, 3000, 'the bystander to receive');
+    await waitUntil(() => bystander.got.length === 1, 'the bystander to receive', 3000, 10);
     assert.equal(admin.got.length, 0);
     assert.equal(await pushRefused(hub.port, ADMIN), 401);
     assert.equal(hub.hub.node.counters.credentialChanges.get('local'), 1);
@@ -151,7 +152,7 @@ describe('revocation on one node', () => {
     assertWithin(writtenAt, live, 'the Live socket');
     assertWithin(writtenAt, pushed, 'the push socket');
     // centrifuge-js reconnects by itself and resubscribes, now as a Viewer; an Editor may not open the push socket.
-    await waitFor(() => editor.client.state === 'connected', 5000, 'the client to reconnect');
+    await waitUntil(() => editor.client.state === 'connected', 'the client to reconnect', 5000, 10);
     assert.equal(await pushRefused(hub.port, OTHER), 403);
     editor.client.disconnect();
   });

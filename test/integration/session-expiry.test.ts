@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { nowSeconds, signJwt } from '../auth/sign-jwt.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
-import { startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { startHub, type TestHub } from '../helpers/hub.js';
 
 const SECRET = 'session-expiry-test-hmac-secret-0123456789';
 /** Generous bound on how late a close may be; the design target is < 0.5 s, the requirement 1 s. */
@@ -62,7 +63,7 @@ describe('credential expiry', () => {
       await server.hub.node.publish('1/grafana/broadcast/refreshed', JSON.stringify({ n: sent++ }));
       await new Promise((r) => setTimeout(r, 250));
     }
-    await waitFor(() => got.length === sent, 3000, 'every publication');
+    await waitUntil(() => got.length === sent, 'every publication', 3000, 10);
     assert.deepEqual(got.map((p) => (p.data as { n: number }).n), Array.from({ length: sent }, (_, i) => i), 'all, in order');
     assert.deepEqual(interruptions, [], 'no disconnect, no reconnect');
     assert.equal(client.state, 'connected');

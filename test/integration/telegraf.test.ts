@@ -11,11 +11,12 @@ import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { PublicationContext } from 'centrifuge';
 import { WebSocket } from 'ws';
+import { RawClient } from '../../harness/raw-client.js';
+import { waitUntil } from '../../harness/wait.js';
 import { ApiTokenStore } from '../../src/auth/api-tokens.js';
 import { collect, connected, newClient, subscribed } from '../helpers/centrifuge.js';
 import { grafanaData } from '../helpers/grafana-data.js';
-import { postJson, startHub, waitFor, type TestHub } from '../helpers/hub.js';
-import { RawClient } from '../helpers/raw-ws.js';
+import { postJson, startHub, type TestHub } from '../helpers/hub.js';
 
 const BATCH = [
   'cpu,host=h,cpu=cpu0 usage_system=6,usage_idle=82 1616403090000000000',
@@ -60,7 +61,7 @@ describe('Telegraf push to subscribers', () => {
     const res = await push('telegraf', BATCH, { token: editor });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), '');
-    await waitFor(() => gotCpu.length === 1 && gotMem.length === 1, 5000, 'frames');
+    await waitUntil(() => gotCpu.length === 1 && gotMem.length === 1, 'frames', 5000, 10);
     assert.deepEqual(gotCpu[0]!.data, {
       schema: {
         name: 'cpu',
@@ -91,7 +92,7 @@ describe('Telegraf push to subscribers', () => {
     // (Columns come in order of first appearance, so the same field order needs the same line shapes.)
     const res2 = await push('telegraf', 'cpu,host=h,cpu=cpu0 usage_system=1,usage_idle=2 1616403092000000000\ncpu,cpu=cpu0,host=h usage_iowait=3 1616403092000000000', { token: editor });
     assert.equal(res2.status, 200);
-    await waitFor(() => gotCpu.length === 2, 5000, 'data-only frame');
+    await waitUntil(() => gotCpu.length === 2, 'data-only frame', 5000, 10);
     const second = gotCpu[1]!.data as Record<string, unknown>;
     assert.equal(second['schema'], undefined);
     assert.deepEqual(second['data'], { values: [['cpu=cpu0, host=h', 'cpu=cpu0, host=h'], [1616403092000, 1616403092000], [2, null], [1, null], [null, 3]] });
@@ -130,7 +131,7 @@ describe('Telegraf push to subscribers', () => {
       assert.equal((await push('evolve', batch, { token: editor })).status, 200);
       assert.equal((await push('evolvewide', batch, { token: editor, query: '?gf_live_frame_format=wide' })).status, 200);
     }
-    await waitFor(() => labels.length === 4 && wide.length === 4, 5000, 'all frames');
+    await waitUntil(() => labels.length === 4 && wide.length === 4, 'all frames', 5000, 10);
     for (const messages of [labels, wide]) {
       const frame = grafanaData.StreamingDataFrame.fromDataFrameJSON(messages[0]!.data, { maxLength: 100 });
       for (const message of messages.slice(1)) {
@@ -153,7 +154,7 @@ describe('Telegraf push to subscribers', () => {
     await subscribed(sub);
     const res = await push('wide', 'cpu,host=a v=1 1616403090\ncpu,host=b v=2 1616403090', { token: editor, query: '?gf_live_frame_format=WIDE&precision=s' });
     assert.equal(res.status, 200);
-    await waitFor(() => got.length === 1, 5000, 'wide frame');
+    await waitUntil(() => got.length === 1, 'wide frame', 5000, 10);
     const frame = got[0]!.data as { schema: { fields: Array<{ labels?: Record<string, string> }> }; data: { values: unknown[][] } };
     assert.deepEqual(frame.schema.fields.map((f) => f.labels), [undefined, { host: 'a' }, { host: 'b' }]);
     assert.deepEqual(frame.data.values, [[1616403090000], [1], [2]]);
@@ -169,7 +170,7 @@ describe('Telegraf push to subscribers', () => {
     await subscribed(sub);
     const res = await push('gz', gzipSync('disk,path=/ used=1i'), { token: editor, headers: { 'Content-Encoding': 'gzip' } });
     assert.equal(res.status, 200);
-    await waitFor(() => got.length === 1, 5000, 'gzip frame');
+    await waitUntil(() => got.length === 1, 'gzip frame', 5000, 10);
     client.disconnect();
   });
 
@@ -224,7 +225,7 @@ describe('Telegraf push to subscribers', () => {
       await new Promise((r) => setTimeout(r, 500));
       ws.send(`net,if=eth0 rx=${i}i`);
     }
-    await waitFor(() => got.length === 9, 5000, 'pushed frames');
+    await waitUntil(() => got.length === 9, 'pushed frames', 5000, 10);
     assert.equal(ws.readyState, WebSocket.OPEN);
     assert.equal(errors.length, 1);
     assert.equal((JSON.parse(errors[0]!) as { error: { status: number } }).error.status, 400);

@@ -80,18 +80,46 @@ test('recover from the top: recovered with no publications; from beyond the top:
   assert.deepEqual(ahead.take(), [`{"id":2,"subscribe":{"recoverable":true,"positioned":true,"epoch":"${otherEpoch}","was_recovering":true}}`]);
 });
 
-test('another epoch is not recovered: the reply carries the top and no publications (also with flag 2, which livehub ignores)', async (t) => {
+test('another epoch is not recovered: the reply carries the top and no publications', async (t) => {
   const bed = await testbed(t);
   const epoch = await publishMany(bed, 1, 3);
   const s = await bed.connected();
+  await s.send({ id: 2, subscribe: { channel: ROOM, recoverable: true, recover: true, offset: 1, epoch: 'OldEpoch', flag: 1 } });
+  assert.deepEqual(s.take(), [`{"id":2,"subscribe":{"recoverable":true,"positioned":true,"epoch":"${epoch}","offset":3,"was_recovering":true}}`]);
+});
+
+test('flag & 2 (reject unrecovered): a failed recovery is error 112 and leaves no subscription; a successful one is unchanged', async (t) => {
+  const bed = await testbed(t);
+  const epoch = await publishMany(bed, 1, 15); // history size 10: offsets 6–15 retained
+  const s = await bed.connected();
   await s.send(
-    { id: 2, subscribe: { channel: ROOM, recoverable: true, recover: true, offset: 1, epoch: 'OldEpoch' } },
-    { id: 3, subscribe: { channel: '1/grafana/broadcast/other', recoverable: true, recover: true, offset: 1, epoch: 'OldEpoch', flag: 2 } },
+    // another epoch
+    { id: 2, subscribe: { channel: ROOM, recoverable: true, recover: true, offset: 1, epoch: 'OldEpoch', flag: 3 } },
+    // an offset no longer in history
+    { id: 3, subscribe: { channel: ROOM, recoverable: true, recover: true, offset: 2, epoch, flag: 2 } },
   );
-  const [first, second] = s.take();
-  assert.equal(first, `{"id":2,"subscribe":{"recoverable":true,"positioned":true,"epoch":"${epoch}","offset":3,"was_recovering":true}}`);
-  // centrifuge-protocol.md §3.2 would answer 112 for flag & 2; livehub answers recovered:false (the client then reloads).
-  assert.match(second!, /^\{"id":3,"subscribe":\{"recoverable":true,"positioned":true,"epoch":"[A-Za-z]{8}","was_recovering":true\}\}$/);
+  assert.deepEqual(s.take(), ['{"id":2,"error":{"code":112,"message":"unrecoverable position"}}', '{"id":3,"error":{"code":112,"message":"unrecoverable position"}}']);
+  // Nothing was left behind: the same channel subscribes again (no 105), and recovery that works is answered as before.
+  await s.send({ id: 4, subscribe: { channel: ROOM, recoverable: true, recover: true, offset: 14, epoch, flag: 3 } });
+  assert.deepEqual(s.take(), [`{"id":4,"subscribe":{"recoverable":true,"positioned":true,"epoch":"${epoch}","offset":14,"was_recovering":true,"recovered":true,"publications":[${pub(15)}]}}`]);
+  // Without `recover` there is nothing to reject: the first subscribe of a getState client.
+  const first = await bed.connected();
+  await first.send({ id: 2, subscribe: { channel: ROOM, recoverable: true, flag: 3 } });
+  assert.deepEqual(first.take(), [`{"id":2,"subscribe":{"recoverable":true,"positioned":true,"epoch":"${epoch}","offset":15}}`]);
+});
+
+test('map and shared-poll subscription types are refused with 108, not served as a stream', async (t) => {
+  const bed = await testbed(t);
+  const s = await bed.connected();
+  await s.send(
+    { id: 2, subscribe: { channel: ROOM, type: 1, phase: 0 } },
+    { id: 3, subscribe: { channel: ROOM, type: 4 } },
+    { id: 4, subscribe: { channel: ROOM, type: 0 } },
+  );
+  const [map, poll, stream] = s.take();
+  assert.equal(map, '{"id":2,"error":{"code":108,"message":"not available"}}');
+  assert.equal(poll, '{"id":3,"error":{"code":108,"message":"not available"}}');
+  assert.match(stream!, /^\{"id":4,"subscribe":\{/);
 });
 
 test('an offset no longer in the bounded history is not recovered: the top, no publications', async (t) => {

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { waitUntil } from '../../harness/wait.js';
 import { createLogger } from '../../src/log/logger.js';
-import { waitFor } from '../helpers/hub.js';
 
 function capture(options: Parameters<typeof createLogger>[3] = {}) {
   const lines: Record<string, unknown>[] = [];
@@ -34,7 +34,7 @@ test('limited: the first line at once, repeats counted into one summary line per
   assert.equal(lines[0]!['origin'], 'https://evil-0.example');
   assert.equal(lines[0]!['logger'], 'live.ws');
   assert.equal(logger.suppressedLines(), 499);
-  await waitFor(() => lines.length === 3, 5000, 'the summary line');
+  await waitUntil(() => lines.length === 3, 'the summary line', 5000, 10);
   const summary = lines[2]!;
   assert.equal(summary['msg'], 'Request Origin is not authorized');
   assert.equal(summary['suppressed'], 499);
@@ -59,6 +59,6 @@ test('limited keys are bounded: past 1000 distinct keys the rest are counted tog
   const { logger, lines } = capture({ repeatIntervalMs: 100 });
   for (let i = 0; i < 1500; i++) logger.limited('warn', `k${i}`, 'distinct');
   assert.equal(lines.length, 1000);
-  await waitFor(() => lines.some((l) => l['msg'] === 'repeated log lines suppressed'), 5000, 'the overflow summary');
+  await waitUntil(() => lines.some((l) => l['msg'] === 'repeated log lines suppressed'), 'the overflow summary', 5000, 10);
   assert.equal(lines.find((l) => l['msg'] === 'repeated log lines suppressed')!['suppressed'], 500);
 });

@@ -5,7 +5,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { projectRoot } from '../helpers/project-root.js';
+import { projectRoot } from '../../harness/project-root.js';
 import { checkLayers, importPictureDot, readLayers, unitGraph } from './layers.js';
 
 const root = projectRoot();

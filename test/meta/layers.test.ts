@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import { projectRoot } from '../helpers/project-root.js';
+import { projectRoot } from '../../harness/project-root.js';
 import { checkLayers, importPictureDot, readLayers, readLayerTable, unitGraph, unitOf, type Layer, type LayerCheck } from './layers.js';
 
 const root = projectRoot();

@@ -10,6 +10,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectRoot } from '../../../harness/project-root.js';
 import { JwtVerifier, type JwtVerifyResult } from '../../../src/auth/jwt.js';
 import { claimRulesFromConfig } from '../../../src/auth/jwt-claims.js';
 import { RemoteJwks, type RemoteJwksOptions } from '../../../src/auth/jwks-remote.js';
@@ -17,7 +18,6 @@ import { createLogger } from '../../../src/log/logger.js';
 import { JwksServer } from '../../auth/jwks-server.js';
 import { makeRsaKey, nowSeconds, signJwt, type AsymmetricTestKey } from '../../auth/sign-jwt.js';
 import { jwtConfig, tempDir } from '../../auth/helpers.js';
-import { projectRoot } from '../../helpers/project-root.js';
 
 const MINUTE = 60_000;
 const keyA = makeRsaKey('key-a');

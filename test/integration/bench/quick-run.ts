@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { projectRoot } from '../../helpers/project-root.js';
+import { projectRoot } from '../../../harness/project-root.js';
 
 const root = projectRoot();
 const runner = join(root, 'dist', 'bench', 'run.js');

@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { projectRoot } from '../../../harness/project-root.js';
 import { ApiTokenStore } from '../../../src/auth/api-tokens.js';
 import { installConsole } from '../../../src/http/routes/console.js';
 import { Router } from '../../../src/http/router.js';
 import type { ChannelHandler } from '../../../src/live/handlers.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { postJson, startHub, type TestHub } from '../../helpers/hub.js';
-import { projectRoot } from '../../helpers/project-root.js';
 
 const ARTIFACTS = join(projectRoot(), 'test-artifacts', 'console');
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { createRedisServer, parseInfoCalls, startRedisServer, type RedisServer } from '../../../harness/redis.js';
+import { startTcpProxy, type TcpProxy } from '../../../harness/tcp-proxy.js';
+import { sleep, waitUntil } from '../../../harness/wait.js';
 import { EngineUnavailableError, type ClientInfo, type EngineEventHandler, type NodeStats, type Publication } from '../../../src/engine/engine.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { Connection, ioredisOptions } from '../../../src/engine/redis/connections.js';
@@ -12,7 +15,6 @@ import { ShardSubscriber } from '../../../src/engine/redis/pubsub.js';
 import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
 import { SEGMENT_PUBLICATIONS } from '../../../src/engine/redis/publish-batcher.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { createRedisServer, parseInfoCalls, startRedisServer, startTcpProxy, waitFor, type RedisServer, type TcpProxy } from '../../helpers/redis-server.js';
 
 class Events implements EngineEventHandler {
   readonly publications: Array<{ channel: string; publication: Publication }> = [];
@@ -104,7 +106,6 @@ async function startedPair(): Promise<{ p: string; a: RedisEngine; b: RedisEngin
   await b.start(eventsB, () => ZERO);
   return { p, a, b, eventsB };
 }
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 before(async () => {
   shared = await startRedisServer();
@@ -132,7 +133,7 @@ describe('two nodes on one Redis', () => {
     await b.broker.subscribe([ch]);
     for (let i = 0; i < 50; i++) await a.broker.publish(ch, `{"i":${i}}`, undefined, i % 2 === 0 ? { history: { size: 100, ttlSeconds: 60 } } : {});
     await b.broker.publishJoin(ch, { user: '7', client: 'j' });
-    await waitFor(() => eventsA.on(ch).length === 50 && eventsB.on(ch).length === 50 && eventsA.joins.length === 1, 'deliveries on both nodes', 5000);
+    await waitUntil(() => eventsA.on(ch).length === 50 && eventsB.on(ch).length === 50 && eventsA.joins.length === 1, 'deliveries on both nodes', 5000);
     await sleep(200); // duplicates would arrive by now
     const expected = Array.from({ length: 50 }, (_, i) => `{"i":${i}}`);
     assert.deepEqual(eventsB.on(ch).map((p) => p.data), expected);
@@ -167,7 +168,7 @@ describe('two nodes on one Redis', () => {
     }
     pending.push(a.broker.publishJoin(channels[0]!, { user: '8', client: 'late' }));
     await Promise.all(pending);
-    await waitFor(() => eventsB.publications.length === 1500 && eventsB.joins.length === 1, 'all 1,500 publications and the join on B', 10_000);
+    await waitUntil(() => eventsB.publications.length === 1500 && eventsB.joins.length === 1, 'all 1,500 publications and the join on B', 10_000);
     for (const ch of channels) {
       const got = eventsB.on(ch);
       assert.deepEqual(got.map((x) => (JSON.parse(x.data) as { i: number }).i), Array.from({ length: 500 }, (_, i) => i), `order of ${ch}`);
@@ -196,7 +197,7 @@ describe('two nodes on one Redis', () => {
     await a.broker.publish('1/grafana/broadcast/single', '{"one":1}', undefined, {});
     assert.equal((await commandCalls(client, 'publish')) - before, 1);
     await own.kill('SIGKILL');
-    await waitFor(() => !a.health().healthy, 'the node to notice Redis is gone', 5000);
+    await waitUntil(() => !a.health().healthy, 'the node to notice Redis is gone', 5000);
     const results = await Promise.allSettled([1, 2, 3].map((i) => a.broker.publish('1/grafana/broadcast/single', `{"i":${i}}`, undefined, {})));
     assert.ok(results.every((r) => r.status === 'rejected' && r.reason instanceof EngineUnavailableError), 'every caller gets the engine error');
   });
@@ -247,7 +248,7 @@ describe('two nodes on one Redis', () => {
 
     await a.close(); // node A dies: nobody refreshes a1/a2 any more
     const diedAt = Date.now();
-    await waitFor(async () => (await b.presence.stats(ch)).numClients === 1, "A's clients to expire", 4000);
+    await waitUntil(async () => (await b.presence.stats(ch)).numClients === 1, "A's clients to expire", 4000);
     assert.ok(Date.now() - diedAt <= 3000, `gone after ${Date.now() - diedAt} ms (TTL 2 s)`);
     assert.deepEqual([...(await b.presence.get(ch)).entries()], [['b1', { user: '2', client: 'b1' }]]);
   });
@@ -262,7 +263,7 @@ describe('two nodes on one Redis', () => {
     await c.start(new Events(), () => ZERO);
     for (const e of [a, b, c]) e.cluster.onSurvey('echo', async (payload) => `{"from":"${e.cluster.nodeId}","got":${payload}}`);
 
-    await waitFor(() => a.cluster.nodes().length === 3, 'A to know all three nodes', 3000);
+    await waitUntil(() => a.cluster.nodes().length === 3, 'A to know all three nodes', 3000);
     const nodeB = a.cluster.nodes().find((n) => n.id === 'node-b');
     assert.deepEqual(
       { name: nodeB?.name, version: nodeB?.version, numClients: nodeB?.numClients, numUsers: nodeB?.numUsers, numSubscriptions: nodeB?.numSubscriptions, numChannels: nodeB?.numChannels },
@@ -287,7 +288,7 @@ describe('two nodes on one Redis', () => {
     assert.deepEqual(partial.missing, ['node-c']);
     assert.ok(took >= 450 && took < 1000, `answered within the timeout (${took} ms)`);
 
-    await waitFor(() => !a.cluster.nodes().some((n) => n.id === 'node-c'), 'C to leave the node list', 2000);
+    await waitUntil(() => !a.cluster.nodes().some((n) => n.id === 'node-c'), 'C to leave the node list', 2000);
     const quick = Date.now();
     assert.deepEqual((await a.cluster.survey('echo', '3', 1000)).missing, []);
     assert.ok(Date.now() - quick < 500, 'no waiting for a node that is gone');
@@ -303,7 +304,7 @@ describe('two nodes on one Redis', () => {
     await a.cluster.notify('note', '{"r":["glh:abc"],"c":[]}');
     await b.cluster.notify('other-op', 'ignored');
     await admin(shared.port).publish(`${p}.control`, '{"v":1,"t":"nt","n":"x"}');
-    await waitFor(() => got.get('n-b')!.length === 1 && got.get('n-c')!.length === 1, 'B and C to hear A', 3000);
+    await waitUntil(() => got.get('n-b')!.length === 1 && got.get('n-c')!.length === 1, 'B and C to hear A', 3000);
     await sleep(200);
     assert.deepEqual(Object.fromEntries(got), { 'n-a': [], 'n-b': ['{"r":["glh:abc"],"c":[]}'], 'n-c': ['{"r":["glh:abc"],"c":[]}'] });
     await c.close();
@@ -323,7 +324,7 @@ describe('two nodes on one Redis', () => {
     assert.deepEqual(await b.frames.push(ch, frame(3)), { changed: true });
     assert.deepEqual(await b.frames.push(ch, frame(4)), { changed: false });
     assert.deepEqual(await a.frames.push(ch, frame(5)), { changed: false });
-    await waitFor(() => eventsB.on(ch).length === 5, 'frame publications on B', 3000);
+    await waitUntil(() => eventsB.on(ch).length === 5, 'frame publications on B', 3000);
     assert.deepEqual(eventsB.on(ch).map((p) => p.data), [frame(1).frame, frame(2).data, frame(3).frame, frame(4).data, frame(5).data]);
     const redis = admin(shared.port);
     const ttl = await redis.ttl(`${p}.managed_stream.${ch}`);
@@ -344,7 +345,7 @@ describe('two nodes on one Redis', () => {
     const results = await Promise.all([push(cpu, s1, 1), push(mem, s1, 1), push(cpu, s1, 2), push(cpu, s2, 3), push(mem, s1, 2), push(cpu, s2, 4)]);
     assert.deepEqual(results.map((r) => r.changed), [true, true, false, true, false, false]);
     assert.equal(a.frames.batcher.stats.commands - stats0.commands, 1, 'one FRAME_PUSH call for the turn');
-    await waitFor(() => eventsB.publications.length === 6, 'six frame publications on B', 3000);
+    await waitUntil(() => eventsB.publications.length === 6, 'six frame publications on B', 3000);
     assert.deepEqual(eventsB.on(cpu).map((x) => x.data), ['{"f":1}', '{"d":2}', '{"f":3}', '{"d":4}']);
     assert.deepEqual(eventsB.on(mem).map((x) => x.data), ['{"f":1}', '{"d":2}']);
     assert.deepEqual(await b.frames.get(cpu), { schema: s2, frame: '{"f":4}' });
@@ -363,7 +364,7 @@ describe('two nodes on one Redis', () => {
     await redis.publish(`${p}.client.${ch}`, '\u0008\u0001protobuf-ish');
     await redis.publish(`${p}.control`, '\u0008\u0002grafana heartbeat');
     await e.broker.publish(ch, '{"ok":true}', undefined, {});
-    await waitFor(() => events.on(ch).length === 1 && e.counters.undecodableControl === 1, 'the good publication and the control count', 3000);
+    await waitUntil(() => events.on(ch).length === 1 && e.counters.undecodableControl === 1, 'the good publication and the control count', 3000);
     assert.equal(e.counters.undecodable, 1);
     assert.deepEqual(events.on(ch).map((p) => p.data), ['{"ok":true}']);
     assert.ok(lines.some((l) => l.includes('"level":"error"') && l.includes('another installation') && l.includes('ha_prefix')), lines.join('\n'));
@@ -400,11 +401,11 @@ describe('failure behaviour', () => {
     assert.ok(lines.filter((l) => l.includes('still retrying')).length >= 1, 'periodic error while down');
 
     await server.start();
-    await waitFor(() => e.health().healthy, 'the engine to become healthy', 5000);
+    await waitUntil(() => e.health().healthy, 'the engine to become healthy', 5000);
     assert.equal(e.health().state, 'ok');
     await e.broker.subscribe([ch]);
     await e.broker.publish(ch, '{"late":1}', undefined, {});
-    await waitFor(() => events.on(ch).length === 1, 'delivery after Redis came up', 3000);
+    await waitUntil(() => events.on(ch).length === 1, 'delivery after Redis came up', 3000);
     assert.deepEqual(events.resubscribed, [], 'nothing to resynchronise: nothing was subscribed');
   });
 
@@ -430,10 +431,10 @@ describe('failure behaviour', () => {
     const channels = [live, ...Array.from({ length: 1100 }, (_, i) => `1/grafana/broadcast/r-${i}`)];
     await a.broker.subscribe(channels);
     await b.broker.publish(live, '{"n":1}', undefined, {});
-    await waitFor(() => eventsA.on(live).length === 1, 'delivery before the restart', 3000);
+    await waitUntil(() => eventsA.on(live).length === 1, 'delivery before the restart', 3000);
 
     await server.kill('SIGKILL');
-    await waitFor(() => !a.health().healthy && !b.health().healthy, 'both engines to notice', 3000);
+    await waitUntil(() => !a.health().healthy && !b.health().healthy, 'both engines to notice', 3000);
     assert.equal(a.health().state, 'disconnected');
     const t0 = Date.now();
     await assert.rejects(b.broker.publish(live, '{"n":2}', undefined, {}), EngineUnavailableError);
@@ -443,7 +444,7 @@ describe('failure behaviour', () => {
     assert.ok(Date.now() - t0 < 500, 'no hanging while Redis is down');
 
     await server.start();
-    await waitFor(() => eventsA.resubscribed.length === 1 && a.health().healthy && b.health().healthy, 'resubscribe after the restart', 5000);
+    await waitUntil(() => eventsA.resubscribed.length === 1 && a.health().healthy && b.health().healthy, 'resubscribe after the restart', 5000);
     assert.deepEqual([...eventsA.resubscribed[0]!].sort(), [...channels].sort(), 'the node is told every channel it had');
     assert.deepEqual(eventsA.probedAtResubscribe, [true], 'told only once its command connection is usable');
     const redis = admin(server.port);
@@ -452,7 +453,7 @@ describe('failure behaviour', () => {
     assert.ok((await numsub(redis, channels.map((c) => `${p}.client.${c}`))).every((n) => n === 1), 'every channel subscribed again, once');
 
     await b.broker.publish(live, '{"n":3}', undefined, { history: { size: 5, ttlSeconds: 60 } });
-    await waitFor(() => eventsA.on(live).length === 2, 'deliveries resume', 3000);
+    await waitUntil(() => eventsA.on(live).length === 2, 'deliveries resume', 3000);
     assert.deepEqual(eventsA.on(live).map((p) => [p.data, p.offset]), [['{"n":1}', undefined], ['{"n":3}', 1]]);
   });
 
@@ -473,16 +474,16 @@ describe('failure behaviour', () => {
     const redis = admin(shared.port);
     try {
       subscriber.start();
-      await waitFor(() => subscriber.live, 'the subscriber to connect', 3000);
+      await waitUntil(() => subscriber.live, 'the subscriber to connect', 3000);
       const [kept, dropped, fresh] = ['gap-kept', 'gap-dropped', 'gap-fresh'].map((c) => `${c}-${process.pid}`) as [string, string, string];
       await subscriber.subscribe([kept, dropped]);
       await redis.publish(kept, 'a');
-      await waitFor(() => received.length === 1, 'delivery before the reconnect', 3000);
+      await waitUntil(() => received.length === 1, 'delivery before the reconnect', 3000);
 
       const id = /id=(\d+) /.exec(await clientLine(redis, name))?.[1];
       assert.ok(id !== undefined, 'subscriber connection found');
       await redis.client('KILL', 'ID', id);
-      await waitFor(() => resubscribed.length === 1, 'the resubscribe', 3000);
+      await waitUntil(() => resubscribed.length === 1, 'the resubscribe', 3000);
       assert.deepEqual([...resubscribed[0]!].sort(), [dropped, kept].sort());
 
       // Not told yet: nothing of the two channels may reach the node.
@@ -493,12 +494,12 @@ describe('failure behaviour', () => {
       await subscriber.subscribe([dropped, fresh]);
       await redis.publish(dropped, 'x');
       await redis.publish(fresh, 'y');
-      await waitFor(() => received.length === 3, 'deliveries of the channels without a gap', 3000);
+      await waitUntil(() => received.length === 3, 'deliveries of the channels without a gap', 3000);
       assert.equal(subscriber.awaitingSignal, 1);
       assert.equal(subscriber.gapSignalled([kept]), 2, 'two messages were held back');
       assert.equal(subscriber.awaitingSignal, 0);
       await redis.publish(kept, 'd');
-      await waitFor(() => received.length === 4, 'delivery once the gap was signalled', 3000);
+      await waitUntil(() => received.length === 4, 'delivery once the gap was signalled', 3000);
       assert.deepEqual(received, [`${kept}=a`, `${dropped}=x`, `${fresh}=y`, `${kept}=d`]);
     } finally {
       subscriber.stop();
@@ -542,11 +543,11 @@ describe('failure behaviour', () => {
     const kills = 4;
     for (let k = 1; k <= kills; k++) {
       const seen = order.length;
-      await waitFor(() => order.length > seen + 20, 'deliveries before the kill', 3000);
+      await waitUntil(() => order.length > seen + 20, 'deliveries before the kill', 3000);
       await redis.client('KILL', 'ID', /id=(\d+) /.exec(await clientLine(redis, `livehub:${id}:sub:0`))?.[1] ?? '0');
-      await waitFor(() => events.resubscribed.length === k, `resubscribe ${k}`, 5000);
+      await waitUntil(() => events.resubscribed.length === k, `resubscribe ${k}`, 5000);
     }
-    await waitFor(() => order.length > 0 && order[order.length - 1] !== 'told' && order.lastIndexOf('told') < order.length - 20, 'deliveries after the last resubscribe', 3000);
+    await waitUntil(() => order.length > 0 && order[order.length - 1] !== 'told' && order.lastIndexOf('told') < order.length - 20, 'deliveries after the last resubscribe', 3000);
     publishing = false;
     await loop;
 
@@ -590,11 +591,11 @@ describe('failure behaviour', () => {
     const took = Date.now() - t0;
     assert.ok(took >= 700 && took < 1500, `rejected after the command timeout (${took} ms)`);
 
-    await waitFor(async () => {
+    await waitUntil(async () => {
       await e.broker.publish(ch, '{"n":2}', undefined, {});
       return true;
     }, 'publishes to work again after the watchdog reconnected', 5000, 100);
-    await waitFor(() => events.on(ch).some((p) => p.data === '{"n":2}'), 'delivery after the reconnect', 3000);
+    await waitUntil(() => events.on(ch).some((p) => p.data === '{"n":2}'), 'delivery after the reconnect', 3000);
   });
 
   test('a deaf PUB/SUB connection (TCP up, nothing arrives) is found by the liveness probe and restarted', async () => {
@@ -608,17 +609,17 @@ describe('failure behaviour', () => {
     await e.broker.subscribe([ch]);
     const redis = admin(shared.port);
     await redis.publish(`${p}.client.${ch}`, '{"v":1,"t":"p","d":1}');
-    await waitFor(() => events.on(ch).length === 1, 'delivery through the proxy', 3000);
+    await waitUntil(() => events.on(ch).length === 1, 'delivery through the proxy', 3000);
 
     // Freeze exactly the subscriber connection, found by its client name.
     const port = Number(/addr=127\.0\.0\.1:(\d+)/.exec(await clientLine(redis, `livehub:deaf-${process.pid}:sub:0`))?.[1]);
     assert.ok(proxy.freeze(port), 'subscriber connection found');
     await redis.publish(`${p}.client.${ch}`, '{"v":1,"t":"p","d":2}'); // lost in the frozen link
 
-    await waitFor(() => events.resubscribed.length === 1, 'the probe to restart the connection', 5000);
+    await waitUntil(() => events.resubscribed.length === 1, 'the probe to restart the connection', 5000);
     assert.deepEqual(events.resubscribed[0], [ch]);
     await redis.publish(`${p}.client.${ch}`, '{"v":1,"t":"p","d":3}');
-    await waitFor(() => events.on(ch).length === 2, 'delivery on the new connection', 3000);
+    await waitUntil(() => events.on(ch).length === 2, 'delivery on the new connection', 3000);
     assert.deepEqual(events.on(ch).map((p) => p.data), ['1', '3']);
   });
 });

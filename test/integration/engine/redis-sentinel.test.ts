@@ -4,12 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { startSentinelSetup, type SentinelSetup } from '../../../harness/sentinel.js';
+import { waitUntil } from '../../../harness/wait.js';
 import type { ClientInfo, EngineEventHandler, Publication } from '../../../src/engine/engine.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { waitFor } from '../../helpers/redis-server.js';
-import { startSentinelSetup, type SentinelSetup } from '../../helpers/redis-sentinel.js';
 import { engineContract } from '../../engine/contract.js';
 
 let setup: SentinelSetup | undefined;
@@ -75,14 +75,14 @@ describe('redis sentinel failover', () => {
     const s = setup!;
     await b.broker.subscribe([ch]);
     await a.broker.publish(ch, '{"n":1}', undefined, {});
-    await waitFor(() => eventsB.publications.length === 1, 'delivery before the failover', 5000);
+    await waitUntil(() => eventsB.publications.length === 1, 'delivery before the failover', 5000);
 
     const oldMaster = await s.master();
     const newMaster = await s.failover();
     assert.notEqual(newMaster.port, oldMaster.port);
 
     // Both engines reconnect to the new master (Sentinel kills clients; the topology check covers a miss).
-    await waitFor(() => a.health().healthy && b.health().healthy && eventsB.resubscribed.length > 0, 'both engines healthy after the failover', 15_000, 50);
+    await waitUntil(() => a.health().healthy && b.health().healthy && eventsB.resubscribed.length > 0, 'both engines healthy after the failover', 15_000, 50);
     for (const engine of [a, b]) {
       for (const shard of engine.shardList) {
         assert.equal(shard.cmd.remoteAddress()?.port, newMaster.port, 'command connection on the new master');
@@ -93,7 +93,7 @@ describe('redis sentinel failover', () => {
 
     // Publishes go through again and reach the other node exactly once each.
     for (let i = 2; i <= 4; i++) await a.broker.publish(ch, `{"n":${i}}`, undefined, { history: { size: 10, ttlSeconds: 60 } });
-    await waitFor(() => eventsB.publications.length === 4, 'deliveries after the failover', 5000);
+    await waitUntil(() => eventsB.publications.length === 4, 'deliveries after the failover', 5000);
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(eventsB.publications.map((p) => p.publication.data), ['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}']);
 
@@ -129,10 +129,10 @@ describe('redis sentinel failover', () => {
     }
     const onNewMaster = (): boolean =>
       [a, b].every((engine) => engine.health().healthy && engine.shardList.every((shard) => shard.cmd.remoteAddress()?.port === other.port && shard.sub.remoteAddress()?.port === other.port));
-    await waitFor(onNewMaster, 'the engines to move to the master the Sentinels name', 8000, 50);
+    await waitUntil(onNewMaster, 'the engines to move to the master the Sentinels name', 8000, 50);
 
     const before = eventsB.publications.length;
     await a.broker.publish(ch, '{"n":5}', undefined, {});
-    await waitFor(() => eventsB.publications.length === before + 1, 'delivery on the new master', 5000);
+    await waitUntil(() => eventsB.publications.length === before + 1, 'delivery on the new master', 5000);
   });
 });

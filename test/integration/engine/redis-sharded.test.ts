@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../../../harness/redis.js';
+import { waitUntil } from '../../../harness/wait.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { RedisEngine, type RedisEngineTimings } from '../../../src/engine/redis/redis-engine.js';
 import { shardOf } from '../../../src/engine/redis/sharding.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { startRedisServer, waitFor, type RedisServer } from '../../helpers/redis-server.js';
 import { engineContract } from '../../engine/contract.js';
 
 let servers: RedisServer[] = [];
@@ -82,7 +83,7 @@ describe('redis sharding across two servers', () => {
     }
     assert.ok(perShard[0]! > 5 && perShard[1]! > 5, `both shards used: ${perShard.join('/')}`);
     // Each publication (history publish + frame push) reached this node once.
-    await waitFor(() => received.length === channels.length * 2, 'deliveries from both shards', 5000);
+    await waitUntil(() => received.length === channels.length * 2, 'deliveries from both shards', 5000);
     assert.equal(new Set(received).size, channels.length);
   });
 

@@ -2,11 +2,11 @@
 
 import { after } from 'node:test';
 import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../../../harness/redis.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { RedisEngine } from '../../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 import { engineContract } from '../../engine/contract.js';
 
 let server: RedisServer | undefined;

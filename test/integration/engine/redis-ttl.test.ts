@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { startRedisServer, type RedisServer } from '../../../harness/redis.js';
 import { parseAddresses } from '../../../src/engine/redis/address.js';
 import { RedisEngine } from '../../../src/engine/redis/redis-engine.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js';
 
 const STATS = () => ({ numClients: 0, numUsers: 0, numSubscriptions: 0, numChannels: 0 });
 const HANDLER = { onPublication: () => {}, onJoin: () => {}, onLeave: () => {} };

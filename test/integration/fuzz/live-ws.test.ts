@@ -10,8 +10,9 @@ import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import * as fc from 'fast-check';
 import { WebSocket } from 'ws';
-import { startHub, waitFor, type TestHub } from '../../helpers/hub.js';
-import { RawClient } from '../../helpers/raw-ws.js';
+import { RawClient } from '../../../harness/raw-client.js';
+import { waitUntil } from '../../../harness/wait.js';
+import { startHub, type TestHub } from '../../helpers/hub.js';
 import { liveRuns } from '../../fuzz/runs.js';
 
 /** Closes the server may answer abuse with (plus 1000/1005 when the fuzz client closes first). */
@@ -120,7 +121,7 @@ describe('live fuzz', () => {
       if (i % 10 === 9) await goodClientServed();
     }
     await goodClientServed();
-    await waitFor(() => server.hub.node.numClients === 1, 5000, 'fuzz connections to be released');
+    await waitUntil(() => server.hub.node.numClients === 1, 'fuzz connections to be released', 5000, 10);
     // Abuse was answered with the documented closes (not just by us closing).
     if (process.env['LIVEHUB_FUZZ_VERBOSE'] !== undefined) console.log('close codes', JSON.stringify([...codes].sort()));
     assert.ok([...codes.keys()].some((c) => c >= 3000 || c === 1009 || c === 1007), JSON.stringify([...codes]));

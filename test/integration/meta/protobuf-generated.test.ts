@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { projectRoot } from '../../helpers/project-root.js';
+import { projectRoot } from '../../../harness/project-root.js';
 
 test('the generated protobuf code is up to date with client.proto', () => {
   const root = projectRoot();

@@ -1,4 +1,4 @@
-// Every external program that a test, benchmark or script starts must be in scripts/system-deps.json,
+// Every external program that the harness, a test, benchmark or script starts must be in scripts/system-deps.json,
 // the list scripts/ensure-system-deps.mjs installs from. The check reads the sources (TypeScript's
 // parser), so it fails on a machine that already has the new program installed by hand, where the
 // tests themselves would pass. It follows a program name through wrapper functions: a `spawn`
@@ -9,12 +9,12 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { test } from 'node:test';
 import ts from 'typescript';
-import { projectRoot } from '../../helpers/project-root.js';
+import { projectRoot } from '../../../harness/project-root.js';
 
 const root = projectRoot();
 /** Functions of node:child_process (and playwright's launch option) whose first argument is the program. */
 const STARTERS = new Set(['spawn', 'spawnSync', 'execFile', 'execFileSync', 'exec', 'execSync']);
-const SCANNED = ['test', 'bench', 'scripts'];
+const SCANNED = ['harness', 'test', 'bench', 'scripts'];
 
 interface SystemDeps {
   tools: { command: string; package: string }[];

@@ -1,14 +1,15 @@
 // HAProxy in front of a Redis master/replica pair, configured from the repository's example
-// (examples/ha/haproxy.cfg) with only the addresses replaced by the test's free loopback ports: the
-// `tcp-check` probing `role:master` and the server options stay exactly as shipped. Runs in the
-// foreground in its own process group; the stats page tells which server HAProxy considers UP.
+// (examples/ha/haproxy.cfg) with only the addresses replaced by free loopback ports: the `tcp-check`
+// probing `role:master` and the server options stay exactly as shipped. Runs in the foreground
+// (-db); ready when PING answers through it. The stats page tells which server HAProxy considers UP.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterTempDir } from './cluster.js';
+import { freePort } from './ports.js';
+import { spawnTracked, tempDir } from './processes.js';
 import { projectRoot } from './project-root.js';
-import { freePort, rawCommand, waitFor } from './redis-server.js';
+import { redisCommand } from './redis.js';
+import { waitUntil } from './wait.js';
 
 export const EXAMPLE_CONFIG = join(projectRoot(), 'examples', 'ha', 'haproxy.cfg');
 
@@ -25,7 +26,7 @@ export interface HaproxyPorts {
   readonly servers: readonly [number, number];
 }
 
-/** The example configuration with the test's ports; throws when the example no longer has the expected shape. */
+/** The example configuration with these ports; throws when the example no longer has the expected shape. */
 export function haproxyConfigFromExample(ports: HaproxyPorts, example = readFileSync(EXAMPLE_CONFIG, 'utf8')): string {
   const replacements: Array<[string, number]> = [
     [EXAMPLE_FRONTEND, ports.frontend],
@@ -45,6 +46,15 @@ export function haproxyConfigFromExample(ports: HaproxyPorts, example = readFile
   return config;
 }
 
+export interface HaproxyOptions {
+  /** Folder for haproxy.cfg (default: a temp dir). */
+  readonly dir?: string;
+  /** Append its output to this file too. */
+  readonly logFile?: string;
+  /** Own process group (default true); a script killed as one group passes false. */
+  readonly group?: boolean;
+}
+
 export interface Haproxy {
   readonly ports: HaproxyPorts;
   readonly configFile: string;
@@ -56,46 +66,17 @@ export interface Haproxy {
   stop(): Promise<void>;
 }
 
-const running = new Set<number>();
-process.on('exit', () => {
-  for (const pid of running) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-});
-
-export async function startHaproxy(servers: readonly [number, number]): Promise<Haproxy> {
+export async function startHaproxy(servers: readonly [number, number], options: HaproxyOptions = {}): Promise<Haproxy> {
   const ports: HaproxyPorts = { frontend: await freePort(), stats: await freePort(), servers };
-  const dir = clusterTempDir('livehub-haproxy-');
-  const configFile = join(dir, 'haproxy.cfg');
+  const configFile = join(options.dir ?? tempDir('livehub-haproxy-'), 'haproxy.cfg');
   writeFileSync(configFile, haproxyConfigFromExample(ports));
-  const child: ChildProcess = spawn('haproxy', ['-db', '-f', configFile], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('haproxy did not spawn (is it installed?)');
-  running.add(pid);
-  let log = '';
-  const append = (chunk: Buffer): void => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  child.once('exit', () => running.delete(pid));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      return;
-    }
-    await gone;
-  };
+  const proc = spawnTracked('haproxy', ['-db', '-f', configFile], {
+    group: options.group ?? true,
+    ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
+  });
 
   const serverStates = async (): Promise<Record<string, string>> => {
-    const res = await fetch(`http://127.0.0.1:${ports.stats}/;csv`);
+    const res = await fetch(`http://127.0.0.1:${ports.stats}/;csv`, { signal: AbortSignal.timeout(2000) });
     const lines = (await res.text()).split('\n');
     const header = (lines[0] ?? '').replace(/^# /, '').split(',');
     const nameAt = header.indexOf('svname');
@@ -110,6 +91,7 @@ export async function startHaproxy(servers: readonly [number, number]): Promise<
     return out;
   };
   const nameOf = (port: number): string => (port === servers[0] ? 'redis_01' : 'redis_02');
+  const stop = async (): Promise<void> => proc.kill('SIGKILL');
 
   const haproxy: Haproxy = {
     ports,
@@ -117,19 +99,19 @@ export async function startHaproxy(servers: readonly [number, number]): Promise<
     serverStates,
     async waitForOnlyUp(port, timeoutMs = 15_000) {
       const wanted = nameOf(port);
-      await waitFor(async () => {
+      await waitUntil(async () => {
         const states = await serverStates();
         return Object.entries(states).every(([name, state]) => (name === wanted ? state === 'UP' : state.startsWith('DOWN')));
       }, `HAProxy to route to ${wanted} only`, timeoutMs, 100);
     },
-    output: () => log,
+    output: () => proc.output(200),
     stop,
   };
   try {
-    await waitFor(async () => (await rawCommand(ports.frontend, 'PING', 500)) === '+PONG', 'PING through HAProxy', 10_000, 100);
+    await waitUntil(async () => (await redisCommand(ports.frontend, ['PING'], 500)) === 'PONG', 'PING through HAProxy', 10_000, 100);
   } catch (err) {
     await stop();
-    throw new Error(`${(err as Error).message}\n${log}`);
+    throw new Error(`${(err as Error).message}\n${proc.output(200)}`);
   }
   return haproxy;
 }

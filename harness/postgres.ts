@@ -1,14 +1,16 @@
-// A throwaway PostgreSQL server for tests: initdb into a temp dir, `postgres` on a free loopback port
-// (as the `postgres` system user when running as root, which PostgreSQL refuses), password auth,
-// a fresh database, and a bounded stop that removes everything. Every wait has a deadline.
+// A throwaway PostgreSQL server: initdb into a temp dir, `postgres` on a free loopback port (as the
+// `postgres` system user when running as root, which PostgreSQL refuses, creating that user when it
+// is missing), password auth, a fresh database, and a bounded stop that removes everything. Every
+// wait has a deadline.
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { chownSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './ports.js';
+import { removeTempDir, runToExit, spawnTracked, tempDir, type Spawned } from './processes.js';
+import { GiveUp, waitUntil } from './wait.js';
 
 export interface PostgresServer {
   readonly host: string;
@@ -63,53 +65,11 @@ function serverUser(): { uid: number; gid: number } | undefined {
   return ids;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function run(command: string, args: string[], options: { uid?: number; gid?: number; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`${command} failed (${signal ?? code}):\n${output}`));
-    });
-  });
-}
-
-function exited(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 export async function startPostgres(database = 'livehub'): Promise<PostgresServer> {
   const bin = findPostgresBin();
   if (bin === undefined) throw new Error('PostgreSQL is not installed (no initdb): run `node scripts/ensure-system-deps.mjs` or apt-get install postgresql');
   const owner = serverUser();
-  const dir = mkdtempSync(join(tmpdir(), 'livehub-pg-'));
+  const dir = tempDir('livehub-pg-');
   const dataDir = join(dir, 'data');
   const password = randomBytes(12).toString('hex');
   const pwFile = join(dir, 'pw');
@@ -121,38 +81,26 @@ export async function startPostgres(database = 'livehub'): Promise<PostgresServe
   const ids = owner === undefined ? {} : { uid: owner.uid, gid: owner.gid };
   const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, LANG: 'C', LC_ALL: 'C' };
 
-  let child: ChildProcess | undefined;
-  const killOnExit = (): void => {
-    child?.kill('SIGKILL');
-  };
+  let server: Spawned | undefined;
   const cleanup = async (): Promise<void> => {
-    process.off('exit', killOnExit);
-    if (child !== undefined) {
-      child.kill('SIGINT'); // fast shutdown: roll back open transactions, close clients
-      if (!(await exited(child, STOP_TIMEOUT_MS))) {
-        child.kill('SIGKILL');
-        await exited(child, STOP_TIMEOUT_MS);
-      }
-    }
-    rmSync(dir, { recursive: true, force: true });
+    // SIGINT is PostgreSQL's fast shutdown: roll back open transactions, close clients.
+    await server?.stop(STOP_TIMEOUT_MS, 'SIGINT');
+    removeTempDir(dir);
   };
 
   try {
-    await run(join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--no-locale', '--no-sync'], {
+    await runToExit(join(bin, 'initdb'), ['-D', dataDir, '-U', SUPERUSER, '--auth=scram-sha-256', `--pwfile=${pwFile}`, '-E', 'UTF8', '--no-locale', '--no-sync'], {
       ...ids,
       env,
       timeoutMs: INITDB_TIMEOUT_MS,
     });
     const port = await freePort();
-    let log = '';
-    child = spawn(
+    const started = spawnTracked(
       join(bin, 'postgres'),
       ['-D', dataDir, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      { ...ids, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      { ...ids, env },
     );
-    child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    process.once('exit', killOnExit);
+    server = started;
 
     const connect = { host: '127.0.0.1', port, user: SUPERUSER, password, connectionTimeoutMillis: 2000 };
     const admin = async (db: string, sql: string): Promise<void> => {
@@ -165,17 +113,13 @@ export async function startPostgres(database = 'livehub'): Promise<PostgresServe
         await client.end();
       }
     };
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`postgres exited with ${child.exitCode}:\n${log}`);
-      try {
-        await admin('postgres', 'SELECT 1');
-        break;
-      } catch (err) {
-        if (Date.now() > deadline) throw new Error(`postgres not ready within ${READY_TIMEOUT_MS} ms: ${(err as Error).message}\n${log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await waitUntil(async () => {
+      if (!started.running) throw new GiveUp(`postgres exited with ${started.child.exitCode}`);
+      await admin('postgres', 'SELECT 1');
+      return true;
+    }, 'postgres to accept connections', READY_TIMEOUT_MS, 100).catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}:\n${started.output(100)}`);
+    });
     const createDatabase = (name: string): Promise<void> => admin('postgres', `CREATE DATABASE "${name.replace(/"/g, '""')}"`);
     await createDatabase(database);
     return {

@@ -1,5 +1,5 @@
-// Reading Prometheus text exposition (/metrics): one sample by name and labels. Shared by the
-// benchmarks and the tests.
+// Reading Prometheus text exposition (/metrics): one sample by name and labels, or the sum over all
+// label sets; and a scrape of a node. Shared by tests, benchmarks and scripts.
 
 /** The value of the first sample of `name` whose labels include `labels` (NaN when absent). */
 export function metric(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -23,4 +23,11 @@ export function metricSum(text: string, name: string): number {
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/** GET <httpUrl>/metrics as text; throws unless it answers 200. */
+export async function scrapeMetrics(httpUrl: string): Promise<string> {
+  const res = await fetch(`${httpUrl}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
 }

@@ -1,4 +1,5 @@
-// Finds the project root from a compiled test file (dist/test/...): the nearest folder with package.json.
+// The project root seen from a compiled file (dist/harness/..., dist/test/..., dist/scripts/...):
+// the nearest folder above it with a package.json.
 
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -3,35 +3,53 @@
 // time with connection churn, Telegraf pushes (HTTP and WebSocket), broadcast publishes, dashboard
 // saves and periodic Redis restarts, while RSS, V8 heap, active handles and open file descriptors of
 // every node are sampled. Writes samples.csv and summary.json; the summary says whether memory, fds
-// and handles grew. Build first (`npx tsc -p tsconfig.json`).
+// and handles grew. Build first.
 //
-//   node scripts/soak.mjs [--minutes 120] [--nodes 3] [--clients 60] [--sample-seconds 10]
-//                         [--redis-restart-minutes 3] [--out DIR] [--keep]
-//   node scripts/soak.mjs --analyze DIR/samples.csv      # recompute the summary of a finished run
+//   npx tsc -p tsconfig.json && node dist/scripts/soak.js [--minutes 120] [--nodes 3] [--clients 60]
+//                         [--sample-seconds 10] [--redis-restart-minutes 3] [--out DIR] [--keep]
+//   node dist/scripts/soak.js --analyze DIR/samples.csv      # recompute the summary of a finished run
+//   npm run soak -- [options]                                  (builds, then runs it)
 //
 // Everything listens on 127.0.0.1. --out defaults to a new temp directory (printed at the end);
 // --keep also leaves the node data and logs there. The heap is sampled without forcing GC, so it
 // saw-tooths; the summary's `troughs` (lowest heap per fifth of the run) are what a leak would lift.
 // Once a minute (--gc-every samples) the script also forces a full GC in every node through the V8
 // inspector (nodes run with --inspect on a loopback port) and records the heap left after it
-// (heap_after_gc_mb): the number that must not grow.
+// (heap_after_gc_mb): the number that must not grow. Processes, clients and waits are the harness's
+// (harness/); every process stops with the script, also after an error or a signal.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { WebSocket } from 'ws';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'src', 'cli.js');
+import { http } from '../harness/http.js';
+import { LIVEHUB_CLI, startLivehub, type LivehubNode } from '../harness/livehub.js';
+import { metric } from '../harness/metrics.js';
+import { freePort } from '../harness/ports.js';
+import { openFds, rssBytes } from '../harness/proc-stats.js';
+import { onStopSignal, onUnexpectedExit } from '../harness/processes.js';
+import { RawClient, type Frame } from '../harness/raw-client.js';
+import { startRedisServer } from '../harness/redis.js';
+import { sleep } from '../harness/wait.js';
 
 // ---- arguments ---------------------------------------------------------------------------------
 
-function parseArgs(argv) {
+interface Options {
+  readonly minutes: number;
+  readonly nodes: number;
+  readonly clients: number;
+  readonly sampleSeconds: number;
+  readonly redisRestartMinutes: number;
+  readonly out: string;
+  readonly keep: boolean;
+  readonly analyze: string;
+  readonly gcEvery: number;
+}
+
+function parseArgs(argv: readonly string[]): Options {
   const o = { minutes: 120, nodes: 3, clients: 60, sampleSeconds: 10, redisRestartMinutes: 3, out: '', keep: false, analyze: '', gcEvery: 6 };
-  const num = (name, v) => {
+  const num = (name: string, v: string | undefined): number => {
     const n = Number(v);
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} needs a positive number, got ${v}`);
     return n;
@@ -48,7 +66,7 @@ function parseArgs(argv) {
     else if (a === '--analyze') o.analyze = argv[++i] ?? '';
     else if (a === '--gc-every') o.gcEvery = Math.floor(num('gc-every', argv[++i]));
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/soak.mjs [--minutes N] [--nodes 3] [--clients 60] [--sample-seconds 10] [--redis-restart-minutes 3] [--out DIR] [--keep]');
+      console.log('usage: node dist/scripts/soak.js [--minutes N] [--nodes 3] [--clients 60] [--sample-seconds 10] [--redis-restart-minutes 3] [--out DIR] [--keep]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -58,113 +76,11 @@ function parseArgs(argv) {
 
 // ---- small helpers -----------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pick = (list) => list[Math.floor(Math.random() * list.length)];
-const now = () => Date.now();
+const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
+const now = (): number => Date.now();
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function redisPing(port, timeoutMs = 500) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(false);
-    }, timeoutMs);
-    socket.on('error', () => {
-      clearTimeout(timer);
-      resolve(false);
-    });
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(String(d).startsWith('+PONG'));
-    });
-  });
-}
-
-async function waitUntil(check, what, timeoutMs = 20_000) {
-  const deadline = now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function http(method, url, { token, body, headers = {}, timeoutMs = 5000 } = {}) {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
-  try {
-    const res = await fetch(url, {
-      method,
-      signal: controller.signal,
-      headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}), ...headers },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, text };
-  } catch (err) {
-    return { status: 0, text: String(err?.message ?? err) };
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function bump(map, key, n = 1) {
+function bump(map: Record<string, number>, key: string, n = 1): void {
   map[key] = (map[key] ?? 0) + n;
-}
-
-// ---- processes ---------------------------------------------------------------------------------
-
-const children = new Set();
-let shuttingDown = false;
-
-function startProcess(name, command, args, dir, env = {}) {
-  const out = openSync(join(dir, `${name}.log`), 'a');
-  const child = spawn(command, args, { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
-  children.add(child);
-  child.on('exit', (code, signal) => {
-    children.delete(child);
-    if (!shuttingDown && !child.expectedExit) console.error(`!! ${name} exited unexpectedly (${signal ?? `code ${code}`})`);
-  });
-  return child;
-}
-
-async function stopProcess(child, signal = 'SIGTERM', timeoutMs = 8000) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.expectedExit = true;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-// 'exit' handlers do not run when a signal ends the process: stop the children on each of them too.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(signal, () => {
-    shuttingDown = true;
-    console.error(`soak: ${signal}, stopping every process`);
-    process.exit(130);
-  });
 }
 
 // ---- workload: protocol clients ----------------------------------------------------------------
@@ -172,124 +88,101 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 const stats = {
   connects: 0,
   connectFailures: 0,
-  closes: {},
-  replyErrors: {},
+  closes: {} as Record<string, number>,
+  replyErrors: {} as Record<string, number>,
   pushesReceived: 0,
   resubscribes: 0,
-  httpPush: {},
+  httpPush: {} as Record<string, number>,
   wsPushBatches: 0,
   wsPushErrors: 0,
-  wsPushCloses: {},
-  publish: {},
-  dashboardSaves: {},
+  wsPushCloses: {} as Record<string, number>,
+  publish: {} as Record<string, number>,
+  dashboardSaves: {} as Record<string, number>,
   redisRestarts: 0,
 };
 
-/** A raw Centrifuge v2 client: connect + subscribe in one frame, answers pings, resubscribes on 2500. */
+interface ServerPush {
+  readonly channel?: string;
+  readonly pub?: unknown;
+  readonly unsubscribe?: { readonly code?: number };
+}
+
+/** A raw Centrifuge v2 client (harness): connect + subscribe in one frame, answers pings, resubscribes on ≥ 2500, lives `lifetimeMs`. */
 class SoakClient {
-  constructor(url, channels, lifetimeMs, token) {
-    this.channels = channels;
-    this.closedByUs = false;
-    this.nextId = 1;
-    this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    const ws = new WebSocket(`${url}?auth_token=${token}`);
-    this.ws = ws;
-    ws.on('open', () => {
-      stats.connects++;
-      const frames = [JSON.stringify({ id: this.nextId++, connect: {} })];
-      for (const channel of channels) frames.push(JSON.stringify({ id: this.nextId++, subscribe: { channel } }));
-      ws.send(frames.join('\n'));
-      this.timer = setTimeout(() => this.close(), lifetimeMs);
-    });
-    ws.on('message', (data) => this.onMessage(String(data)));
-    ws.on('error', () => {});
-    ws.on('unexpected-response', () => {
-      stats.connectFailures++;
-    });
-    ws.on('close', (code) => {
-      clearTimeout(this.timer);
-      if (!this.closedByUs) bump(stats.closes, String(code));
-      this.resolveDone();
-    });
+  readonly done: Promise<void>;
+  private client: RawClient | undefined;
+  private closedByUs = false;
+
+  constructor(url: string, channels: readonly string[], lifetimeMs: number, token: string) {
+    this.done = this.run(`${url}?auth_token=${token}`, channels, lifetimeMs);
   }
 
-  onMessage(text) {
-    for (const line of text.trim().split('\n')) {
-      if (line === '') continue;
-      let frame;
-      try {
-        frame = JSON.parse(line);
-      } catch {
-        bump(stats.replyErrors, 'unparseable');
-        continue;
-      }
-      if (frame.id === undefined && frame.push === undefined) {
-        // server ping
-        if (this.ws.readyState === WebSocket.OPEN) this.ws.send('{}');
-        continue;
-      }
-      if (frame.error) bump(stats.replyErrors, String(frame.error.code));
-      const push = frame.push;
-      if (push?.pub) stats.pushesReceived++;
-      if (push?.unsubscribe && push.unsubscribe.code >= 2500 && this.ws.readyState === WebSocket.OPEN) {
-        stats.resubscribes++;
-        this.ws.send(JSON.stringify({ id: this.nextId++, subscribe: { channel: push.channel } }));
-      }
-    }
-  }
-
-  close() {
+  close(): void {
     this.closedByUs = true;
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
-    else this.resolveDone();
+    this.client?.close();
+  }
+
+  private async run(url: string, channels: readonly string[], lifetimeMs: number): Promise<void> {
+    let client: RawClient;
+    try {
+      client = await RawClient.open(url, { answerPings: true, keep: false });
+    } catch (err) {
+      if ((err as { status?: number }).status !== undefined) stats.connectFailures++;
+      return;
+    }
+    this.client = client;
+    if (this.closedByUs) client.close();
+    stats.connects++;
+    client.onFrame((frame) => this.onFrame(client, frame));
+    client.command({ connect: {} }, ...channels.map((channel) => ({ subscribe: { channel } })));
+    const timer = setTimeout(() => this.close(), lifetimeMs);
+    const { code } = await client.closed;
+    clearTimeout(timer);
+    if (!this.closedByUs) bump(stats.closes, String(code));
+  }
+
+  private onFrame(client: RawClient, frame: Frame): void {
+    if (frame['unparseable'] !== undefined) {
+      bump(stats.replyErrors, 'unparseable');
+      return;
+    }
+    const error = frame['error'] as { code?: number } | undefined;
+    if (error !== undefined) bump(stats.replyErrors, String(error.code));
+    const push = frame['push'] as ServerPush | undefined;
+    if (push?.pub !== undefined) stats.pushesReceived++;
+    if (push?.unsubscribe !== undefined && (push.unsubscribe.code ?? 0) >= 2500 && client.open && push.channel !== undefined) {
+      stats.resubscribes++;
+      client.command({ subscribe: { channel: push.channel } });
+    }
   }
 }
 
 // ---- sampling ----------------------------------------------------------------------------------
 
-function metricValue(text, name) {
-  // `name{labels} value` or `name value`; first match (our labels are node-only)
-  const re = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+|NaN)$`, 'm');
-  const m = re.exec(text);
-  return m ? Number(m[1]) : NaN;
-}
-
-function procFds(pid) {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return NaN;
-  }
-}
-
-function procRssKb(pid) {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : NaN;
-  } catch {
-    return NaN;
-  }
+interface Inspector {
+  heapAfterGcMb(): Promise<number>;
+  close(): void;
 }
 
 /** A V8 inspector session on a node (started with --inspect=127.0.0.1:<port>): forced GC + heap size. */
-async function inspector(port) {
-  const list = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-  const ws = new WebSocket(list[0].webSocketDebuggerUrl);
+async function inspector(port: number): Promise<Inspector> {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const ws = new WebSocket(list[0]!.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
   });
   ws.on('error', () => {});
   let id = 0;
-  const pending = new Map();
+  const pending = new Map<number, (result: unknown) => void>();
   ws.on('message', (m) => {
-    const msg = JSON.parse(String(m));
+    const msg = JSON.parse(String(m)) as { id?: number; result?: unknown };
     if (msg.id !== undefined && pending.has(msg.id)) {
-      pending.get(msg.id)(msg.result);
+      pending.get(msg.id)!(msg.result);
       pending.delete(msg.id);
     }
   });
-  const call = (method) => new Promise((resolve, reject) => {
+  const call = (method: string): Promise<unknown> => new Promise((resolve, reject) => {
     const i = ++id;
     const timer = setTimeout(() => {
       pending.delete(i);
@@ -304,16 +197,45 @@ async function inspector(port) {
   return {
     async heapAfterGcMb() {
       await call('HeapProfiler.collectGarbage');
-      return (await call('Runtime.getHeapUsage')).usedSize / 2 ** 20;
+      return ((await call('Runtime.getHeapUsage')) as { usedSize: number }).usedSize / 2 ** 20;
     },
     close: () => ws.close(),
   };
 }
 
+interface SoakNode {
+  readonly name: string;
+  readonly url: string;
+  readonly wsUrl: string;
+  readonly port: number;
+  readonly node: LivehubNode;
+  inspector?: Inspector;
+}
+
+interface Row {
+  elapsed: number;
+  phase: string;
+  node: string;
+  pid: number;
+  rssMb: number;
+  heapUsedMb: number;
+  heapTotalMb: number;
+  externalMb: number;
+  handles: number;
+  fds: number;
+  clients: number;
+  subscriptions: number;
+  lagP99Ms: number;
+  redisUp: number;
+  heapAfterGcMb: number;
+}
+
+type Metric = Exclude<keyof Row, 'phase' | 'node'>;
+
 const CSV_HEADER = 'elapsed_s,phase,node,pid,rss_mb,heap_used_mb,heap_total_mb,external_mb,active_handles,open_fds,clients,subscriptions,eventloop_lag_p99_ms,redis_up,heap_after_gc_mb';
 
-async function sample(nodes, redisUp, startedAt, phase, forceGc = false) {
-  const rows = [];
+async function sample(nodes: readonly SoakNode[], redisUp: boolean, startedAt: number, phase: string, forceGc = false): Promise<Row[]> {
+  const rows: Row[] = [];
   for (const node of nodes) {
     let afterGc = NaN;
     if (forceGc && node.inspector) {
@@ -325,20 +247,21 @@ async function sample(nodes, redisUp, startedAt, phase, forceGc = false) {
     }
     const res = await http('GET', `${node.url}/metrics`, { timeoutMs: 3000 });
     const t = res.status === 200 ? res.text : '';
+    const pid = node.node.pid;
     rows.push({
       elapsed: Math.round((now() - startedAt) / 1000),
       phase,
       node: node.name,
-      pid: node.child.pid,
-      rssMb: procRssKb(node.child.pid) / 1024,
-      heapUsedMb: metricValue(t, 'livehub_process_nodejs_heap_size_used_bytes') / 2 ** 20,
-      heapTotalMb: metricValue(t, 'livehub_process_nodejs_heap_size_total_bytes') / 2 ** 20,
-      externalMb: metricValue(t, 'livehub_process_nodejs_external_memory_bytes') / 2 ** 20,
-      handles: metricValue(t, 'livehub_process_nodejs_active_handles_total'),
-      fds: procFds(node.child.pid),
-      clients: metricValue(t, 'grafana_live_node_num_clients'),
-      subscriptions: metricValue(t, 'grafana_live_node_num_subscriptions'),
-      lagP99Ms: metricValue(t, 'livehub_process_nodejs_eventloop_lag_p99_seconds') * 1000,
+      pid,
+      rssMb: rssBytes(pid) / 2 ** 20,
+      heapUsedMb: metric(t, 'livehub_process_nodejs_heap_size_used_bytes') / 2 ** 20,
+      heapTotalMb: metric(t, 'livehub_process_nodejs_heap_size_total_bytes') / 2 ** 20,
+      externalMb: metric(t, 'livehub_process_nodejs_external_memory_bytes') / 2 ** 20,
+      handles: metric(t, 'livehub_process_nodejs_active_handles_total'),
+      fds: openFds(pid),
+      clients: metric(t, 'grafana_live_node_num_clients'),
+      subscriptions: metric(t, 'grafana_live_node_num_subscriptions'),
+      lagP99Ms: metric(t, 'livehub_process_nodejs_eventloop_lag_p99_seconds') * 1000,
       redisUp: redisUp ? 1 : 0,
       heapAfterGcMb: afterGc,
     });
@@ -346,14 +269,14 @@ async function sample(nodes, redisUp, startedAt, phase, forceGc = false) {
   return rows;
 }
 
-const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '');
+const fmt = (n: number, d = 1): string => (Number.isFinite(n) ? n.toFixed(d) : '');
 
-function csvRow(r) {
+function csvRow(r: Row): string {
   return [r.elapsed, r.phase, r.node, r.pid, fmt(r.rssMb), fmt(r.heapUsedMb), fmt(r.heapTotalMb), fmt(r.externalMb), fmt(r.handles, 0), fmt(r.fds, 0), fmt(r.clients, 0), fmt(r.subscriptions, 0), fmt(r.lagP99Ms), r.redisUp, fmt(r.heapAfterGcMb, 2)].join(',');
 }
 
 /** Least-squares slope of y over x (x in seconds) → per hour. */
-function slopePerHour(points) {
+function slopePerHour(points: ReadonlyArray<{ x: number; y: number }>): number {
   const n = points.length;
   if (n < 3) return NaN;
   const mx = points.reduce((s, p) => s + p.x, 0) / n;
@@ -367,24 +290,24 @@ function slopePerHour(points) {
   return den === 0 ? NaN : (num / den) * 3600;
 }
 
-function median(values) {
+function median(values: readonly number[]): number {
   const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return v.length === 0 ? NaN : v[Math.floor(v.length / 2)];
+  return v.length === 0 ? NaN : v[Math.floor(v.length / 2)]!;
 }
 
-function summarise(rows, nodeNames, warmupS) {
-  const out = {};
+function summarise(rows: readonly Row[], nodeNames: readonly string[], warmupS: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const name of nodeNames) {
     const all = rows.filter((r) => r.node === name);
     const base = all.filter((r) => r.phase === 'baseline');
     const load = all.filter((r) => r.phase === 'load' && r.elapsed >= warmupS);
     const idle = all.filter((r) => r.phase === 'idle');
     const tenth = Math.max(1, Math.floor(load.length / 10));
-    const metric = (key) => {
+    const summary = (key: Metric): Record<string, unknown> => {
       const values = load.map((r) => r[key]).filter(Number.isFinite);
       // Lowest value in each fifth of the load phase: GC troughs for the heap.
       const fifth = Math.max(1, Math.ceil(load.length / 5));
-      const troughs = [];
+      const troughs: number[] = [];
       for (let i = 0; i < load.length; i += fifth) {
         const w = load.slice(i, i + fifth).map((r) => r[key]).filter(Number.isFinite);
         if (w.length) troughs.push(Math.min(...w));
@@ -401,14 +324,14 @@ function summarise(rows, nodeNames, warmupS) {
     };
     out[name] = {
       samples: all.length,
-      rssMb: metric('rssMb'),
-      heapUsedMb: metric('heapUsedMb'),
-      heapAfterGcMb: metric('heapAfterGcMb'),
-      externalMb: metric('externalMb'),
-      activeHandles: metric('handles'),
-      openFds: metric('fds'),
-      clients: metric('clients'),
-      eventLoopLagP99Ms: metric('lagP99Ms'),
+      rssMb: summary('rssMb'),
+      heapUsedMb: summary('heapUsedMb'),
+      heapAfterGcMb: summary('heapAfterGcMb'),
+      externalMb: summary('externalMb'),
+      activeHandles: summary('handles'),
+      openFds: summary('fds'),
+      clients: summary('clients'),
+      eventLoopLagP99Ms: summary('lagP99Ms'),
     };
   }
   return out;
@@ -416,22 +339,24 @@ function summarise(rows, nodeNames, warmupS) {
 
 // ---- main --------------------------------------------------------------------------------------
 
-function readCsv(file) {
-  const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+function readCsv(file: string): Row[] {
+  const [header = '', ...lines] = readFileSync(file, 'utf8').trim().split('\n');
   const cols = header.split(',');
-  const num = (v) => (v === '' ? NaN : Number(v));
+  const num = (v: string | undefined): number => (v === undefined || v === '' ? NaN : Number(v));
   return lines.map((line) => {
-    const v = Object.fromEntries(line.split(',').map((x, i) => [cols[i], x]));
+    const v = Object.fromEntries(line.split(',').map((x, i) => [cols[i], x])) as Record<string, string | undefined>;
     return {
-      elapsed: num(v.elapsed_s), phase: v.phase, node: v.node, pid: num(v.pid), rssMb: num(v.rss_mb), heapUsedMb: num(v.heap_used_mb),
-      heapTotalMb: num(v.heap_total_mb), externalMb: num(v.external_mb), handles: num(v.active_handles), fds: num(v.open_fds),
-      clients: num(v.clients), subscriptions: num(v.subscriptions), lagP99Ms: num(v.eventloop_lag_p99_ms), redisUp: num(v.redis_up),
-      heapAfterGcMb: num(v.heap_after_gc_mb ?? ''),
+      elapsed: num(v['elapsed_s']), phase: v['phase'] ?? '', node: v['node'] ?? '', pid: num(v['pid']), rssMb: num(v['rss_mb']), heapUsedMb: num(v['heap_used_mb']),
+      heapTotalMb: num(v['heap_total_mb']), externalMb: num(v['external_mb']), handles: num(v['active_handles']), fds: num(v['open_fds']),
+      clients: num(v['clients']), subscriptions: num(v['subscriptions']), lagP99Ms: num(v['eventloop_lag_p99_ms']), redisUp: num(v['redis_up']),
+      heapAfterGcMb: num(v['heap_after_gc_mb']),
     };
   });
 }
 
-async function main() {
+let shuttingDown = false;
+
+async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.analyze !== '') {
     const rows = readCsv(o.analyze);
@@ -440,7 +365,16 @@ async function main() {
     console.log(JSON.stringify(summarise(rows, names, Math.min(120, Math.round(loadSeconds / 5))), null, 2));
     return;
   }
-  if (!existsSync(cli)) throw new Error(`${cli} not found: build first (npx tsc -p tsconfig.json)`);
+  if (!existsSync(LIVEHUB_CLI)) throw new Error(`${LIVEHUB_CLI} not found: build first (npx tsc -p tsconfig.json)`);
+  // A signal ends the run: the harness's exit handler stops every process.
+  onStopSignal((signal) => {
+    shuttingDown = true;
+    console.error(`soak: ${signal}, stopping every process`);
+    process.exit(130);
+  });
+  onUnexpectedExit((p, code, signal) => {
+    if (!shuttingDown) console.error(`!! ${p.name} exited unexpectedly (${signal ?? `code ${code}`})`);
+  });
   const work = mkdtempSync(join(tmpdir(), 'livehub-soak-'));
   const outDir = o.out !== '' ? o.out : work;
   mkdirSync(outDir, { recursive: true });
@@ -449,44 +383,45 @@ async function main() {
   console.log(`soak: ${o.minutes} min, ${o.nodes} nodes, ${o.clients} clients, Redis restart every ${o.redisRestartMinutes} min; output ${outDir}`);
 
   // Redis
-  const redisPort = await freePort();
-  mkdirSync(join(work, 'redis'));
-  writeFileSync(join(work, 'redis.conf'), [`port ${redisPort}`, 'bind 127.0.0.1', `dir ${join(work, 'redis')}`, 'save ""', 'appendonly no', ''].join('\n'));
-  let redis = startProcess('redis', 'redis-server', [join(work, 'redis.conf')], work);
-  await waitUntil(() => redisPing(redisPort), 'redis');
+  const redisDir = join(work, 'redis');
+  mkdirSync(redisDir);
+  const redis = await startRedisServer({ name: 'redis', dir: redisDir, logFile: join(work, 'redis.log') });
 
   // one Admin token shared by every node
   const tokenFile = join(work, 'api-tokens.json');
-  const created = spawnSync(process.execPath, [cli, 'token', 'create', '--name', 'soak', '--org', '1', '--role', 'Admin'], {
+  const created = spawnSync(process.execPath, [LIVEHUB_CLI, 'token', 'create', '--name', 'soak', '--org', '1', '--role', 'Admin'], {
     env: { ...process.env, GF_AUTH_API_TOKENS_FILE: tokenFile, GF_PATHS_DATA: work },
     encoding: 'utf8',
   });
-  const token = created.stdout.trim().split('\n').pop();
-  if (created.status !== 0 || !token?.startsWith('glh_')) throw new Error(`token create failed: ${created.stdout}${created.stderr}`);
+  const token = created.stdout.trim().split('\n').pop() ?? '';
+  if (created.status !== 0 || !token.startsWith('glh_')) throw new Error(`token create failed: ${created.stdout}${created.stderr}`);
 
   // nodes
-  const nodes = [];
+  const nodes: SoakNode[] = [];
   for (let i = 1; i <= o.nodes; i++) {
+    const name = `node${i}`;
     const port = await freePort();
     const inspectPort = await freePort();
-    const dir = join(work, `node${i}`);
+    const dir = join(work, name);
     mkdirSync(dir);
-    const child = startProcess(`node${i}`, process.execPath, [`--inspect=127.0.0.1:${inspectPort}`, cli], dir, {
-      GF_SERVER_HTTP_ADDR: '127.0.0.1',
-      GF_SERVER_HTTP_PORT: String(port),
-      GF_SERVER_ROOT_URL: `http://127.0.0.1:${port}/`,
-      GF_PATHS_DATA: dir,
-      GF_AUTH_API_TOKENS_FILE: tokenFile,
-      GF_LIVE_HA_ENGINE: 'redis',
-      GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redisPort}`,
-      GF_LIVE_MAX_CONNECTIONS: '-1',
-      GF_LOG_LEVEL: 'warn',
+    const node = await startLivehub({
+      name,
+      port,
+      dataDir: dir,
+      cwd: dir,
+      logFile: join(dir, `${name}.log`),
+      nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
+      healthy: true,
+      env: {
+        GF_SERVER_ROOT_URL: `http://127.0.0.1:${port}/`,
+        GF_AUTH_API_TOKENS_FILE: tokenFile,
+        GF_LIVE_HA_ENGINE: 'redis',
+        GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redis.port}`,
+        GF_LIVE_MAX_CONNECTIONS: '-1',
+        GF_LOG_LEVEL: 'warn',
+      },
     });
-    nodes.push({ name: `node${i}`, port, inspectPort, url: `http://127.0.0.1:${port}`, wsUrl: `ws://127.0.0.1:${port}/api/live/ws`, child });
-  }
-  for (const node of nodes) {
-    await waitUntil(async () => (await http('GET', `${node.url}/api/health`)).status === 200, `${node.name} healthy`);
-    node.inspector = await inspector(node.inspectPort);
+    nodes.push({ name, port, url: node.httpUrl, wsUrl: node.wsUrl, node, inspector: await inspector(inspectPort) });
   }
 
   // dashboards soak-0..4 exist on every node (each node has its own SQLite file)
@@ -499,8 +434,8 @@ async function main() {
   }
 
   const startedAt = now();
-  const rows = [];
-  const record = (batch) => {
+  const rows: Row[] = [];
+  const record = (batch: Row[]): void => {
     rows.push(...batch);
     appendFileSync(csvFile, batch.map(csvRow).join('\n') + '\n');
   };
@@ -514,15 +449,15 @@ async function main() {
 
   const endAt = now() + o.minutes * 60_000;
   let running = true;
-  const loops = [];
-  const every = (ms, fn) => {
+  const loops: Array<Promise<void>> = [];
+  const every = (ms: number, fn: () => Promise<void>): void => {
     loops.push((async () => {
       while (running) {
         const t0 = now();
         try {
           await fn();
         } catch (err) {
-          console.error('workload step failed:', err?.message ?? err);
+          console.error('workload step failed:', (err as Error).message);
         }
         await sleep(Math.max(0, ms - (now() - t0)));
       }
@@ -530,8 +465,8 @@ async function main() {
   };
 
   // connection churn: keep o.clients clients alive, each living 2-30 s
-  const clients = new Set();
-  const channelsFor = () => {
+  const clients = new Set<SoakClient>();
+  const channelsFor = (): string[] => {
     const list = ['1/grafana/broadcast/soak', 'default/stream/soak/cpu', `1/grafana/dashboard/uid/soak-${Math.floor(Math.random() * DASHBOARDS)}`];
     if (Math.random() < 0.3) list.push('1/plugin/testdata/random-2s-stream');
     return list;
@@ -540,7 +475,7 @@ async function main() {
     while (clients.size < o.clients) {
       const c = new SoakClient(pick(nodes).wsUrl, channelsFor(), 2000 + Math.random() * 28_000, token);
       clients.add(c);
-      c.done.then(() => clients.delete(c));
+      void c.done.then(() => clients.delete(c));
     }
   });
 
@@ -548,20 +483,20 @@ async function main() {
   let seq = 0;
   every(100, async () => {
     const node = pick(nodes);
-    const body = `cpu,host=${node.name} usage=${Math.random() * 100},n=${seq++}i\nmem,host=${node.name} used=${Math.random() * 100}`;
-    bump(stats.httpPush, String((await http('POST', `${node.url}/api/live/push/soak`, { token, body })).status));
+    const raw = `cpu,host=${node.name} usage=${Math.random() * 100},n=${seq++}i\nmem,host=${node.name} used=${Math.random() * 100}`;
+    bump(stats.httpPush, String((await http('POST', `${node.url}/api/live/push/soak`, { token, raw, timeoutMs: 5000 })).status));
   });
   every(250, async () => {
-    bump(stats.publish, String((await http('POST', `${pick(nodes).url}/api/live/publish`, { token, body: { channel: 'grafana/broadcast/soak', data: { seq: seq++, at: now() } } })).status));
+    bump(stats.publish, String((await http('POST', `${pick(nodes).url}/api/live/publish`, { token, body: { channel: 'grafana/broadcast/soak', data: { seq: seq++, at: now() } }, timeoutMs: 5000 })).status));
   });
   every(2000, async () => {
     const d = Math.floor(Math.random() * DASHBOARDS);
-    const res = await http('POST', `${pick(nodes).url}/api/dashboards/db`, { token, body: { dashboard: { uid: `soak-${d}`, title: `Soak ${d}`, panels: [{ id: 1, seq: seq++ }] }, overwrite: true, message: 'soak' } });
+    const res = await http('POST', `${pick(nodes).url}/api/dashboards/db`, { token, body: { dashboard: { uid: `soak-${d}`, title: `Soak ${d}`, panels: [{ id: 1, seq: seq++ }] }, overwrite: true, message: 'soak' }, timeoutMs: 5000 });
     bump(stats.dashboardSaves, String(res.status));
   });
 
   // a Telegraf-like push WebSocket (reconnects when closed)
-  let pushWs;
+  let pushWs: WebSocket | undefined;
   every(250, async () => {
     if (pushWs === undefined || pushWs.readyState === WebSocket.CLOSED) {
       const node = pick(nodes);
@@ -585,13 +520,10 @@ async function main() {
       while (running && now() < waitUntilMs) await sleep(500);
       if (!running) break;
       restart++;
-      const signal = restart % 2 === 1 ? 'SIGKILL' : 'SIGTERM';
-      console.log(`[${Math.round((now() - startedAt) / 1000)}s] restarting Redis (${signal})`);
+      const kill = restart % 2 === 1;
+      console.log(`[${Math.round((now() - startedAt) / 1000)}s] restarting Redis (${kill ? 'SIGKILL' : 'SIGTERM'})`);
       redisUp = false;
-      await stopProcess(redis, signal);
-      await sleep(3000);
-      redis = startProcess('redis', 'redis-server', [join(work, 'redis.conf')], work);
-      await waitUntil(() => redisPing(redisPort), 'redis restart');
+      await redis.restart({ kill, downMs: 3000 });
       redisUp = true;
       stats.redisRestarts++;
     }
@@ -625,7 +557,7 @@ async function main() {
 
   const warmupS = Math.min(120, Math.round((o.minutes * 60) / 5));
   const summary = {
-    command: `node scripts/soak.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    command: `node dist/scripts/soak.js ${process.argv.slice(2).join(' ')}`.trim(),
     startedAt: new Date(startedAt).toISOString(),
     loadMinutes: Math.round(((loadEndedAt - startedAt) / 60_000) * 10) / 10,
     nodes: o.nodes,
@@ -644,8 +576,8 @@ async function main() {
 
   shuttingDown = true;
   for (const node of nodes) node.inspector?.close();
-  for (const node of nodes) await stopProcess(node.child);
-  await stopProcess(redis);
+  for (const node of nodes) await node.node.stop(8000);
+  await redis.stop();
   if (!o.keep) {
     for (const name of readdirSync(work)) {
       if (join(work, name) === csvFile || join(work, name) === join(outDir, 'summary.json')) continue;
@@ -658,9 +590,9 @@ async function main() {
   console.log(`samples: ${csvFile}\nsummary: ${join(outDir, 'summary.json')}`);
 }
 
-main().catch(async (err) => {
-  console.error(`soak failed: ${err?.stack ?? err}`);
+main().catch((err: unknown) => {
+  console.error(`soak failed: ${(err as Error).stack ?? String(err)}`);
   shuttingDown = true;
-  for (const child of [...children]) child.kill('SIGKILL');
+  // The harness's exit handler kills every process still running.
   process.exit(1);
 });
