@@ -2,12 +2,14 @@
 // line-protocol batches (one measurement, 1000 series) to /api/live/push/bench; subscribers of
 // `stream/bench/fanout` receive the data frame. Latency = arrival at a subscriber − the time written
 // into the batch just before the request (same host clock), so it covers HTTP, parsing, conversion,
-// encoding, the engine and the fan-out. Two setups in the same run, at several push rates:
-//   single — one node, in-memory engine, push and subscribers on that node;
-//   redis  — push to node A, subscribers on node B, through Redis (the HA path).
+// encoding, the engine and the fan-out. Three setups in the same run, at several push rates:
+//   single  — one node, in-memory engine, push and subscribers on that node;
+//   redis   — push to node A, subscribers on node B, through Redis (the HA path);
+//   cluster — the same through a Redis Cluster (3 masters + 3 replicas, sharded PUB/SUB).
 // The fan-out node is pinned to CPU 0, the load generators to CPU 1.
 
 import type { RedisServer } from '../harness/redis.js';
+import { startRedisCluster, type RedisClusterSetup } from '../harness/redis-cluster.js';
 import { channelFor } from './fanout.js';
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { runPhase, type PhaseResult } from './lib/phase.js';
@@ -17,7 +19,7 @@ import { ratio, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
 
 export interface LatencySetupResult {
-  readonly setup: 'single' | 'redis';
+  readonly setup: 'single' | 'redis' | 'cluster';
   readonly phases: PhaseResult[];
 }
 
@@ -27,8 +29,8 @@ export interface LatencyResult {
   readonly run: RunInfo;
   readonly params: { subscribers: number; linesPerPush: number; rates: number[]; phaseSeconds: number; minPushesPerRate: number };
   readonly setups: LatencySetupResult[];
-  /** Per rate: p99 through Redis ÷ p99 single node. */
-  readonly p99Ratios: { rate: number; single: number; redis: number; ratio: number }[];
+  /** Per rate: p99 through Redis (and through the cluster) ÷ p99 single node. */
+  readonly p99Ratios: { rate: number; single: number; redis: number; ratio: number; cluster: number; clusterRatio: number }[];
   readonly goals: Goal[];
 }
 
@@ -41,8 +43,9 @@ export async function runLatency(opts: { quick: boolean; log?: (line: string) =>
   const token = pushToken();
   const setups: LatencySetupResult[] = [];
 
-  for (const setup of ['single', 'redis'] as const) {
+  for (const setup of ['single', 'redis', 'cluster'] as const) {
     let redis: RedisServer | undefined;
+    let cluster: RedisClusterSetup | undefined;
     const servers: ServerHandle[] = [];
     const gen = LoadGen.start(1, '1');
     try {
@@ -52,8 +55,15 @@ export async function runLatency(opts: { quick: boolean; log?: (line: string) =>
         fanout = pushTo = await startLivehub({ cpus: '0' });
         servers.push(fanout);
       } else {
-        redis = await startRedis();
-        const env = { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: `127.0.0.1:${redis.port}` };
+        let address: string;
+        if (setup === 'redis') {
+          redis = await startRedis();
+          address = `127.0.0.1:${redis.port}`;
+        } else {
+          cluster = await startRedisCluster();
+          address = cluster.address;
+        }
+        const env = { GF_LIVE_HA_ENGINE: 'redis', GF_LIVE_HA_ENGINE_ADDRESS: address };
         pushTo = await startLivehub({ name: 'livehub A', env });
         fanout = await startLivehub({ name: 'livehub B', env, cpus: '0' });
         servers.push(pushTo, fanout);
@@ -96,16 +106,20 @@ export async function runLatency(opts: { quick: boolean; log?: (line: string) =>
       await gen.stop();
       for (const s of servers) await s.stop();
       await redis?.stop();
+      await cluster?.stop();
     }
   }
   const single = setups.find((s) => s.setup === 'single')!;
   const viaRedis = setups.find((s) => s.setup === 'redis')!;
+  const viaCluster = setups.find((s) => s.setup === 'cluster')!;
   const p99Ratios = rates.map((rate, i) => {
     const a = single.phases[i]!.latencyMs.p99;
     const b = viaRedis.phases[i]!.latencyMs.p99;
-    return { rate, single: a, redis: b, ratio: round(ratio(b, a), 3) };
+    const c = viaCluster.phases[i]!.latencyMs.p99;
+    return { rate, single: a, redis: b, ratio: round(ratio(b, a), 3), cluster: c, clusterRatio: round(ratio(c, a), 3) };
   });
   const worst = p99Ratios.reduce((m, r) => (r.ratio > m.ratio ? r : m), p99Ratios[0]!);
+  const worstCluster = p99Ratios.reduce((m, r) => (r.clusterRatio > m.clusterRatio ? r : m), p99Ratios[0]!);
   const worstP99 = Math.max(...p99Ratios.map((r) => r.redis));
   const decided = !opts.quick;
   const goals: Goal[] = [
@@ -115,6 +129,13 @@ export async function runLatency(opts: { quick: boolean; log?: (line: string) =>
       target: '≤ 1.5×',
       measured: p99Ratios.map((r) => `${r.rate}/s: ${r.ratio.toFixed(2)}× (${r.redis} vs ${r.single} ms)`).join('; '),
       met: decided ? worst.ratio <= 1.5 : undefined,
+    },
+    {
+      id: 'G5c',
+      description: 'the same through a Redis Cluster (3 masters + 3 replicas, sharded PUB/SUB), p99 vs single node (every rate)',
+      target: '≤ 1.5×',
+      measured: p99Ratios.map((r) => `${r.rate}/s: ${r.clusterRatio.toFixed(2)}× (${r.cluster} vs ${r.single} ms)`).join('; '),
+      met: decided ? worstCluster.clusterRatio <= 1.5 : undefined,
     },
     {
       id: 'G5b',
@@ -138,7 +159,7 @@ export async function runLatency(opts: { quick: boolean; log?: (line: string) =>
 export function formatLatency(r: LatencyResult): string {
   const rows = r.setups.flatMap((s) =>
     s.phases.map((p) => [
-      s.setup === 'single' ? 'single node' : 'A → Redis → B',
+      s.setup === 'single' ? 'single node' : s.setup === 'redis' ? 'A → Redis → B' : 'A → Redis Cluster → B',
       p.phase,
       p.published,
       round(p.deliveries / Math.max(1, p.expectedDeliveries), 4),
@@ -155,7 +176,7 @@ export function formatLatency(r: LatencyResult): string {
     `latency: ${r.params.linesPerPush}-line Telegraf pushes → ${r.params.subscribers} subscribers, ≥ ${r.params.phaseSeconds} s and ≥ ${r.params.minPushesPerRate} pushes per rate; commit ${r.run.commit}${r.run.dirty ? '+dirty' : ''}${r.quick ? ', quick' : ''}`,
     table(['path', 'rate', 'pushes', 'complete', 'fan-out node CPU %', 'other CPU %', 'KB/frame', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'], rows),
     '',
-    table(['rate', 'p99 single ms', 'p99 via Redis ms', 'ratio'], r.p99Ratios.map((x) => [`${x.rate}/s`, x.single, x.redis, `${x.ratio.toFixed(2)}×`])),
+    table(['rate', 'p99 single ms', 'p99 via Redis ms', 'ratio', 'p99 via cluster ms', 'ratio'], r.p99Ratios.map((x) => [`${x.rate}/s`, x.single, x.redis, `${x.ratio.toFixed(2)}×`, x.cluster, `${x.clusterRatio.toFixed(2)}×`])),
     '',
     goalLines(r.goals),
   ].join('\n');

@@ -11,6 +11,8 @@
 //     channel on node B, a publisher on node A — livehub through its Telegraf HTTP push (the main data
 //     path: frame-cache script per push), Socket.IO through `io.to(room).emit` with the classic
 //     adapter — at two fixed rates; Redis CPU (INFO cpu, above idle) ÷ deliveries.
+//  4. Redis Cluster (3 masters) against one Redis, and 5. acknowledged publishes
+//     (ha_engine_wait_replicas): redis-cluster.ts.
 
 import { spawnSync } from 'node:child_process';
 import { redisInfo, type RedisServer } from '../harness/redis.js';
@@ -26,6 +28,7 @@ import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import { pushToken, startLivehub, startRedis, startSocketIo, type ServerHandle } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
 import { fmt, table } from './lib/table.js';
+import { runAckSection, runClusterSection, type AckSection, type ClusterSection } from './redis-cluster.js';
 
 interface RedisClientInfo {
   name: string;
@@ -91,6 +94,10 @@ export interface RedisResult {
     /** Per phase: livehub's Redis µs per delivery ÷ Socket.IO's. */
     readonly ratios: { phase: string; livehub: number; socketIo: number; ratio: number; comparable: boolean }[];
   };
+  /** Section 4: Redis Cluster against one Redis. */
+  readonly cluster: ClusterSection;
+  /** Section 5: acknowledged publishes (ha_engine_wait_replicas). */
+  readonly acknowledged: AckSection;
   readonly goals: Goal[];
 }
 
@@ -333,6 +340,11 @@ export async function runRedis(opts: { quick: boolean; log?: (line: string) => v
       const comparable = p.complete >= 0.99 && sio.complete >= 0.99;
       return { phase: p.phase, livehub: p.redisUsPerDelivery, socketIo: sio.redisUsPerDelivery, ratio: round(ratio(p.redisUsPerDelivery, sio.redisUsPerDelivery), 3), comparable };
     });
+    // ---- 4. Redis Cluster, 5. acknowledged publishes ------------------------------------------
+    const cluster = await runClusterSection({ quick: opts.quick, log });
+    const acknowledged = await runAckSection({ quick: opts.quick, log });
+    const clusterNodesOk = cluster.subscriptions.nodes.length === 2 && cluster.subscriptions.nodes.every((n) => n.shardedSubscriptions === n.distinctChannels && n.patternSubscriptions === 0 && n.classicSubscriptions === 3);
+    const [ack0, ack1] = acknowledged.runs;
     const svc = 3;
     const exactlyOne = livehubNodes.length === 2 && livehubNodes.every((n) => n.redisSubscriptions === n.distinctChannels + svc && n.redisPatternSubscriptions === 0);
     const goals: Goal[] = [
@@ -357,6 +369,27 @@ export async function runRedis(opts: { quick: boolean; log?: (line: string) => v
         measured: `${r.ratio.toFixed(2)}× (${r.livehub} vs ${r.socketIo} µs of Redis CPU per delivery, above idle)${r.comparable ? '' : '; not comparable: a peer did not deliver everything'}`,
         met: opts.quick ? undefined : r.ratio <= 0.5 && r.comparable,
       })),
+      {
+        id: 'G4d',
+        description: 'Redis Cluster: one sharded subscription per channel per node (PUBSUB SHARDNUMSUB on the channel\'s master)',
+        target: `SHARDNUMSUB = 2 nodes for every channel; each node: ${cluster.subscriptions.nodes[0]?.distinctChannels ?? 0} SSUBSCRIBE subscriptions over all masters + 3 classic (control), 0 patterns`,
+        measured: `SHARDNUMSUB ${cluster.subscriptions.shardNumsub.min}–${cluster.subscriptions.shardNumsub.max} over ${cluster.subscriptions.shardNumsub.channels} channels on ${cluster.subscriptions.mastersUsed} masters; per node ${cluster.subscriptions.nodes.map((n) => `${n.shardedSubscriptions} ssub (${n.shardedConnections} connections) + ${n.classicSubscriptions} sub`).join(', ')}`,
+        met: clusterNodesOk && cluster.subscriptions.shardNumsub.min === 2 && cluster.subscriptions.shardNumsub.max === 2,
+      },
+      {
+        id: 'G4e',
+        description: `engine publish throughput, ${cluster.masters} cluster masters ÷ 1 Redis (2-core host: the masters, their replicas and the publisher share 2 cores)`,
+        target: 'reported (no target on this host)',
+        measured: `plain ${cluster.speedup.plain.toFixed(2)}×, with history ${cluster.speedup.history.toFixed(2)}×`,
+        met: undefined,
+      },
+      {
+        id: 'G4f',
+        description: 'ha_engine_wait_replicas = 1: cost of a history publish acknowledged after WAIT (one master, one replica)',
+        target: 'reported; one WAIT per batch, not per publication',
+        measured: ack0 === undefined || ack1 === undefined ? 'not run' : `one at a time p50 ${ack0.sequential.p50Ms} → ${ack1.sequential.p50Ms} ms, p99 ${ack0.sequential.p99Ms} → ${ack1.sequential.p99Ms} ms; ${acknowledged.inFlight} in flight ${fmt(ack0.perSec)} → ${fmt(ack1.perSec)}/s with ${ack1.waitsPerPublish} WAIT per publish`,
+        met: ack1 === undefined ? undefined : ack1.waitsPerPublish < 0.5 && ack1.errors === 0,
+      },
     ];
     return {
       scenario: 'redis',
@@ -379,6 +412,8 @@ export async function runRedis(opts: { quick: boolean; log?: (line: string) => v
         ratio: publishRatio,
       },
       crossNode: { peers: crossPeers, ratios: crossRatios },
+      cluster,
+      acknowledged,
       goals,
     };
   } finally {
@@ -413,6 +448,15 @@ export function formatRedis(r: RedisResult): string {
       ),
     ),
     r.crossNode.ratios.map((x) => `${x.phase}: livehub ÷ Socket.IO ${x.ratio.toFixed(2)}×`).join('; '),
+    '',
+    `Redis Cluster (${r.cluster.masters} masters + replicas) against one Redis: engine publishes to ${r.cluster.channels} channels, ${r.cluster.inFlight} in flight, ${r.cluster.publishSeconds} s each`,
+    table(['setup', 'publishes', 'publishes/s', 'errors', 'Redis CPU µs/publish (all masters)'], r.cluster.runs.map((x) => [x.setup, x.kind, x.perSec, x.errors, x.redisUsPerPublish])),
+    `cluster ÷ one Redis: plain ${r.cluster.speedup.plain.toFixed(2)}×, with history ${r.cluster.speedup.history.toFixed(2)}×`,
+    table(['node', 'clients', 'channels', 'sharded subscriptions', 'sharded connections', 'classic', 'patterns'], r.cluster.subscriptions.nodes.map((n) => [n.node, n.clients, n.distinctChannels, n.shardedSubscriptions, n.shardedConnections, n.classicSubscriptions, n.patternSubscriptions])),
+    `PUBSUB SHARDNUMSUB per channel on its master: ${r.cluster.subscriptions.shardNumsub.min}–${r.cluster.subscriptions.shardNumsub.max} (${r.cluster.subscriptions.shardNumsub.channels} channels on ${r.cluster.subscriptions.mastersUsed} masters)`,
+    '',
+    `Acknowledged publishes (history, one master + one replica): one at a time, then ${r.acknowledged.inFlight} in flight, ${r.acknowledged.seconds} s each`,
+    table(['ha_engine_wait_replicas', 'p50 ms (one at a time)', 'p99 ms', 'publishes/s (in flight)', 'errors', 'WAIT per publish'], r.acknowledged.runs.map((x) => [x.waitReplicas, x.sequential.p50Ms, x.sequential.p99Ms, x.perSec, x.errors, x.waitsPerPublish])),
     '',
     goalLines(r.goals),
   ].join('\n');

@@ -211,6 +211,8 @@ function blankConfig(): LiveHubConfig {
       haEnginePassword: '',
       haPrefix: '',
       haEngineRequired: false,
+      haEngineWaitReplicas: 0,
+      haEngineWaitTimeoutMs: 0,
       haSentinelMasterName: '',
       haSentinelPassword: '',
       historySize: 0,

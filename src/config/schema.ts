@@ -83,6 +83,13 @@ function inRange(n: number, min: number, max = Number.MAX_SAFE_INTEGER): number 
   return n;
 }
 
+/** `ha_engine_wait_timeout`: 10 ms to 3 s, so a WAIT always ends within the 4 s Redis command timeout. */
+function waitTimeoutMs(raw: string): number {
+  const ms = parseDurationMs(raw);
+  if (ms < 10 || ms > 3000) throw new ValueProblem('must be between 10ms and 3s (below the 4 s Redis command timeout)');
+  return ms;
+}
+
 /** Grafana's wording for out-of-range [live] numbers, with the offending value (Grafana printed another key's). */
 function liveAtLeast(key: string, min: number): (n: number) => number {
   return (n) => {
@@ -429,7 +436,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   }),
   defineKey({
     section: 'live', key: 'ha_engine_address', type: 'string', default: '127.0.0.1:6379',
-    description: 'Redis address: `host:port`, `redis://`, `rediss://`, `redis+sentinel://…`, or a comma-separated list of addresses sharded by channel (see docs/ha.md).',
+    description: 'Redis address: `host:port`, `redis://`, `rediss://`, `redis+sentinel://…`, a comma-separated list of addresses sharded by channel, or one Redis Cluster `redis+cluster://h1:p1,h2:p2` (`rediss+cluster://` with TLS; Redis ≥ 7, sharded PUB/SUB) (see docs/ha.md).',
     parse: nonEmpty, set: (c, v) => { c.live.haEngineAddress = v; },
   }),
   defineKey({
@@ -446,6 +453,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'live', key: 'ha_engine_required', type: 'bool', default: 'false',
     description: 'livehub: fail start-up when Redis cannot be reached. Off: the node starts, reports not ready and keeps retrying.',
     parse: parseBoolean, set: (c, v) => { c.live.haEngineRequired = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_engine_wait_replicas', type: 'int', default: '0',
+    description: 'livehub: a publish to a recoverable channel (with history) is acknowledged only after Redis `WAIT` confirms this many replicas have it; otherwise, after `ha_engine_wait_timeout`, it is answered with a temporary error (protocol error 100, HTTP 503). 0 = answer once the master has it (asynchronous replication). Costs one replica round trip per batch (docs/ha.md).',
+    parse: (raw) => inRange(parseInteger(raw), 0, 100), set: (c, v) => { c.live.haEngineWaitReplicas = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'ha_engine_wait_timeout', type: 'duration', default: '1s',
+    description: 'livehub: how long a publish waits for `ha_engine_wait_replicas` replicas (10ms–3s, below the 4 s Redis command timeout).',
+    parse: waitTimeoutMs, set: (c, v) => { c.live.haEngineWaitTimeoutMs = v; },
   }),
   defineKey({
     section: 'live', key: 'ha_sentinel_master_name', type: 'string', default: '',

@@ -71,6 +71,10 @@ export interface LiveConfig {
   haPrefix: string;
   /** livehub: [live] ha_engine_required: fail start-up when Redis is unreachable (default: start and retry). */
   haEngineRequired: boolean;
+  /** livehub: [live] ha_engine_wait_replicas: replicas a history publish must reach (Redis WAIT) before it is acknowledged; 0 = off. */
+  haEngineWaitReplicas: number;
+  /** livehub: [live] ha_engine_wait_timeout in ms: bound of that WAIT (then a temporary error). */
+  haEngineWaitTimeoutMs: number;
   /** livehub: [live] ha_sentinel_master_name: treat a plain host list in ha_engine_address as Sentinels of this master. */
   haSentinelMasterName: string;
   /** livehub: [live] ha_sentinel_password: AUTH password of the Sentinels. */

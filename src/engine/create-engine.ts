@@ -1,6 +1,7 @@
 // Chooses the engine from `[live] ha_engine`: "" → the in-memory engine (one node, bounded by
 // memory_engine_budget and the TTLs), "redis" → the Redis HA engine configured by ha_engine_address /
-// ha_engine_password / ha_prefix and livehub's Sentinel and ha_engine_required keys (docs/ha.md).
+// ha_engine_password / ha_prefix and livehub's Sentinel, ha_engine_required and ha_engine_wait_*
+// keys (docs/ha.md).
 
 import { getHeapStatistics } from 'node:v8';
 import type { LiveHubConfig } from '../config/types.js';
@@ -36,19 +37,27 @@ export function createEngine(
     throw new Error(`failed to setup redis live engine: [live] ha_engine_address: ${(err as Error).message}`);
   }
   const engineLog = log.child('redis');
+  const waitReplicas = config.live.haEngineWaitReplicas > 0 ? { replicas: config.live.haEngineWaitReplicas, timeoutMs: config.live.haEngineWaitTimeoutMs } : undefined;
   engineLog.info('live HA engine: redis', {
     shards: shards.map((s) => s.label),
     prefix: redisPrefix(config.live.haPrefix),
     required: config.live.haEngineRequired,
+    ...(waitReplicas === undefined ? {} : { waitReplicas: waitReplicas.replicas, waitTimeoutMs: waitReplicas.timeoutMs }),
   });
-  return new RedisEngine({
-    shards,
-    prefix: redisPrefix(config.live.haPrefix),
-    self,
-    log: engineLog,
-    required: config.live.haEngineRequired,
-    ...(timings === undefined ? {} : { timings }),
-  });
+  try {
+    return new RedisEngine({
+      shards,
+      prefix: redisPrefix(config.live.haPrefix),
+      self,
+      log: engineLog,
+      required: config.live.haEngineRequired,
+      ...(timings === undefined ? {} : { timings }),
+      ...(waitReplicas === undefined ? {} : { waitReplicas }),
+    });
+  } catch (err) {
+    log.error('failed to setup redis live engine', { error: err });
+    throw new Error(`failed to setup redis live engine: ${(err as Error).message}`);
+  }
 }
 
 /**

@@ -21,6 +21,8 @@ const DEFAULTS: LiveHubConfig = {
     haEnginePassword: '',
     haPrefix: '',
     haEngineRequired: false,
+    haEngineWaitReplicas: 0,
+    haEngineWaitTimeoutMs: 1000,
     haSentinelMasterName: '',
     haSentinelPassword: '',
     historySize: 100,

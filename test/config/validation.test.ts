@@ -39,6 +39,8 @@ const INVALID: [string, string, string[]][] = [
   ['GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS', '-2', ['unexpected value -2 for [live] max_unauthenticated_connections']],
   ['GF_LIVE_MAX_UNAUTHENTICATED_CONNECTIONS_PER_IP', '-2', ['unexpected value -2 for [live] max_unauthenticated_connections_per_ip']],
   ['GF_LIVE_HA_ENGINE_REQUIRED', 'maybe', ['"maybe"', 'boolean']],
+  ['GF_LIVE_HA_ENGINE_WAIT_REPLICAS', '-1', ['"-1"', 'between 0 and 100']],
+  ['GF_LIVE_HA_ENGINE_WAIT_TIMEOUT', '5s', ['"5s"', 'between 10ms and 3s']],
   ['GF_LIVE_PUSH_BODY_LIMIT', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_PUSH_MAX_ROWS', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_PUSH_MAX_FRAME_FIELDS', '2', ['"2"', 'at least 3']],

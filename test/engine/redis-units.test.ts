@@ -82,7 +82,7 @@ describe('redis address parsing', () => {
     assert.throws(() => parseAddresses({ address: '' }), AddressError);
     assert.throws(() => parseAddresses({ address: 'host:99999' }), /invalid port/);
     assert.throws(() => parseAddresses({ address: 'redis+sentinel://a:1' }), /sentinel_master_name/);
-    assert.throws(() => parseAddresses({ address: 'redis+cluster://a:1' }), /not supported/);
+    assert.throws(() => parseAddresses({ address: '127.0.0.1:7001,redis+cluster://a:1' }), /cannot be combined/);
     assert.throws(() => parseAddresses({ address: 'memcached://a:1' }), /unsupported Redis address scheme/);
     assert.equal(redact('redis://u:secret@h:1'), 'redis://u:***@h:1');
   });

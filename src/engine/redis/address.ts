@@ -1,6 +1,9 @@
 // Parses `[live] ha_engine_address` (plus the password and Sentinel keys) into one connection
 // description per shard: `host:port`, `redis://`, `rediss://` (TLS), `redis+sentinel://`, or a
-// comma-separated list of those (= application-level shards, channel → shard by jump hash).
+// comma-separated list of those (= application-level shards, channel → shard by jump hash); or one
+// Redis Cluster, `redis+cluster://` / `rediss+cluster://` with its seed nodes.
+
+import { DEFAULT_PARTITIONS, CLUSTER_SLOTS } from './partitions.js';
 
 /** A Redis reached directly. */
 export interface DirectTarget {
@@ -20,8 +23,17 @@ export interface SentinelTarget {
   readonly tls: boolean;
 }
 
+/** A Redis Cluster found through seed nodes (any of its nodes; the rest is discovered). */
+export interface ClusterTarget {
+  readonly kind: 'cluster';
+  readonly seeds: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  readonly tls: boolean;
+  /** Channel partitions, each one hash tag = one slot (partitions.ts); `?partitions=`. */
+  readonly partitions: number;
+}
+
 export interface ShardAddress {
-  readonly target: DirectTarget | SentinelTarget;
+  readonly target: DirectTarget | SentinelTarget | ClusterTarget;
   readonly username?: string;
   readonly password?: string;
   readonly db: number;
@@ -43,13 +55,15 @@ export interface AddressSettings {
 export class AddressError extends Error {}
 
 const DEFAULT_PORT = 6379;
+const CLUSTER_ALONE = 'redis+cluster:// names one Redis Cluster and cannot be combined with other addresses (list its seed nodes in the one URL: redis+cluster://h1:p1,h2:p2)';
 const DEFAULT_SENTINEL_PORT = 26379;
 
 export function parseAddresses(settings: AddressSettings): ShardAddress[] {
   const text = settings.address.trim();
   if (text === '') throw new AddressError('ha_engine_address is empty');
-  if (/^redis\+cluster:\/\//i.test(text)) {
-    throw new AddressError('redis+cluster:// is not supported; list the Redis instances comma-separated (application-level sharding) or use redis+sentinel://');
+  if (/^rediss?\+cluster:\/\//i.test(text)) return [parseCluster(text, settings)];
+  if (/(^|,)\s*rediss?\+cluster:\/\//i.test(text)) {
+    throw new AddressError(CLUSTER_ALONE);
   }
   const masterName = settings.sentinelMasterName?.trim() ?? '';
   if (masterName !== '' && !/^[a-z+]+:\/\//i.test(text)) {
@@ -131,20 +145,7 @@ function parseOne(text: string, settings: AddressSettings): ShardAddress {
     return direct(host, port, scheme === 'rediss', decode(url.username), decode(url.password) ?? settings.password, db);
   }
   if (scheme === 'redis+sentinel' || scheme === 'rediss+sentinel') {
-    // URL() cannot parse several hosts; take the authority apart by hand.
-    const rest = text.slice(scheme.length + 3);
-    const queryAt = rest.indexOf('?');
-    const beforeQuery = queryAt < 0 ? rest : rest.slice(0, queryAt);
-    const query = new URLSearchParams(queryAt < 0 ? '' : rest.slice(queryAt + 1));
-    const at = beforeQuery.lastIndexOf('@');
-    const userInfo = at < 0 ? '' : beforeQuery.slice(0, at);
-    const hostsAndPath = at < 0 ? beforeQuery : beforeQuery.slice(at + 1);
-    const slash = hostsAndPath.indexOf('/');
-    const hosts = slash < 0 ? hostsAndPath : hostsAndPath.slice(0, slash);
-    const path = slash < 0 ? '' : hostsAndPath.slice(slash + 1);
-    const colon = userInfo.indexOf(':');
-    const username = decode(colon < 0 ? userInfo : userInfo.slice(0, colon));
-    const password = colon < 0 ? undefined : decode(userInfo.slice(colon + 1));
+    const { query, hosts, path, username, password } = multiHostUrl(text, scheme);
     const sentinels = splitList(hosts).map((h) => hostPort(h, DEFAULT_SENTINEL_PORT));
     if (sentinels.length === 0) throw new AddressError(`no Sentinel hosts in ${JSON.stringify(redact(text))}`);
     const masterName = query.get('sentinel_master_name') ?? settings.sentinelMasterName ?? '';
@@ -164,7 +165,61 @@ function parseOne(text: string, settings: AddressSettings): ShardAddress {
       query.get('sentinel_username') ?? undefined,
     );
   }
-  throw new AddressError(`unsupported Redis address scheme ${JSON.stringify(`${scheme}://`)}; use host:port, redis://, rediss:// or redis+sentinel://`);
+  throw new AddressError(`unsupported Redis address scheme ${JSON.stringify(`${scheme}://`)}; use host:port, redis://, rediss://, redis+sentinel:// or redis+cluster://`);
+}
+
+/** `scheme://[user[:password]@]h1[:p1],h2[:p2][/path][?query]`, taken apart by hand (URL() cannot parse several hosts). */
+function multiHostUrl(text: string, scheme: string): { query: URLSearchParams; hosts: string; path: string; username: string | undefined; password: string | undefined } {
+  const rest = text.slice(scheme.length + 3);
+  const queryAt = rest.indexOf('?');
+  const beforeQuery = queryAt < 0 ? rest : rest.slice(0, queryAt);
+  const query = new URLSearchParams(queryAt < 0 ? '' : rest.slice(queryAt + 1));
+  const at = beforeQuery.lastIndexOf('@');
+  const userInfo = at < 0 ? '' : beforeQuery.slice(0, at);
+  const hostsAndPath = at < 0 ? beforeQuery : beforeQuery.slice(at + 1);
+  const slash = hostsAndPath.indexOf('/');
+  const colon = userInfo.indexOf(':');
+  return {
+    query,
+    hosts: slash < 0 ? hostsAndPath : hostsAndPath.slice(0, slash),
+    path: slash < 0 ? '' : hostsAndPath.slice(slash + 1),
+    username: decode(colon < 0 ? userInfo : userInfo.slice(0, colon)),
+    password: colon < 0 ? undefined : decode(userInfo.slice(colon + 1)),
+  };
+}
+
+/**
+ * `redis+cluster://[user:password@]h1:p1,h2:p2[?partitions=N]` (`rediss+cluster://` for TLS): the
+ * seed nodes of one Redis Cluster. A cluster has database 0 only; `partitions` (default 128) is the
+ * number of channel partitions (hash tags) and must be the same on every livehub node.
+ */
+function parseCluster(text: string, settings: AddressSettings): ShardAddress {
+  const scheme = /^([a-z+]+):\/\//i.exec(text)![1]!.toLowerCase();
+  if (text.slice(scheme.length + 3).includes('://')) {
+    throw new AddressError(CLUSTER_ALONE);
+  }
+  const { query, hosts, path, username, password } = multiHostUrl(text, scheme);
+  const seeds = splitList(hosts).map((h) => hostPort(h, DEFAULT_PORT));
+  if (seeds.length === 0) throw new AddressError(`no cluster nodes in ${JSON.stringify(redact(text))}`);
+  if (dbNumber(path || query.get('db'), redact(text)) !== 0) throw new AddressError('Redis Cluster has database 0 only: remove the database number from the redis+cluster:// address');
+  for (const key of query.keys()) {
+    if (key !== 'partitions' && key !== 'db') throw new AddressError(`unknown parameter ${JSON.stringify(key)} in ${JSON.stringify(redact(text))} (redis+cluster:// takes ?partitions=N)`);
+  }
+  const partitionsText = query.get('partitions');
+  const partitions = partitionsText === null ? DEFAULT_PARTITIONS : Number(partitionsText);
+  if (!/^\d+$/.test(partitionsText ?? '1') || partitions < 1 || partitions > CLUSTER_SLOTS) {
+    throw new AddressError(`partitions must be a whole number from 1 to ${CLUSTER_SLOTS} in ${JSON.stringify(redact(text))}`);
+  }
+  const tls = scheme === 'rediss+cluster';
+  const effectivePassword = password ?? settings.password;
+  const list = seeds.map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(',');
+  return {
+    target: { kind: 'cluster', seeds, tls, partitions },
+    ...(username === undefined ? {} : { username }),
+    ...(effectivePassword === undefined || effectivePassword === '' ? {} : { password: effectivePassword }),
+    db: 0,
+    label: `${scheme}://${list}${partitions === DEFAULT_PARTITIONS ? '' : `?partitions=${partitions}`}`,
+  };
 }
 
 function direct(

@@ -1,6 +1,7 @@
-// The Redis broker: publications, joins and leaves travel over `P.client.<channel>`; each node
-// holds ONE subscription per channel (subscribe on its first local subscriber, unsubscribe after
-// the last) and fans out in-process. Publish with history is one Lua script (history.ts); every
+// The Redis broker: publications, joins and leaves travel over `P.client.<channel>` (sharded
+// PUB/SUB on a cluster); each node holds ONE subscription per channel (subscribe on its first local
+// subscriber, unsubscribe after the last) and fans out in-process. Publish with history is one Lua
+// script (history.ts; with `ha_engine_wait_replicas`, answered after WAIT: replica-ack.ts); every
 // other publish (and joins/leaves) goes through the per-turn PublishBatcher.
 
 import type {
@@ -15,10 +16,12 @@ import type {
 } from '../engine.js';
 import { decodeBatch, decodeDataMessage, encodeJoin, isBatch, type EnvelopeParts, encodeLeave, publicationHead, publicationTail } from './envelope.js';
 import { toEngineError } from './errors.js';
-import type { RedisHistory } from './history.js';
+import { publishedPosition, type RedisHistory } from './history.js';
 import type { RedisKeys } from './keys.js';
+import { PUBLISH_WITH_HISTORY } from './lua.js';
 import { PublishBatcher } from './publish-batcher.js';
-import type { Shard, ShardSet } from './shard.js';
+import type { ReplicaAck } from './replica-ack.js';
+import { readyLane, type ChannelSubscriber, type Router } from './routing.js';
 
 /** Channel → Redis channel name cache bound (cleared when full; a miss costs one concatenation). */
 const MAX_CACHED_KEYS = 10_000;
@@ -34,10 +37,12 @@ export class RedisBroker implements Broker {
   private readonly clientKeys = new Map<string, string>();
 
   constructor(
-    private readonly shards: ShardSet,
+    private readonly router: Router,
     private readonly keys: RedisKeys,
     private readonly streams: RedisHistory,
     private readonly counters: BrokerCounters,
+    /** `ha_engine_wait_replicas`: history publishes answered after WAIT confirmed the replicas. */
+    private readonly replicaAck?: ReplicaAck,
   ) {}
 
   publish(channel: string, data: string, info: ClientInfo | undefined, options: PublishOptions): Promise<StreamPosition | undefined> {
@@ -51,7 +56,10 @@ export class RedisBroker implements Broker {
 
   private async publishWithHistory(channel: string, head: string, tail: string, history: HistorySettings): Promise<StreamPosition> {
     try {
-      return await this.streams.publish(this.shards.commandClient(channel), channel, head, tail, history);
+      const lane = readyLane(this.router, channel);
+      if (this.replicaAck === undefined) return await this.streams.publish(lane, channel, head, tail, history);
+      const { keys, args } = this.streams.publishCall(lane, channel, head, tail, history);
+      return publishedPosition(await this.replicaAck.run(lane, PUBLISH_WITH_HISTORY, keys, args));
     } catch (err) {
       throw toEngineError(err, 'publish');
     }
@@ -67,7 +75,7 @@ export class RedisBroker implements Broker {
 
   private enqueue(channel: string, message: EnvelopeParts, what: string): Promise<undefined> {
     try {
-      return this.batcher.publish(this.shards.commandClient(channel), this.clientKey(channel), message);
+      return this.batcher.publish(readyLane(this.router, channel), this.clientKey(channel), message);
     } catch (err) {
       return Promise.reject(toEngineError(err, what));
     }
@@ -75,21 +83,21 @@ export class RedisBroker implements Broker {
 
   async subscribe(channels: readonly string[]): Promise<void> {
     const groups = [...this.redisGroups(channels)];
-    const results = await Promise.allSettled(groups.map(([shard, redisChannels]) => shard.subscriber.subscribe(redisChannels)));
+    const results = await Promise.allSettled(groups.map(([subscriber, redisChannels]) => subscriber.subscribe(redisChannels)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed === undefined) return;
     // All or nothing: the node drops the local subscription when this rejects.
-    await Promise.all(groups.map(([shard, redisChannels], i) => (results[i]!.status === 'fulfilled' ? shard.subscriber.unsubscribe(redisChannels) : undefined)));
+    await Promise.all(groups.map(([subscriber, redisChannels], i) => (results[i]!.status === 'fulfilled' ? subscriber.unsubscribe(redisChannels) : undefined)));
     throw toEngineError(failed.reason, 'subscribe');
   }
 
   async unsubscribe(channels: readonly string[]): Promise<void> {
-    await Promise.all([...this.redisGroups(channels)].map(([shard, redisChannels]) => shard.subscriber.unsubscribe(redisChannels)));
+    await Promise.all([...this.redisGroups(channels)].map(([subscriber, redisChannels]) => subscriber.unsubscribe(redisChannels)));
   }
 
   async history(channel: string, query: HistoryQuery, settings: HistorySettings): Promise<HistoryResult> {
     try {
-      return await this.streams.read(this.shards.commandClient(channel), channel, query, settings);
+      return await this.streams.read(readyLane(this.router, channel).client, channel, query, settings);
     } catch (err) {
       throw toEngineError(err, 'history');
     }
@@ -99,7 +107,7 @@ export class RedisBroker implements Broker {
   deliver(redisChannel: string, payload: string): void {
     const handler = this.handler;
     if (handler === undefined) return;
-    const channel = redisChannel.slice(this.keys.clientPrefix.length);
+    const channel = this.keys.channelOf(redisChannel);
     if (!isBatch(payload)) {
       this.deliverOne(handler, channel, payload);
       return;
@@ -122,8 +130,7 @@ export class RedisBroker implements Broker {
 
   /** Node channels of Redis channels (for onResubscribed). */
   channelsOf(redisChannels: readonly string[]): string[] {
-    const n = this.keys.clientPrefix.length;
-    return redisChannels.map((c) => c.slice(n));
+    return redisChannels.map((c) => this.keys.channelOf(c));
   }
 
   /**
@@ -140,9 +147,14 @@ export class RedisBroker implements Broker {
     return key;
   }
 
-  private redisGroups(channels: readonly string[]): Map<Shard, string[]> {
-    const groups = new Map<Shard, string[]>();
-    for (const [shard, names] of this.shards.group(channels)) groups.set(shard, names.map((c) => this.keys.client(c)));
+  private redisGroups(channels: readonly string[]): Map<ChannelSubscriber, string[]> {
+    const groups = new Map<ChannelSubscriber, string[]>();
+    for (const channel of channels) {
+      const subscriber = this.router.subscriberOf(channel);
+      const list = groups.get(subscriber);
+      if (list === undefined) groups.set(subscriber, [this.keys.client(channel)]);
+      else list.push(this.keys.client(channel));
+    }
     return groups;
   }
 }

@@ -10,7 +10,13 @@ import type { Cluster, LocalNodeIdentity, NodeInfo, NodeStats, NotifyHandler, Su
 import { decodeControl, encodeControl, type Heartbeat, type Notification, type SurveyRequest, type SurveyResponse } from './envelope.js';
 import { errorMessage } from './errors.js';
 import type { RedisKeys } from './keys.js';
-import type { Shard } from './shard.js';
+
+/** Where control messages are published: shard 0's command connection, or the Redis Cluster client (classic PUBLISH crosses the cluster bus). */
+export interface ControlLink {
+  readonly ready: boolean;
+  describe(): string;
+  publish(channel: string, message: string): Promise<unknown>;
+}
 
 export interface ClusterTimings {
   readonly heartbeatIntervalMs: number;
@@ -47,7 +53,7 @@ export class RedisCluster implements Cluster {
 
   constructor(
     private readonly self: LocalNodeIdentity,
-    private readonly shard: Shard,
+    private readonly link: ControlLink,
     private readonly keys: RedisKeys,
     private readonly timings: ClusterTimings,
     private readonly log: ClusterLog,
@@ -117,8 +123,8 @@ export class RedisCluster implements Cluster {
     });
     const request: SurveyRequest = { type: 'survey_request', nodeId: this.self.id, requestId, op, payload };
     try {
-      if (!this.shard.cmd.ready) throw new Error(`control shard is ${this.shard.cmd.describe()}`);
-      await this.shard.cmd.client.publish(channel, encodeControl(request));
+      if (!this.link.ready) throw new Error(`control shard is ${this.link.describe()}`);
+      await this.link.publish(channel, encodeControl(request));
     } catch (err) {
       this.log.debug('survey request not sent', { op, error: errorMessage(err) });
       this.pending.get(requestId)?.done();
@@ -134,9 +140,9 @@ export class RedisCluster implements Cluster {
   }
 
   async notify(op: string, payload: string): Promise<void> {
-    if (!this.shard.cmd.ready) throw new Error(`control shard is ${this.shard.cmd.describe()}`);
+    if (!this.link.ready) throw new Error(`control shard is ${this.link.describe()}`);
     const message: Notification = { type: 'notify', nodeId: this.self.id, op, payload };
-    await this.shard.cmd.client.publish(this.keys.control, encodeControl(message));
+    await this.link.publish(this.keys.control, encodeControl(message));
   }
 
   /** A message on `P.control` (heartbeats, survey requests and notifications of other nodes). */
@@ -176,7 +182,7 @@ export class RedisCluster implements Cluster {
 
   /** Publishes a heartbeat now (also used when the control connection comes back). */
   heartbeat(): void {
-    if (!this.shard.cmd.ready) return;
+    if (!this.link.ready) return;
     let stats: NodeStats;
     try {
       stats = this.stats();
@@ -188,7 +194,7 @@ export class RedisCluster implements Cluster {
       type: 'heartbeat', nodeId: this.self.id, name: this.self.name, version: this.self.version,
       ...stats, uptimeSeconds: this.uptime(Date.now()),
     };
-    this.shard.cmd.client.publish(this.keys.control, encodeControl(message)).catch((err: unknown) => {
+    this.link.publish(this.keys.control, encodeControl(message)).catch((err: unknown) => {
       this.log.debug('heartbeat not sent', { error: errorMessage(err) });
     });
   }
@@ -219,8 +225,8 @@ export class RedisCluster implements Cluster {
         response = { type: 'survey_reply', nodeId: this.self.id, requestId: request.requestId, ok: false, payload: '' };
       }
     }
-    if (!this.shard.cmd.ready) return;
-    this.shard.cmd.client.publish(this.keys.node(request.nodeId), encodeControl(response)).catch((err: unknown) => {
+    if (!this.link.ready) return;
+    this.link.publish(this.keys.node(request.nodeId), encodeControl(response)).catch((err: unknown) => {
       this.log.debug('survey reply not sent', { op: request.op, error: errorMessage(err) });
     });
   }

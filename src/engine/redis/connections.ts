@@ -16,7 +16,8 @@ export interface ConnectionTimings {
   readonly maxReconnectDelayMs: number;
 }
 
-export type ConnectionRole = 'cmd' | 'sub';
+/** `cmd`: auto-pipelined commands; `sub`: PUB/SUB; `ack`: history writes and their WAIT (replica-ack.ts). */
+export type ConnectionRole = 'cmd' | 'sub' | 'ack';
 
 /** Exponential back-off from 100 ms with ±20 % jitter (so a fleet does not reconnect in lockstep). */
 export function reconnectDelay(attempt: number, maxDelayMs: number): number {
@@ -47,6 +48,7 @@ export function ioredisOptions(address: ShardAddress, role: ConnectionRole, timi
     ...(address.password === undefined ? {} : { password: address.password }),
   };
   const target = address.target;
+  if (target.kind === 'cluster') throw new Error('a Redis Cluster address is served by cluster-router.ts');
   if (target.kind === 'direct') {
     // SNI must be a host name; for an IP address the certificate is checked against the IP.
     const tls = target.tls ? { tls: isIP(target.host) === 0 ? { servername: target.host } : {} } : {};
@@ -214,16 +216,19 @@ export class Connection {
     this.closed = true;
     if (this.watchdog !== undefined) clearInterval(this.watchdog);
     clearTimeout(this.retryTimer);
-    if (this.client.status === 'ready') {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        this.client.quit().catch(() => undefined),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, timeoutMs);
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (this.client.status === 'ready') await quitWithin(this.client, timeoutMs);
     this.client.disconnect();
   }
+}
+
+/** QUIT (pending replies first), bounded by `timeoutMs`; the caller disconnects afterwards. */
+export async function quitWithin(client: { quit(): Promise<unknown> }, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    client.quit().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
 }

@@ -8,7 +8,7 @@ import { publicationHead } from './envelope.js';
 import { toEngineError } from './errors.js';
 import { FramePushBatcher } from './frame-push-batcher.js';
 import type { RedisKeys } from './keys.js';
-import type { ShardSet } from './shard.js';
+import { readyLane, type Router } from './routing.js';
 
 /** Grafana's frame-cache TTL: 7 days, refreshed on every push. */
 export const FRAME_TTL_SECONDS = 604_800;
@@ -16,31 +16,35 @@ export const FRAME_TTL_SECONDS = 604_800;
 const MAX_KNOWN = 100_000;
 
 export class RedisFrameCache implements FrameCache {
-  /** channel → connection generation of its shard at the last successful push. */
+  /** channel → connection generation of its lane (shard, or cluster partition) at the last successful push. */
   private readonly known = new Map<string, number>();
   private readonly generations: number[];
   readonly batcher: FramePushBatcher;
 
   constructor(
-    private readonly shards: ShardSet,
+    private readonly router: Router,
     private readonly keys: RedisKeys,
     ttlSeconds: number = FRAME_TTL_SECONDS,
   ) {
-    this.generations = shards.all.map(() => 0);
+    this.generations = new Array<number>(router.laneCount).fill(0);
     this.batcher = new FramePushBatcher(ttlSeconds);
   }
 
   /**
-   * A shard's connection dropped or came back: subscribers may have missed frames, so the next
-   * push of every channel there re-sends the schema (each client resynchronises).
+   * A lane's connection dropped or came back: subscribers may have missed frames, so the next push
+   * of every channel there re-sends the schema (each client resynchronises).
    */
-  invalidate(shardIndex: number): void {
-    this.generations[shardIndex] = (this.generations[shardIndex] ?? 0) + 1;
+  invalidate(group: number): void {
+    this.generations[group] = (this.generations[group] ?? 0) + 1;
+  }
+
+  invalidateAll(): void {
+    for (let i = 0; i < this.generations.length; i++) this.generations[i]!++;
   }
 
   async push(fullChannel: string, frame: FramePush): Promise<{ readonly changed: boolean }> {
-    const shard = this.shards.of(fullChannel);
-    const generation = this.generations[shard.index]!;
+    const lane = this.router.laneOf(fullChannel);
+    const generation = this.generations[lane.group]!;
     const force = this.known.get(fullChannel) !== generation;
     // Marked when queued, not when answered: the pushes of one turn run in order in one script call,
     // so only the first of them needs to force the full frame. A failed push un-marks the channel.
@@ -50,7 +54,7 @@ export class RedisFrameCache implements FrameCache {
     }
     let changed: boolean;
     try {
-      changed = await this.batcher.push(this.shards.commandClient(fullChannel), {
+      changed = await this.batcher.push(readyLane(this.router, fullChannel), {
         key: this.keys.managedStream(fullChannel),
         schema: frame.schema,
         frame: frame.frame,
@@ -69,7 +73,7 @@ export class RedisFrameCache implements FrameCache {
   async get(fullChannel: string): Promise<CachedFrame | undefined> {
     let reply: Array<string | null>;
     try {
-      reply = await this.shards.commandClient(fullChannel).hmget(this.keys.managedStream(fullChannel), 'schema', 'frame');
+      reply = await readyLane(this.router, fullChannel).client.hmget(this.keys.managedStream(fullChannel), 'schema', 'frame');
     } catch (err) {
       throw toEngineError(err, 'frame cache');
     }

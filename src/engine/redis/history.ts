@@ -2,9 +2,9 @@
 // are `<offset>-0`, plus a meta HASH (`e` epoch, `s` top offset) that outlives the entries, so a
 // returning client learns exactly whether it can recover. Both steps are single Lua scripts. Only a
 // publish creates keys (each with its TTL); a read of a channel without meta answers the derived
-// epoch the next publish will start the stream with (epoch.ts), using the shard's `P.epoch_seed`.
+// epoch the next publish will start the stream with (epoch.ts), using the shard's `P.epoch_seed`
+// (on a cluster: the seed of the channel's partition, `P.epoch_seed.{t}`, in the channel's slot).
 
-import type { Redis } from 'ioredis';
 import {
   HISTORY_MAX_PAGE,
   UnrecoverablePositionError,
@@ -18,6 +18,7 @@ import { newEpoch } from '../epoch.js';
 import { decodePublication } from './envelope.js';
 import type { RedisKeys } from './keys.js';
 import { PUBLISH_WITH_HISTORY, READ_HISTORY } from './lua.js';
+import type { CommandClient, Lane } from './routing.js';
 
 export class RedisHistory {
   constructor(
@@ -26,6 +27,11 @@ export class RedisHistory {
     private readonly metaTtlSeconds: number,
     /** Called for each stored entry that does not decode (dropped). */
     private readonly onUndecodable: () => void,
+    /**
+     * `ha_engine_wait_replicas` > 0: epochs are bound to the master's replication history, so a
+     * promoted replica never continues offsets the old master handed out alone (lua.ts REPLICATION).
+     */
+    private readonly strict = false,
   ) {}
 
   /** The meta TTL, which is also the window of derived epochs (epoch.ts): never below history_ttl. */
@@ -34,27 +40,29 @@ export class RedisHistory {
   }
 
   /**
-   * Creates the shard's epoch seed unless it exists (at start and after every reconnect: a Redis
-   * that lost its data gets a new seed, so new streams cannot reuse epochs clients still hold).
+   * Creates the epoch seeds unless they exist (at start and after every reconnect: a Redis that
+   * lost its data gets new seeds, so new streams cannot reuse epochs clients still hold). One seed
+   * per Redis; on a cluster one per partition (each SET goes to its slot's master).
    */
-  async ensureSeed(client: Redis): Promise<void> {
-    await client.set(this.keys.epochSeed, newEpoch(), 'EX', this.metaTtlSeconds, 'NX');
+  async ensureSeeds(client: CommandClient): Promise<void> {
+    await Promise.all(this.keys.allEpochSeeds().map((key) => client.set(key, newEpoch(), 'EX', this.metaTtlSeconds, 'NX')));
+  }
+
+  /** The script and its arguments of an atomic append + publish (run here, or by replica-ack.ts). */
+  publishCall(lane: Lane, channel: string, head: string, tail: string, settings: HistorySettings): { keys: string[]; args: Array<string | number> } {
+    return {
+      keys: [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed(channel)],
+      args: [head, tail, settings.size, settings.ttlSeconds, this.metaTtl(settings), newEpoch(), this.keys.client(channel), channel, lane.publishCommand, this.strict ? '1' : '0'],
+    };
   }
 
   /** Appends and publishes atomically; returns the new top position. */
-  async publish(client: Redis, channel: string, head: string, tail: string, settings: HistorySettings): Promise<StreamPosition> {
-    const reply = await PUBLISH_WITH_HISTORY.run(
-      client,
-      [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed],
-      [head, tail, settings.size, settings.ttlSeconds, this.metaTtl(settings), newEpoch(), this.keys.client(channel), channel],
-    );
-    if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string') {
-      throw new Error(`unexpected reply of ${PUBLISH_WITH_HISTORY.name}`);
-    }
-    return { offset: reply[0], epoch: reply[1] };
+  async publish(lane: Lane, channel: string, head: string, tail: string, settings: HistorySettings): Promise<StreamPosition> {
+    const { keys, args } = this.publishCall(lane, channel, head, tail, settings);
+    return publishedPosition(await PUBLISH_WITH_HISTORY.run(lane.client, keys, args));
   }
 
-  async read(client: Redis, channel: string, query: HistoryQuery, settings: HistorySettings): Promise<HistoryResult> {
+  async read(client: CommandClient, channel: string, query: HistoryQuery, settings: HistorySettings): Promise<HistoryResult> {
     const since = query.since;
     const count = query.limit < 0 ? HISTORY_MAX_PAGE : Math.min(query.limit, HISTORY_MAX_PAGE);
     let mode: 'top' | 'fwd' | 'rev' = query.reverse === true ? 'rev' : 'fwd';
@@ -71,14 +79,15 @@ export class RedisHistory {
     if (count === 0) mode = 'top';
     const reply = await READ_HISTORY.run(
       client,
-      [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed],
-      [this.metaTtl(settings), since?.epoch ?? '', mode, start, end, Math.max(count, 1), channel],
+      [this.keys.stream(channel), this.keys.streamMeta(channel), this.keys.epochSeed(channel)],
+      [this.metaTtl(settings), since?.epoch ?? '', mode, start, end, Math.max(count, 1), channel, since?.offset ?? 0, this.strict ? '1' : '0'],
     );
     if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string' || !Array.isArray(reply[2])) {
       throw new Error(`unexpected reply of ${READ_HISTORY.name}`);
     }
     const position: StreamPosition = { offset: reply[0], epoch: reply[1] };
-    if (since !== undefined && since.epoch !== position.epoch) throw new UnrecoverablePositionError(channel);
+    // `continued`: the position lies in the part of a renamed epoch this master has (lua.ts).
+    if (since !== undefined && since.epoch !== position.epoch && reply[3] !== 1) throw new UnrecoverablePositionError(channel);
     const publications: Publication[] = [];
     for (const entry of reply[2] as unknown[]) {
       const publication = decodeEntry(entry);
@@ -87,6 +96,14 @@ export class RedisHistory {
     }
     return { publications, position };
   }
+}
+
+/** The `{top, epoch}` reply of PUBLISH_WITH_HISTORY. */
+export function publishedPosition(reply: unknown): StreamPosition {
+  if (!Array.isArray(reply) || typeof reply[0] !== 'number' || typeof reply[1] !== 'string') {
+    throw new Error(`unexpected reply of ${PUBLISH_WITH_HISTORY.name}`);
+  }
+  return { offset: reply[0], epoch: reply[1] };
 }
 
 /** A stream entry `[id, [field, value, …]]` → the publication stored in field `d`. */

@@ -3,7 +3,7 @@
 // push, presence add/remove/read. Run with EVALSHA, falling back to EVAL after NOSCRIPT (restart).
 
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { CommandClient } from './routing.js';
 
 export type ScriptArg = string | number | Buffer;
 
@@ -15,7 +15,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: Redis, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
+  async run(client: CommandClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown> {
     if (this.numberOfKeys !== 'any' && keys.length !== this.numberOfKeys) throw new Error(`script ${this.name} takes ${this.numberOfKeys} keys`);
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
@@ -47,24 +47,58 @@ end
 `;
 
 /**
+ * `ha_engine_wait_replicas` ("strict"): epochs are bound to the master's replication history
+ * (INFO replication: `master_replid`, and `master_replid2`, the id of the master it was promoted
+ * from). A publish on a master promoted from the one that gave out a stream's epoch renames the
+ * epoch: the old master may have handed out offsets (delivered, never replicated: answered 503)
+ * that this one gives to other publications. The meta keeps the old epoch (`pe`) and the last
+ * offset this master has of it (`po`): a position up to `po` in the old epoch continues under the
+ * new one, a position past it (seen only on the old master) is unrecoverable. A meta moved by a
+ * slot migration keeps its epoch (`r` is adopted); derived epochs include the master's id.
+ */
+const REPLICATION = `
+local function replication_ids()
+  local info = redis.call('info', 'replication')
+  return string.match(info, 'master_replid:(%x+)') or '', string.match(info, 'master_replid2:(%x+)') or ''
+end
+`;
+
+/**
  * Publish with history (centrifuge-protocol.md §12.4).
- * KEYS: stream, meta, epoch seed. ARGV: head, tail, size, ttl, metaTtl, newSeed, pubsubChannel, channel.
+ * KEYS: stream, meta, epoch seed. ARGV: head, tail, size, ttl, metaTtl, newSeed, pubsubChannel, channel,
+ * publish command (`publish`, or `spublish` on a cluster, where every key and the channel share a slot),
+ * strict ('1': epochs bound to the replication history, see REPLICATION).
  * A missing meta starts a stream with the derived epoch (so subscribers positioned at offset 0 of
  * the empty channel continue), creating the seed with its TTL when Redis has none.
  * The published payload is head + `,"o":<top>,"e":"<epoch>"` + tail (envelope.ts), so every
  * node's subscribers see the same offset; the stream stores head + tail (the entry id is the offset).
  * Returns {top, epoch}.
  */
-export const PUBLISH_WITH_HISTORY = new LuaScript('publish_with_history', `${DERIVED_EPOCH}
-local epoch = redis.call('hget', KEYS[2], 'e')
+export const PUBLISH_WITH_HISTORY = new LuaScript('publish_with_history', `${DERIVED_EPOCH}${REPLICATION}
+local strict = ARGV[10] == '1'
+local replid, replid2 = '', ''
+if strict then replid, replid2 = replication_ids() end
+local meta = redis.call('hmget', KEYS[2], 'e', 's', 'r')
+local epoch = meta[1]
 if not epoch then
   local seed = redis.call('get', KEYS[3])
   if not seed then
     seed = ARGV[6]
     redis.call('set', KEYS[3], seed, 'EX', ARGV[5])
   end
-  epoch = derived_epoch(seed, ARGV[5], ARGV[8])
+  epoch = derived_epoch(strict and (seed .. '@' .. replid) or seed, ARGV[5], ARGV[8])
   redis.call('hset', KEYS[2], 'e', epoch)
+  redis.call('hdel', KEYS[2], 'pe', 'po')
+  if strict then redis.call('hset', KEYS[2], 'r', replid) end
+elseif strict and meta[3] ~= replid then
+  if meta[3] and meta[3] == replid2 then
+    -- promoted from the master that gave out this epoch: rename it (see REPLICATION)
+    local renamed = derived_epoch((redis.call('get', KEYS[3]) or ARGV[6]) .. '@' .. replid, ARGV[5], ARGV[8])
+    redis.call('hset', KEYS[2], 'e', renamed, 'pe', epoch, 'po', tonumber(meta[2]) or 0, 'r', replid)
+    epoch = renamed
+  else
+    redis.call('hset', KEYS[2], 'r', replid)
+  end
 end
 local top = redis.call('hincrby', KEYS[2], 's', 1)
 redis.call('expire', KEYS[2], ARGV[5])
@@ -74,7 +108,7 @@ if top == 1 then
 end
 redis.call('xadd', KEYS[1], 'MAXLEN', ARGV[3], top .. '-0', 'd', ARGV[1] .. ARGV[2])
 redis.call('expire', KEYS[1], ARGV[4])
-redis.call('publish', ARGV[7], ARGV[1] .. ',"o":' .. top .. ',"e":"' .. epoch .. '"' .. ARGV[2])
+redis.call(ARGV[9], ARGV[7], ARGV[1] .. ',"o":' .. top .. ',"e":"' .. epoch .. '"' .. ARGV[2])
 return {top, epoch}
 `, 3);
 
@@ -84,18 +118,35 @@ return {top, epoch}
  * keys behind (Centrifuge creates the meta here). An existing meta's TTL is refreshed; a range is
  * read unless only the position was asked for or the caller's epoch is not the current one.
  * KEYS: stream, meta, epoch seed. ARGV: metaTtl, sinceEpoch ('' = none), mode ('top' | 'fwd' | 'rev'),
- * start, end, count, channel. Returns {top, epoch, entries}.
+ * start, end, count, channel, sinceOffset, strict ('1', see REPLICATION). Returns {top, epoch,
+ * entries, continued}: continued = 1 when the caller's position, in the epoch before a rename (or at
+ * offset 0 of the empty channel on the master this one was promoted from), continues in this one.
  */
-export const READ_HISTORY = new LuaScript('read_history', `${DERIVED_EPOCH}
-local meta = redis.call('hmget', KEYS[2], 'e', 's')
+export const READ_HISTORY = new LuaScript('read_history', `${DERIVED_EPOCH}${REPLICATION}
+local strict = ARGV[9] == '1'
+local meta = redis.call('hmget', KEYS[2], 'e', 's', 'pe', 'po')
 local epoch = meta[1]
+local since = ARGV[2]
 if not epoch then
-  return {0, derived_epoch(redis.call('get', KEYS[3]) or '', ARGV[1], ARGV[7]), {}}
+  local seed = redis.call('get', KEYS[3]) or ''
+  if not strict then return {0, derived_epoch(seed, ARGV[1], ARGV[7]), {}, 0} end
+  local replid, replid2 = replication_ids()
+  local now = derived_epoch(seed .. '@' .. replid, ARGV[1], ARGV[7])
+  local continued = 0
+  if since ~= '' and since ~= now and ARGV[8] == '0' and string.match(replid2, '[1-9a-f]') and since == derived_epoch(seed .. '@' .. replid2, ARGV[1], ARGV[7]) then
+    continued = 1
+  end
+  return {0, now, {}, continued}
 end
 local top = tonumber(meta[2]) or 0
 redis.call('expire', KEYS[2], ARGV[1])
-if ARGV[3] == 'top' or (ARGV[2] ~= '' and ARGV[2] ~= epoch) then
-  return {top, epoch, {}}
+local continued = 0
+if strict and since ~= '' and since ~= epoch and since == meta[3] and tonumber(ARGV[8]) <= (tonumber(meta[4]) or 0) then
+  since = epoch
+  continued = 1
+end
+if ARGV[3] == 'top' or (since ~= '' and since ~= epoch) then
+  return {top, epoch, {}, continued}
 end
 local entries
 if ARGV[3] == 'fwd' then
@@ -103,30 +154,31 @@ if ARGV[3] == 'fwd' then
 else
   entries = redis.call('xrevrange', KEYS[1], ARGV[4], ARGV[5], 'COUNT', ARGV[6])
 end
-return {top, epoch, entries}
+return {top, epoch, entries, continued}
 `, 3);
 
 /**
  * Managed-stream pushes (grafana-live.md §6.6): for each push, compare schema, store, refresh TTL and
  * publish, in one step. Several pushes (a loop turn's, frame-push-batcher.ts) run in one call, each
  * exactly as if alone: a script call costs Redis ~20 µs when it arrives alone and ~4 µs in a batch.
- * KEYS: the managed_stream hash of each push. ARGV: ttl, then per push: schema, frame, data, head,
- * pubsubChannel, force. Publishes head + `,"d":<frame or data>}` (envelope.ts). Returns, per push,
- * 1 when the schema changed (full frame published), else 0.
+ * KEYS: the managed_stream hash of each push (one slot on a cluster). ARGV: ttl, publish command
+ * (`publish` or `spublish`), then per push: schema, frame, data, head, pubsubChannel, force.
+ * Publishes head + `,"d":<frame or data>}` (envelope.ts). Returns, per push, 1 when the schema
+ * changed (full frame published), else 0.
  */
 export const FRAME_PUSH = new LuaScript('frame_push', `
 local changed = {}
 for i = 1, #KEYS do
-  local a = 1 + (i - 1) * 6
+  local a = 2 + (i - 1) * 6
   local old = redis.call('hget', KEYS[i], 'schema')
   local full = ARGV[a + 6] == '1' or (not old) or old ~= ARGV[a + 1]
   redis.call('hset', KEYS[i], 'schema', ARGV[a + 1], 'frame', ARGV[a + 2])
   redis.call('expire', KEYS[i], ARGV[1])
   if full then
-    redis.call('publish', ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 2] .. '}')
+    redis.call(ARGV[2], ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 2] .. '}')
     changed[i] = 1
   else
-    redis.call('publish', ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 3] .. '}')
+    redis.call(ARGV[2], ARGV[a + 5], ARGV[a + 4] .. ',"d":' .. ARGV[a + 3] .. '}')
     changed[i] = 0
   end
 end

@@ -7,7 +7,7 @@ import { decodeInfo, encodeInfo } from './envelope.js';
 import { toEngineError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import { PRESENCE_ADD, PRESENCE_READ, PRESENCE_REMOVE } from './lua.js';
-import { readyCommandClient, type Shard, type ShardSet } from './shard.js';
+import { readyLane, type CommandClient, type Router } from './routing.js';
 
 /** Entries refreshed per awaited batch (auto-pipelining sends each batch in a few writes). */
 const REFRESH_BATCH = 500;
@@ -24,7 +24,7 @@ export class RedisPresence implements PresenceManager {
   private refreshing = false;
 
   constructor(
-    private readonly shards: ShardSet,
+    private readonly router: Router,
     private readonly keys: RedisKeys,
     private readonly ttlSeconds: number,
     private readonly refreshIntervalMs: number,
@@ -50,7 +50,7 @@ export class RedisPresence implements PresenceManager {
     }
     clients.set(info.client, entry);
     try {
-      await this.write(readyCommandClient(this.shards.of(channel)), channel, info.client, entry.encoded);
+      await this.write(readyLane(this.router, channel).client, channel, info.client, entry.encoded);
     } catch (err) {
       if (this.tracked.get(channel)?.get(info.client) === entry) this.untrack(channel, info.client);
       throw toEngineError(err, 'presence add');
@@ -60,7 +60,7 @@ export class RedisPresence implements PresenceManager {
   async remove(channel: string, clientId: string): Promise<void> {
     this.untrack(channel, clientId);
     try {
-      await PRESENCE_REMOVE.run(this.shards.commandClient(channel), [this.keys.presenceData(channel), this.keys.presenceExpire(channel)], [clientId]);
+      await PRESENCE_REMOVE.run(readyLane(this.router, channel).client, [this.keys.presenceData(channel), this.keys.presenceExpire(channel)], [clientId]);
     } catch (err) {
       throw toEngineError(err, 'presence remove');
     }
@@ -97,19 +97,20 @@ export class RedisPresence implements PresenceManager {
   }
 
   /**
-   * Re-adds every tracked entry (of one shard, or of all): on the timer, and right after a shard's
-   * command connection comes back, because a restarted Redis may have lost them.
+   * Re-adds every tracked entry (of one lane, or of all): on the timer, and right after a shard's
+   * command connection comes back (or a cluster's slots moved), because a restarted Redis may have
+   * lost them.
    */
-  async refresh(only?: Shard): Promise<void> {
+  async refresh(only?: number): Promise<void> {
     if (this.refreshing && only === undefined) return;
     if (only === undefined) this.refreshing = true;
     try {
       let batch: Array<Promise<unknown>> = [];
       for (const [channel, clients] of this.tracked) {
-        const shard = this.shards.of(channel);
-        if ((only !== undefined && shard !== only) || !shard.cmd.ready) continue;
+        const lane = this.router.laneOf(channel);
+        if ((only !== undefined && lane.group !== only) || !lane.ready) continue;
         for (const [clientId, entry] of clients) {
-          batch.push(this.write(shard.cmd.client, channel, clientId, entry.encoded));
+          batch.push(this.write(lane.client, channel, clientId, entry.encoded));
           if (batch.length >= REFRESH_BATCH) {
             await settle(batch, this.onRefreshError);
             batch = [];
@@ -122,7 +123,7 @@ export class RedisPresence implements PresenceManager {
     }
   }
 
-  private write(client: Shard['cmd']['client'], channel: string, clientId: string, encoded: string): Promise<unknown> {
+  private write(client: CommandClient, channel: string, clientId: string, encoded: string): Promise<unknown> {
     const expireAt = Math.floor(Date.now() / 1000) + this.ttlSeconds;
     return PRESENCE_ADD.run(client, [this.keys.presenceData(channel), this.keys.presenceExpire(channel)], [clientId, encoded, expireAt, this.ttlSeconds]);
   }
@@ -131,7 +132,7 @@ export class RedisPresence implements PresenceManager {
     let reply: unknown;
     try {
       reply = await PRESENCE_READ.run(
-        this.shards.commandClient(channel),
+        readyLane(this.router, channel).client,
         [this.keys.presenceData(channel), this.keys.presenceExpire(channel)],
         [Math.floor(Date.now() / 1000), mode],
       );

@@ -1,5 +1,6 @@
-// The Redis (HA) engine: wires shards, broker, history, presence, frame cache, store and cluster
-// together, routes PUB/SUB messages, and owns health and failure reporting. Redis being down never
+// The Redis (HA) engine: wires the Redis topology — application shards (each standalone or behind
+// Sentinel) or one Redis Cluster — to broker, history, presence, frame cache, store and cluster
+// membership, routes PUB/SUB messages, and owns health and failure reporting. Redis being down never
 // stops start-up (unless required) or crashes the process; calls fail fast with EngineUnavailableError.
 
 import type { Engine, EngineEventHandler, EngineHealth, LocalNodeIdentity, NodeStats } from '../engine.js';
@@ -7,14 +8,19 @@ import type { Logger } from '../../log/logger.js';
 import { RateLimitedLog } from '../../log/logger.js';
 import type { ShardAddress } from './address.js';
 import { RedisBroker } from './broker.js';
-import { RedisCluster } from './cluster.js';
+import { RedisCluster, type ControlLink } from './cluster.js';
+import { ClusterPubSub } from './cluster-pubsub.js';
+import { ClusterRouter } from './cluster-router.js';
 import { Connection, ioredisOptions } from './connections.js';
 import { errorMessage } from './errors.js';
 import { FRAME_TTL_SECONDS, RedisFrameCache } from './frame-cache.js';
 import { RedisHistory } from './history.js';
 import { RedisKeys } from './keys.js';
+import { PartitionTable } from './partitions.js';
 import { RedisPresence } from './presence.js';
 import { ShardSubscriber, type SubscriberEvents } from './pubsub.js';
+import { ReplicaAck, type AckRouter, type AckTarget, type ReplicaAckSettings } from './replica-ack.js';
+import type { Lane, Router } from './routing.js';
 import { SentinelWatch } from './sentinel-watch.js';
 import { ShardSet, type Shard } from './shard.js';
 import { RedisStore } from './store.js';
@@ -32,7 +38,7 @@ export interface RedisEngineTimings {
   readonly presenceRefreshMs: number;
   /** Silence on a PUB/SUB connection after which a probe is sent (and, one more interval on, a restart). */
   readonly probeIntervalMs: number;
-  /** Sentinel topology re-check. */
+  /** Sentinel topology re-check; Redis Cluster slot-map refresh. */
   readonly topologyCheckMs: number;
   /** How long start() waits for Redis before resolving (or failing when required). */
   readonly startWaitMs: number;
@@ -63,7 +69,7 @@ export const DEFAULT_REDIS_TIMINGS: RedisEngineTimings = {
 };
 
 export interface RedisEngineOptions {
-  /** One entry per shard (address.ts parses `ha_engine_address`). */
+  /** One entry per shard, or the one Redis Cluster (address.ts parses `ha_engine_address`). */
   readonly shards: readonly ShardAddress[];
   /** Full name prefix: `gf_live` or `<ha_prefix>.gf_live` (keys.ts `redisPrefix`). */
   readonly prefix: string;
@@ -72,6 +78,8 @@ export interface RedisEngineOptions {
   /** `ha_engine_required`: start() rejects when Redis is not reachable within startWaitMs. */
   readonly required?: boolean;
   readonly timings?: Partial<RedisEngineTimings>;
+  /** `ha_engine_wait_replicas` (> 0) and `ha_engine_wait_timeout`: acknowledged means replicated. */
+  readonly waitReplicas?: ReplicaAckSettings;
 }
 
 export interface RedisEngineCounters {
@@ -83,6 +91,18 @@ export interface RedisEngineCounters {
   resubscribes: number;
   /** Messages of resubscribed channels dropped because their subscribers were not yet told (2500). */
   heldBeforeResubscribeSignal: number;
+  /** ha_engine_wait_replicas: history publishes answered with a temporary error (WAIT confirmed too few replicas). */
+  notReplicated: number;
+}
+
+/**
+ * One PUB/SUB side whose gaps are signalled together: an application shard's subscriber, or the
+ * cluster's. Its resubscribe signal waits until its command side works (`commandsReady`).
+ */
+interface PubSubSide {
+  readonly index: number;
+  commandsReady(): boolean;
+  gapSignalled(redisChannels: readonly string[]): number;
 }
 
 export class RedisEngine implements Engine {
@@ -94,8 +114,15 @@ export class RedisEngine implements Engine {
   readonly cluster: RedisCluster;
   readonly keys: RedisKeys;
   readonly timings: RedisEngineTimings;
-  readonly counters: RedisEngineCounters = { undecodable: 0, undecodableControl: 0, resubscribes: 0, heldBeforeResubscribeSignal: 0 };
-  private readonly shards: ShardSet;
+  readonly counters: RedisEngineCounters = { undecodable: 0, undecodableControl: 0, resubscribes: 0, heldBeforeResubscribeSignal: 0, notReplicated: 0 };
+  /** Application shards; empty on a Redis Cluster. */
+  private readonly shards: readonly Shard[];
+  /** The Redis Cluster parts; undefined with application shards. */
+  private readonly clusterParts: { readonly router: ClusterRouter; readonly pubsub: ClusterPubSub; readonly partitions: PartitionTable } | undefined;
+  private readonly sides: PubSubSide[] = [];
+  private readonly ackConnections: Connection[] = [];
+  private readonly replicaAck: ReplicaAck | undefined;
+  private readonly history: RedisHistory;
   private readonly watches: SentinelWatch[] = [];
   private readonly log: Logger;
   private readonly rateLimited = new RateLimitedLog(60_000);
@@ -113,54 +140,153 @@ export class RedisEngine implements Engine {
   constructor(private readonly options: RedisEngineOptions) {
     this.timings = { ...DEFAULT_REDIS_TIMINGS, ...options.timings };
     this.log = options.log;
-    this.keys = new RedisKeys(options.prefix);
+    if (options.shards.length === 0) throw new Error('RedisEngine needs at least one Redis address');
+    const clusterTarget = options.shards[0]!.target.kind === 'cluster' ? options.shards[0]! : undefined;
+    const partitions = clusterTarget?.target.kind === 'cluster' ? new PartitionTable(clusterTarget.target.partitions) : undefined;
+    this.keys = new RedisKeys(options.prefix, partitions);
     const t = this.timings;
-    const id = options.self.id;
     const clusterLog = {
       undecodableControl: (channel: string) => this.undecodableControl(channel),
       debug: (msg: string, fields: Record<string, unknown>) => this.log.debug(msg, fields),
     };
-    const connections = options.shards.map((address, index) => ({
-      address,
-      index,
-      cmd: new Connection('cmd', ioredisOptions(address, 'cmd', t, `livehub:${id}:cmd:${index}`), t.maxReconnectDelayMs),
-      sub: new Connection('sub', ioredisOptions(address, 'sub', t, `livehub:${id}:sub:${index}`), t.maxReconnectDelayMs),
-    }));
-    if (connections.length === 0) throw new Error('RedisEngine needs at least one Redis address');
-    // Shard 0 also carries the cluster's channels (heartbeats, surveys, replies to this node).
-    const controlChannels = [this.keys.control, this.keys.node(id)];
-    const shards: Shard[] = connections.map((c) => {
-      const probe = this.keys.shard(c.index);
-      const service = c.index === 0 ? [probe, ...controlChannels] : [probe];
-      return { ...c, subscriber: new ShardSubscriber(c.index, c.sub, service, probe, t.probeIntervalMs, this.subscriberEvents(c)) };
-    });
-    this.shards = new ShardSet(shards);
-    this.cluster = new RedisCluster(options.self, this.shards.control, this.keys, t, clusterLog);
-    const history = new RedisHistory(this.keys, t.historyMetaTtlSeconds, () => this.counters.undecodable++);
-    this.broker = new RedisBroker(this.shards, this.keys, history, this.counters);
-    this.presence = new RedisPresence(this.shards, this.keys, t.presenceTtlSeconds, t.presenceRefreshMs, (err) => {
+    let router: Router;
+    let control: ControlLink;
+    let ackRouter: AckRouter | undefined;
+    if (clusterTarget !== undefined && partitions !== undefined) {
+      if (options.shards.length > 1) throw new Error('a Redis Cluster cannot be combined with other Redis addresses');
+      const parts = this.wireCluster(clusterTarget, partitions);
+      this.clusterParts = parts;
+      this.shards = [];
+      router = parts.router;
+      control = parts.router;
+      ackRouter = parts.router;
+    } else {
+      this.clusterParts = undefined;
+      this.shards = this.wireShards();
+      const set = new ShardSet(this.shards);
+      router = set;
+      const controlShard = set.control;
+      control = {
+        get ready() {
+          return controlShard.cmd.ready;
+        },
+        describe: () => controlShard.cmd.describe(),
+        publish: (channel, message) => controlShard.cmd.client.publish(channel, message),
+      };
+      if (options.waitReplicas !== undefined) ackRouter = this.shardAckRouter();
+    }
+    this.replicaAck = options.waitReplicas === undefined || ackRouter === undefined ? undefined : new ReplicaAck(ackRouter, options.waitReplicas, () => this.counters.notReplicated++);
+    this.cluster = new RedisCluster(options.self, control, this.keys, t, clusterLog);
+    this.history = new RedisHistory(this.keys, t.historyMetaTtlSeconds, () => this.counters.undecodable++, this.replicaAck !== undefined);
+    this.broker = new RedisBroker(router, this.keys, this.history, this.counters, this.replicaAck);
+    this.presence = new RedisPresence(router, this.keys, t.presenceTtlSeconds, t.presenceRefreshMs, (err) => {
       if (this.rateLimited.shouldLog('presence-refresh')) this.log.warn('presence refresh failed', { error: errorMessage(err) });
     });
-    this.frames = new RedisFrameCache(this.shards, this.keys, t.frameTtlSeconds);
-    this.store = new RedisStore(this.shards, this.keys);
+    this.frames = new RedisFrameCache(router, this.keys, t.frameTtlSeconds);
+    this.store = new RedisStore(router, this.keys);
+    if (this.clusterParts === undefined) this.watchShards();
+    else this.watchCluster(this.clusterParts);
+  }
 
-    for (const shard of shards) {
+  /** Command + PUB/SUB connection per application shard (each a Redis, or a Sentinel group). */
+  private wireShards(): Shard[] {
+    const t = this.timings;
+    const id = this.options.self.id;
+    // Shard 0 also carries the cluster's channels (heartbeats, surveys, replies to this node).
+    const controlChannels = [this.keys.control, this.keys.node(id)];
+    return this.options.shards.map((address, index) => {
+      const cmd = new Connection('cmd', ioredisOptions(address, 'cmd', t, `livehub:${id}:cmd:${index}`), t.maxReconnectDelayMs);
+      const sub = new Connection('sub', ioredisOptions(address, 'sub', t, `livehub:${id}:sub:${index}`), t.maxReconnectDelayMs);
+      const probe = this.keys.shard(index);
+      const service = index === 0 ? [probe, ...controlChannels] : [probe];
+      const side: PubSubSide = { index, commandsReady: () => cmd.ready, gapSignalled: (channels) => subscriber.gapSignalled(channels) };
+      const subscriber: ShardSubscriber = new ShardSubscriber(index, sub, service, probe, t.probeIntervalMs, this.subscriberEvents(side, index, cmd));
+      this.sides.push(side);
+      return { address, index, cmd, sub, subscriber };
+    });
+  }
+
+  /** ha_engine_wait_replicas on shards: a connection of its own per shard for the writes and their WAIT. */
+  private shardAckRouter(): AckRouter {
+    const t = this.timings;
+    const id = this.options.self.id;
+    const targets: AckTarget[] = this.shards.map((shard) => {
+      const connection = new Connection('ack', ioredisOptions(shard.address, 'ack', t, `livehub:${id}:ack:${shard.index}`), t.maxReconnectDelayMs);
+      this.ackConnections.push(connection);
+      return { name: `shard ${shard.index} (${shard.address.label})`, client: connection.client };
+    });
+    return {
+      targetFor: (lane: Lane) => {
+        const connection = this.ackConnections[lane.group]!;
+        if (!connection.ready) throw new Error(`${targets[lane.group]!.name}: acknowledged-write connection is ${connection.describe()}`);
+        return targets[lane.group]!;
+      },
+    };
+  }
+
+  /** ioredis's cluster client for commands, ClusterPubSub for SSUBSCRIBE and the control channels. */
+  private wireCluster(address: ShardAddress, partitions: PartitionTable): { router: ClusterRouter; pubsub: ClusterPubSub; partitions: PartitionTable } {
+    const t = this.timings;
+    const id = this.options.self.id;
+    const router = new ClusterRouter(address, partitions, t, `livehub:${id}:cmd`);
+    const side: PubSubSide = { index: 0, commandsReady: () => router.ready, gapSignalled: (channels) => pubsub.gapSignalled(channels) };
+    const events = this.subscriberEvents(side, 0, undefined);
+    const pubsub: ClusterPubSub = new ClusterPubSub({
+      slots: router,
+      link: {
+        tls: address.target.kind === 'cluster' && address.target.tls,
+        ...(address.username === undefined ? {} : { username: address.username }),
+        ...(address.password === undefined ? {} : { password: address.password }),
+        connectTimeoutMs: t.connectTimeoutMs,
+        commandTimeoutMs: t.commandTimeoutMs,
+      },
+      connectionNameBase: `livehub:${id}`,
+      controlChannels: [this.keys.control, this.keys.node(id)],
+      probeChannel: `${this.keys.node(id)}.probe`,
+      probeIntervalMs: t.probeIntervalMs,
+      maxReconnectDelayMs: t.maxReconnectDelayMs,
+      events: {
+        ...events,
+        placementsChanged: (slots) => {
+          for (const slot of slots) {
+            const partition = partitions.partitionOfSlot(slot);
+            if (partition === undefined) continue;
+            this.frames.invalidate(partition);
+            void this.presence.refresh(partition);
+          }
+        },
+      },
+    });
+    router.pubsub = pubsub;
+    this.sides.push(side);
+    return { router, pubsub, partitions };
+  }
+
+  /** Per shard: what to redo when its command connection becomes usable again; Sentinel watches. */
+  private watchShards(): void {
+    const t = this.timings;
+    for (const shard of this.shards) {
       // Usable = connected to a master (a replica would swallow publications): see Connection.
       shard.cmd.onUsable(() => {
-        history.ensureSeed(shard.cmd.client).catch((err: unknown) => {
+        this.history.ensureSeeds(shard.cmd.client).catch((err: unknown) => {
           if (this.rateLimited.shouldLog('epoch-seed')) this.log.warn('history epoch seed not written', { error: errorMessage(err) });
         });
         this.releaseResubscribes(shard.index);
         this.frames.invalidate(shard.index);
-        void this.presence.refresh(shard);
+        void this.presence.refresh(shard.index);
         if (shard.index === 0) this.cluster.heartbeat();
         this.evaluateHealth();
       });
       shard.cmd.client.on('close', () => this.evaluateHealth());
+      const ack = this.ackConnections[shard.index];
+      if (ack !== undefined) {
+        ack.onUsable(() => this.evaluateHealth());
+        ack.client.on('close', () => this.evaluateHealth());
+      }
       if (shard.address.target.kind === 'sentinel') {
         this.watches.push(new SentinelWatch({
           target: shard.address.target,
-          connections: [shard.cmd, shard.sub],
+          connections: [shard.cmd, shard.sub, ...(this.ackConnections[shard.index] === undefined ? [] : [this.ackConnections[shard.index]!])],
           intervalMs: t.topologyCheckMs,
           commandTimeoutMs: t.connectTimeoutMs,
           log: (level, msg, fields) => this.log[level](msg, { shard: shard.index, ...fields }),
@@ -169,22 +295,52 @@ export class RedisEngine implements Engine {
     }
   }
 
-  private subscriberEvents(shard: Pick<Shard, 'index' | 'cmd'>): SubscriberEvents {
+  /** The cluster client's state changes and slot-map refreshes reach seeds, subscriptions and health. */
+  private watchCluster(parts: { router: ClusterRouter; pubsub: ClusterPubSub }): void {
+    const { router, pubsub } = parts;
+    let masters = '';
+    const onTopology = (): void => {
+      const now = router.masters().join(',');
+      if (now !== masters) {
+        masters = now;
+        // A master that is new (promoted replica, added node) may have lost the seeds: SET NX again.
+        this.history.ensureSeeds(router.client).catch((err: unknown) => {
+          if (this.rateLimited.shouldLog('epoch-seed')) this.log.warn('history epoch seeds not written', { error: errorMessage(err) });
+        });
+        router.dropStaleAckConnections();
+      }
+      pubsub.topologyChanged();
+    };
+    router.client.on('ready', () => {
+      onTopology();
+      this.releaseResubscribes(0);
+      this.frames.invalidateAll();
+      void this.presence.refresh();
+      this.cluster.heartbeat();
+      this.evaluateHealth();
+    });
+    router.client.on('refresh', onTopology);
+    router.client.on('+node', () => pubsub.topologyChanged());
+    router.client.on('-node', () => pubsub.topologyChanged());
+    for (const event of ['close', 'end', 'reconnecting']) router.client.on(event, () => this.evaluateHealth());
+  }
+
+  private subscriberEvents(side: PubSubSide, index: number, cmd: Connection | undefined): SubscriberEvents {
     return {
       message: (channel, payload) => this.route(channel, payload),
       resubscribed: (redisChannels) => {
         this.counters.resubscribes++;
         if (redisChannels.length === 0) return;
-        this.tellResubscribed(shard, redisChannels);
+        this.tellResubscribed(side, redisChannels);
       },
       stateChanged: (state) => {
-        this.frames.invalidate(shard.index);
-        if (state === 'live' && shard.index === 0) this.cluster.heartbeat();
+        this.frames.invalidate(index);
+        if (state === 'live' && index === 0) this.cluster.heartbeat();
         this.evaluateHealth();
       },
       publishProbe: async (probeChannel) => {
-        if (!shard.cmd.ready) throw new Error('command connection down');
-        await shard.cmd.client.publish(probeChannel, this.options.self.id);
+        if (cmd === undefined || !cmd.ready) throw new Error('command connection down');
+        await cmd.client.publish(probeChannel, this.options.self.id);
       },
       log: (level, msg, fields) => this.log[level](msg, fields),
     };
@@ -198,31 +354,31 @@ export class RedisEngine implements Engine {
    * Signals that pile up meanwhile are merged, so a subscription is told once. Until the signal
    * goes out the shard subscriber holds the channels' messages back (see ShardSubscriber).
    */
-  private tellResubscribed(shard: Pick<Shard, 'index' | 'cmd'>, redisChannels: readonly string[]): void {
-    const waiting = this.heldResubscribes.get(shard.index);
+  private tellResubscribed(side: PubSubSide, redisChannels: readonly string[]): void {
+    const waiting = this.heldResubscribes.get(side.index);
     if (waiting !== undefined) {
       for (const c of redisChannels) waiting.channels.add(c);
       return;
     }
-    if (shard.cmd.ready || this.closed) {
-      this.deliverResubscribed(shard.index, redisChannels);
+    if (side.commandsReady() || this.closed) {
+      this.deliverResubscribed(side.index, redisChannels);
       return;
     }
-    const held = { channels: new Set(redisChannels), timer: setTimeout(() => this.releaseResubscribes(shard.index), RESUBSCRIBE_SIGNAL_WAIT_MS) };
+    const held = { channels: new Set(redisChannels), timer: setTimeout(() => this.releaseResubscribes(side.index), RESUBSCRIBE_SIGNAL_WAIT_MS) };
     held.timer.unref();
-    this.heldResubscribes.set(shard.index, held);
+    this.heldResubscribes.set(side.index, held);
   }
 
-  private deliverResubscribed(shardIndex: number, redisChannels: readonly string[]): void {
+  private deliverResubscribed(sideIndex: number, redisChannels: readonly string[]): void {
     try {
       this.handler?.onResubscribed?.(this.broker.channelsOf(redisChannels));
     } catch (err) {
       this.log.error('live engine: onResubscribed failed', { error: errorMessage(err) });
     }
     // Told (or failed to tell, which is logged): their messages flow again either way.
-    const heldBack = this.shards.all[shardIndex]!.subscriber.gapSignalled(redisChannels);
+    const heldBack = this.sides[sideIndex]!.gapSignalled(redisChannels);
     this.counters.heldBeforeResubscribeSignal += heldBack;
-    if (heldBack > 0) this.log.info('messages of resubscribed channels held back until their subscribers were told', { shard: shardIndex, messages: heldBack });
+    if (heldBack > 0) this.log.info('messages of resubscribed channels held back until their subscribers were told', { shard: sideIndex, messages: heldBack });
   }
 
   private releaseResubscribes(shardIndex: number): void {
@@ -251,10 +407,18 @@ export class RedisEngine implements Engine {
     this.handler = handler;
     this.broker.handler = handler;
     this.cluster.start(stats);
-    for (const shard of this.shards.all) {
+    for (const shard of this.shards) {
       shard.cmd.connect();
       shard.cmd.startWatchdog(this.timings.probeIntervalMs);
       shard.subscriber.start();
+    }
+    for (const ack of this.ackConnections) {
+      ack.connect();
+      ack.startWatchdog(this.timings.probeIntervalMs);
+    }
+    if (this.clusterParts !== undefined) {
+      this.clusterParts.router.connect();
+      this.clusterParts.pubsub.start();
     }
     for (const watch of this.watches) watch.start();
     this.presence.start();
@@ -275,12 +439,23 @@ export class RedisEngine implements Engine {
 
   health(): EngineHealth {
     if (this.closed) return { healthy: false, state: 'closed' };
-    const bad = this.shards.all.filter((s) => !(s.cmd.ready && s.subscriber.live));
-    if (bad.length === 0) return { healthy: true, state: 'ok' };
-    const detail = bad
-      .map((s) => `shard ${s.index} ${s.address.label}: commands ${s.cmd.describe()}, pub/sub ${s.subscriber.currentState}${s.sub.lastError === undefined ? '' : ` (${s.sub.lastError})`}`)
-      .join('; ');
+    const detail = this.clusterParts === undefined ? this.shardsProblems() : this.clusterProblems(this.clusterParts);
+    if (detail === undefined) return { healthy: true, state: 'ok' };
     return { healthy: false, state: this.everHealthy ? 'disconnected' : 'connecting', detail };
+  }
+
+  private shardsProblems(): string | undefined {
+    const ack = (s: Shard): Connection | undefined => this.ackConnections[s.index];
+    const bad = this.shards.filter((s) => !(s.cmd.ready && s.subscriber.live && (ack(s)?.ready ?? true)));
+    if (bad.length === 0) return undefined;
+    return bad
+      .map((s) => `shard ${s.index} ${s.address.label}: commands ${s.cmd.describe()}, pub/sub ${s.subscriber.currentState}${s.sub.lastError === undefined ? '' : ` (${s.sub.lastError})`}${ack(s) === undefined ? '' : `, acknowledged writes ${ack(s)!.describe()}`}`)
+      .join('; ');
+  }
+
+  private clusterProblems({ router, pubsub }: { router: ClusterRouter; pubsub: ClusterPubSub }): string | undefined {
+    if (router.ready && pubsub.live) return undefined;
+    return `redis cluster ${router.label}: commands ${router.describe()}, pub/sub ${pubsub.currentState} (${pubsub.describe()})`;
   }
 
   async close(): Promise<void> {
@@ -290,18 +465,32 @@ export class RedisEngine implements Engine {
     this.cluster.stop();
     this.presence.stop();
     for (const watch of this.watches) watch.stop();
-    for (const shard of this.shards.all) shard.subscriber.stop();
+    for (const shard of this.shards) shard.subscriber.stop();
     for (const held of this.heldResubscribes.values()) clearTimeout(held.timer);
     this.heldResubscribes.clear();
     this.broker.handler = undefined;
     this.handler = undefined;
     for (const wake of this.healthWaiters) wake();
-    await Promise.all(this.shards.all.flatMap((s) => [s.cmd.close(1000), s.sub.close(1000)]));
+    await Promise.all([
+      ...this.shards.flatMap((s) => [s.cmd.close(1000), s.sub.close(1000)]),
+      ...this.ackConnections.map((c) => c.close(1000)),
+      ...(this.clusterParts === undefined ? [] : [this.clusterParts.pubsub.stop(), this.clusterParts.router.close(1000)]),
+    ]);
   }
 
-  /** The shards (tests and diagnostics). */
+  /** The application shards (tests and diagnostics); empty on a Redis Cluster. */
   get shardList(): readonly Shard[] {
-    return this.shards.all;
+    return this.shards;
+  }
+
+  /** The Redis Cluster's command router and PUB/SUB side (tests and diagnostics). */
+  get redisCluster(): { readonly router: ClusterRouter; readonly pubsub: ClusterPubSub; readonly partitions: PartitionTable } | undefined {
+    return this.clusterParts;
+  }
+
+  /** ha_engine_wait_replicas: batches and writes acknowledged after WAIT (tests, benchmark). */
+  get replicaAckStats(): ReplicaAck['stats'] | undefined {
+    return this.replicaAck?.stats;
   }
 
   private waitHealthy(timeoutMs: number): Promise<void> {

@@ -1,10 +1,11 @@
 // One Redis shard as the engine sees it: its address, the command and subscriber connections, and
-// the PUB/SUB bookkeeping. Channel → shard mapping lives in sharding.ts; this is the per-shard bundle.
+// the PUB/SUB bookkeeping; and the set of shards as a Router (routing.ts): channel → shard by jump
+// hash (sharding.ts), one lane per shard.
 
 import type { ShardAddress } from './address.js';
 import type { Connection } from './connections.js';
-import { unavailable } from './errors.js';
 import type { ShardSubscriber } from './pubsub.js';
+import type { ChannelSubscriber, Lane, Router } from './routing.js';
 import { shardOf } from './sharding.js';
 
 export interface Shard {
@@ -15,12 +16,37 @@ export interface Shard {
   readonly subscriber: ShardSubscriber;
 }
 
-export class ShardSet {
-  constructor(readonly all: readonly Shard[]) {
-    if (all.length === 0) throw new Error('at least one Redis shard is needed');
+class ShardLane implements Lane {
+  readonly publishCommand = 'publish' as const;
+
+  constructor(private readonly shard: Shard) {}
+
+  get client(): Shard['cmd']['client'] {
+    return this.shard.cmd.client;
   }
 
-  get count(): number {
+  get group(): number {
+    return this.shard.index;
+  }
+
+  get ready(): boolean {
+    return this.shard.cmd.ready;
+  }
+
+  describe(): string {
+    return `redis shard ${this.shard.index} (${this.shard.address.label}) is ${this.shard.cmd.describe()}`;
+  }
+}
+
+export class ShardSet implements Router {
+  private readonly lanes: ShardLane[];
+
+  constructor(readonly all: readonly Shard[]) {
+    if (all.length === 0) throw new Error('at least one Redis shard is needed');
+    this.lanes = all.map((s) => new ShardLane(s));
+  }
+
+  get laneCount(): number {
     return this.all.length;
   }
 
@@ -29,30 +55,16 @@ export class ShardSet {
     return this.all[shardOf(name, this.all.length)]!;
   }
 
+  laneOf(name: string): Lane {
+    return this.lanes[shardOf(name, this.all.length)]!;
+  }
+
+  subscriberOf(name: string): ChannelSubscriber {
+    return this.of(name).subscriber;
+  }
+
   /** Shard 0 carries cluster traffic (P.control, P.node.<id>). */
   get control(): Shard {
     return this.all[0]!;
   }
-
-  /** The command client of a channel's shard, or EngineUnavailableError right away when it is down. */
-  commandClient(name: string): Shard['cmd']['client'] {
-    return readyCommandClient(this.of(name));
-  }
-
-  /** Groups names by shard index. */
-  group(names: readonly string[]): Map<Shard, string[]> {
-    const groups = new Map<Shard, string[]>();
-    for (const name of names) {
-      const shard = this.of(name);
-      const list = groups.get(shard);
-      if (list === undefined) groups.set(shard, [name]);
-      else list.push(name);
-    }
-    return groups;
-  }
-}
-
-export function readyCommandClient(shard: Shard): Shard['cmd']['client'] {
-  if (!shard.cmd.ready) throw unavailable(new Error(`redis shard ${shard.index} (${shard.address.label}) is ${shard.cmd.describe()}`));
-  return shard.cmd.client;
 }

@@ -16,10 +16,10 @@ test('connections --quick: holds max_connections and refuses the rest with 3504'
   assert.ok(r['rttMs']['samples'] > 0 && finite(r['rttMs']['p99']));
 });
 
-test('latency --quick: both paths at every rate', async () => {
+test('latency --quick: all three paths at every rate', async () => {
   const r = await result('latency');
   checkCommon(r, 'latency');
-  assert.deepEqual(r['setups'].map((s: Json) => s['setup']), ['single', 'redis']);
+  assert.deepEqual(r['setups'].map((s: Json) => s['setup']), ['single', 'redis', 'cluster']);
   for (const s of r['setups'] as Json[]) {
     assert.equal(s['phases'].length, r['params']['rates'].length);
     for (const p of s['phases'] as Json[]) {
@@ -28,7 +28,7 @@ test('latency --quick: both paths at every rate', async () => {
       assert.ok(p['latencyMs']['samples'] > 0 && p['latencyMs']['p99'] > 0);
     }
   }
-  for (const x of r['p99Ratios'] as Json[]) assert.ok(finite(x['ratio']));
+  for (const x of r['p99Ratios'] as Json[]) assert.ok(finite(x['ratio']) && finite(x['clusterRatio']));
 });
 
 test('redis --quick: one subscription per channel per node; publish rates measured', async () => {
@@ -43,6 +43,22 @@ test('redis --quick: one subscription per channel per node; publish rates measur
   }
   assert.ok(r['publish']['livehubPerSec'] > 0 && r['publish']['redisBenchmarkPerSec'] > 0);
   assert.equal(r['publish']['livehubErrors'], 0);
+  // Redis Cluster: one sharded subscription per channel per node; both setups publish.
+  const c = r['cluster'];
+  assert.deepEqual(c['subscriptions']['shardNumsub'], { min: 2, max: 2, channels: 51 });
+  assert.equal(c['subscriptions']['mastersUsed'], c['masters']);
+  for (const n of c['subscriptions']['nodes'] as Json[]) {
+    assert.equal(n['shardedSubscriptions'], n['distinctChannels']);
+    assert.equal(n['classicSubscriptions'], 3);
+    assert.equal(n['patternSubscriptions'], 0);
+  }
+  assert.deepEqual(c['runs'].map((x: Json) => [x['setup'], x['kind']]), [['1 master', 'plain'], ['1 master', 'history'], ['3 masters (cluster)', 'plain'], ['3 masters (cluster)', 'history']]);
+  for (const x of c['runs'] as Json[]) assert.ok(x['perSec'] > 0 && x['errors'] === 0, `${x['setup']} ${x['kind']}`);
+  // Acknowledged publishes: measured without and with WAIT, one WAIT per batch.
+  assert.deepEqual(r['acknowledged']['runs'].map((x: Json) => x['waitReplicas']), [0, 1]);
+  for (const x of r['acknowledged']['runs'] as Json[]) assert.ok(x['sequential']['samples'] > 0 && x['perSec'] > 0 && x['errors'] === 0);
+  assert.equal(r['acknowledged']['runs'][0]['waitsPerPublish'], 0);
+  assert.ok(r['acknowledged']['runs'][1]['waitsPerPublish'] > 0 && r['acknowledged']['runs'][1]['waitsPerPublish'] < 1);
 });
 
 test('slow --quick: all-healthy and 1 % stalled runs', async () => {
