@@ -9,10 +9,13 @@
 //            where livehub coalesces everything queued for a socket into one frame and one write.
 // livehub gets its messages through the Telegraf HTTP push endpoint (one line → one data frame on
 // `stream/bench/fanout`), the peers through a WebSocket publisher; each acknowledges after fan-out.
+// livehub runs twice: with JSON subscribers and with protobuf subscribers (`?format=protobuf`, binary
+// frames, decoded by the load generator with the server's generated code) — bytes and CPU per
+// delivery of the two codecs side by side (`codecs`).
 
 import { LoadGen, LOCAL_ADDRESSES } from './lib/loadgen.js';
 import { runPhase, type PhaseResult } from './lib/phase.js';
-import type { Protocol } from './lib/protocol.js';
+import { isLivehub, type Protocol } from './lib/protocol.js';
 import { goalLines, runInfo, type Goal, type RunInfo } from './lib/report.js';
 import { pushToken, startBareWs, startLivehub, startSocketIo, type ServerHandle } from './lib/servers.js';
 import { ratio, round } from './lib/stats.js';
@@ -34,6 +37,8 @@ export interface FanoutResult {
   readonly peers: FanoutPeerResult[];
   /** livehub deliveries/s ÷ peer deliveries/s per phase; for `low`, peer µs/delivery ÷ livehub µs/delivery. */
   readonly ratios: Record<string, { vsBareWs: number; vsSocketIo: number }>;
+  /** Per phase: livehub with protobuf subscribers ÷ with JSON subscribers (bytes, server CPU per delivery, deliveries/s). */
+  readonly codecs: Record<string, { bytesPerDelivery: number; cpuPerDelivery: number; deliveriesPerSec: number }>;
   readonly goals: Goal[];
 }
 
@@ -41,7 +46,7 @@ export const SERVER_CPU = '0';
 export const GENERATOR_CPU = '1';
 
 export function channelFor(protocol: Protocol, name: string): string {
-  return protocol === 'livehub' ? `1/stream/bench/${name}` : name;
+  return isLivehub(protocol) ? `1/stream/bench/${name}` : name;
 }
 
 async function startPeer(protocol: Protocol): Promise<ServerHandle> {
@@ -60,7 +65,7 @@ export async function runFanout(opts: { quick: boolean; log?: (line: string) => 
   const token = pushToken();
   const peers: FanoutPeerResult[] = [];
 
-  for (const protocol of ['bare', 'livehub', 'socketio'] as const) {
+  for (const protocol of ['bare', 'livehub', 'livehub-protobuf', 'socketio'] as const) {
     const server = await startPeer(protocol);
     const gen = LoadGen.start(LoadGen.childrenFor(subscribers), GENERATOR_CPU);
     try {
@@ -79,12 +84,13 @@ export async function runFanout(opts: { quick: boolean; log?: (line: string) => 
       });
       const connectSeconds = round((performance.now() - t0) / 1000, 1);
       if (opened.ready !== subscribers) throw new Error(`${server.name}: ${opened.ready}/${subscribers} subscribers ready (${opened.failures.slice(0, 3).join('; ')})`);
-      log(`fanout ${server.name}: ${subscribers} subscribers ready in ${connectSeconds} s`);
+      const peer = protocol === 'livehub-protobuf' ? `${server.name} (protobuf)` : server.name;
+      log(`fanout ${peer}: ${subscribers} subscribers ready in ${connectSeconds} s`);
       const base = {
         protocol,
         host: '127.0.0.1',
         port: server.port,
-        channel: protocol === 'livehub' ? 'bench' : 'fanout',
+        channel: isLivehub(protocol) ? 'bench' : 'fanout',
         token,
         size,
       };
@@ -97,7 +103,7 @@ export async function runFanout(opts: { quick: boolean; log?: (line: string) => 
       phases.push(await phase('single', { mode: 'window', rate: 0, window: 1, durationMs: phaseMs }));
       phases.push(await phase('burst', { mode: 'window', rate: 0, window: burstWindow, durationMs: phaseMs }));
       for (const p of phases) log(`  ${p.phase}: ${fmt(p.deliveriesPerSec)} deliveries/s, server ${fmt(p.serverCores * 100)} % CPU, ${p.serverCpuUsPerDelivery} µs/delivery, p99 ${p.latencyMs.p99} ms`);
-      peers.push({ peer: server.name, protocol, subscribers, connectSeconds, phases });
+      peers.push({ peer, protocol, subscribers, connectSeconds, phases });
     } finally {
       await gen.stop();
       await server.stop();
@@ -119,6 +125,16 @@ export async function runFanout(opts: { quick: boolean; log?: (line: string) => 
         vsSocketIo: round(ratio(get('livehub', phase).deliveriesPerSec, get('socketio', phase).deliveriesPerSec), 3),
       };
     }
+  }
+  const codecs: FanoutResult['codecs'] = {};
+  for (const phase of ['low', 'single', 'burst']) {
+    const json = get('livehub', phase);
+    const protobuf = get('livehub-protobuf', phase);
+    codecs[phase] = {
+      bytesPerDelivery: round(ratio(protobuf.bytesPerDelivery, json.bytesPerDelivery), 3),
+      cpuPerDelivery: round(ratio(protobuf.serverCpuUsPerDelivery, json.serverCpuUsPerDelivery), 3),
+      deliveriesPerSec: round(ratio(protobuf.deliveriesPerSec, json.deliveriesPerSec), 3),
+    };
   }
   const r = (x: number): string => `${x.toFixed(2)}×`;
   const decided = !opts.quick;
@@ -159,6 +175,7 @@ export async function runFanout(opts: { quick: boolean; log?: (line: string) => 
     params: { subscribers, messageBytes: size, lowRate, burstWindow, phaseSeconds: phaseMs / 1000, serverCpu: SERVER_CPU, generatorCpu: GENERATOR_CPU },
     peers,
     ratios,
+    codecs,
     goals,
   };
 }
@@ -186,6 +203,11 @@ export function formatFanout(r: FanoutResult): string {
     table(
       ['phase', 'livehub ÷ bare ws', 'livehub ÷ Socket.IO'],
       Object.entries(r.ratios).map(([phase, x]) => [phase === 'low' ? 'low (CPU/delivery)' : phase, `${x.vsBareWs.toFixed(2)}×`, `${x.vsSocketIo.toFixed(2)}×`]),
+    ),
+    '',
+    table(
+      ['phase', 'protobuf ÷ JSON: B/delivery', 'µs CPU/delivery', 'deliveries/s'],
+      Object.entries(r.codecs).map(([phase, x]) => [phase, `${x.bytesPerDelivery.toFixed(2)}×`, `${x.cpuPerDelivery.toFixed(2)}×`, `${x.deliveriesPerSec.toFixed(2)}×`]),
     ),
     '',
     goalLines(r.goals),

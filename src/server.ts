@@ -2,11 +2,11 @@
 // and the WebSocket endpoints from a resolved config, and runs them until stopped.
 
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { Authenticator } from './auth/authenticator.js';
-import type { LiveHubConfig } from './config/types.js';
+import type { LiveHubConfig, LiveTransport } from './config/types.js';
 import type { Engine } from './engine/engine.js';
 import { createEngine } from './engine/create-engine.js';
 import { MemoryEngine } from './engine/memory/memory-engine.js';
@@ -35,6 +35,11 @@ import type { LiveFacade } from './live/live-facade.js';
 import { LiveNode } from './live/node.js';
 import { createLogger, type Logger, type LoggerOptions } from './log/logger.js';
 import { Disconnects } from './protocol/codes.js';
+import { answerPreflight } from './transport/cors.js';
+import { EmulationEndpoint } from './transport/emulation-endpoint.js';
+import { EmulationSessions } from './transport/emulation-sessions.js';
+import { LiveRequestAdmission, type LiveEndpointOptions } from './transport/live-admission.js';
+import { LiveStreamEndpoint } from './transport/live-stream.js';
 import { LiveWebSocketEndpoint } from './transport/live-ws.js';
 import { OriginChecker } from './transport/origin.js';
 import { PushWebSocketEndpoint } from './transport/push-socket.js';
@@ -118,11 +123,20 @@ export function createLiveHub(options: LiveHubOptions): AssembledLiveHub {
   const revocations = new CredentialRevocations(node, () => tokenStore.checkNow());
   tokenStore.onChange((change) => revocations.noticed(change));
   const origins = new OriginChecker({ rootUrl: config.server.rootUrl, allowedOrigins: config.live.allowedOrigins, requireOrigin: config.live.strictOrigin });
-  const liveWs = new LiveWebSocketEndpoint(node, authenticator, origins, {
+  const liveOptions: LiveEndpointOptions = {
     messageSizeLimit: config.live.messageSizeLimit,
     commandRate: { ratePerSecond: config.live.clientCommandRate, burst: config.live.clientCommandBurst },
     maxJsonDepth: config.server.maxJsonDepth,
+  };
+  const admission = new LiveRequestAdmission(node, authenticator, origins);
+  const liveWs = new LiveWebSocketEndpoint(node, authenticator, admission, liveOptions);
+  const emulationSessions = new EmulationSessions();
+  const liveStreams = new LiveStreamEndpoint(node, authenticator, admission, emulationSessions, liveOptions);
+  const emulation = new EmulationEndpoint(node, emulationSessions, authenticator, origins, {
+    messageSizeLimit: config.live.messageSizeLimit,
+    maxForwards: config.live.emulationMaxForwards,
   });
+  const transports = new Set<LiveTransport>(config.live.transports);
 
   const httpLog = logger.child('http');
   const router = new Router(httpLog);
@@ -130,7 +144,19 @@ export function createLiveHub(options: LiveHubOptions): AssembledLiveHub {
   router.useGuard(guard);
   const rateLimiter = new HttpRateLimiter(config.httpRateLimit, httpLog);
   const upgrades = new UpgradeRouter();
-  upgrades.add('/api/live/ws', (req, socket, head) => liveWs.handleUpgrade(req, socket, head));
+  if (transports.has('websocket')) upgrades.add('/api/live/ws', (req, socket, head) => liveWs.handleUpgrade(req, socket, head));
+  // centrifuge-js's fallbacks (docs/reverse-proxy.md): JSON or protobuf bodies only, never a type a form can send.
+  const streamBodies = { bodyTypes: ['application/json', 'application/octet-stream'] };
+  const preflight = ({ req, res }: { req: IncomingMessage; res: ServerResponse }): void => answerPreflight(req, res, origins);
+  if (transports.has('http_stream')) {
+    router.add('POST', '/api/live/http_stream', liveStreams.httpStream, streamBodies);
+    router.add('OPTIONS', '/api/live/http_stream', preflight);
+  }
+  if (transports.has('sse')) router.add('GET', '/api/live/sse', liveStreams.sse);
+  if (transports.has('http_stream') || transports.has('sse')) {
+    router.add('POST', '/api/live/emulation', emulation.route, streamBodies);
+    router.add('OPTIONS', '/api/live/emulation', preflight);
+  }
   const features: FeatureContext = { config, node, registry, grafanaScope, router, auth: authenticator, rateLimiter, log: logger };
   const streams = installManagedStreams(features);
   // The push WebSocket is an edge: it owns the sockets and hands each batch to the streams feature.
@@ -150,6 +176,7 @@ export function createLiveHub(options: LiveHubOptions): AssembledLiveHub {
     ...(engine instanceof RedisEngine ? { engineCounters: () => ({ ...(engine as RedisEngine).counters }) } : {}),
     ...(authenticator.remoteJwks !== undefined ? { jwks: authenticator.remoteJwks } : {}),
     ...(engine instanceof MemoryEngine ? { engineStorage: () => (engine as MemoryEngine).retention.stats() } : {}),
+    emulation: emulation.counters,
   });
   router.add('GET', '/metrics', metricsRoute(metrics));
   router.add('GET', '/api/live/cluster', clusterRoute(node, authenticator));

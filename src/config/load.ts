@@ -220,6 +220,8 @@ function blankConfig(): LiveHubConfig {
       memoryEngineBudget: 0,
       frameCacheTtlSeconds: 0,
       joinLeaveMaxSubscribers: 0,
+      transports: [],
+      emulationMaxForwards: 0,
       pingIntervalSeconds: 0,
       pongTimeoutSeconds: 0,
       connectTimeoutSeconds: 0,

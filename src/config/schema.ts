@@ -7,7 +7,7 @@ import { splitOrgMappingSetting } from '../roles/org-mapping.js';
 import { ORG_ROLES, parseOrgRole } from '../roles/org-role.js';
 import { ValueProblem } from './errors.js';
 import { compileGlob } from './glob.js';
-import type { LiveHubConfig, LogConfig, RateConfig, UnauthenticatedLimit } from './types.js';
+import type { LiveHubConfig, LiveTransport, LogConfig, RateConfig, UnauthenticatedLimit } from './types.js';
 import { parseBoolean, parseBytes, parseDurationMs, parseInteger, parseJsonObject, parseList } from './values.js';
 
 /** `int or %`: a number, or a percentage of another limit ("90%"). */
@@ -265,6 +265,16 @@ function headerNames(text: string): string[] {
   return spacedList(text).map((name) => httpHeaderName(name).toLowerCase());
 }
 
+const LIVE_TRANSPORTS: readonly LiveTransport[] = ['websocket', 'http_stream', 'sse'];
+
+function liveTransports(text: string): LiveTransport[] {
+  const items = parseList(text);
+  for (const item of items) {
+    if (!(LIVE_TRANSPORTS as readonly string[]).includes(item)) throw new ValueProblem(`unknown Live transport ${JSON.stringify(item)}: expected ${LIVE_TRANSPORTS.join(', ')}`);
+  }
+  return [...new Set(items)] as LiveTransport[];
+}
+
 function pluginModules(text: string): string[] {
   const items = parseList(text);
   for (const item of items) {
@@ -411,7 +421,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   }),
   defineKey({
     section: 'live', key: 'message_size_limit', type: 'bytes', default: '65536',
-    description: 'Largest inbound message on /api/live/ws in bytes; -1 unlimited. Bigger messages close the socket with 1009.',
+    description: 'Largest inbound message on /api/live/ws in bytes; -1 unlimited. Bigger messages close the socket with 1009. Also bounds the first commands of an HTTP-streaming or SSE connection and the commands of an emulation request (413).',
     parse: (raw) => liveAtLeast('message_size_limit', -1)(parseBytes(raw)), set: (c, v) => { c.live.messageSizeLimit = v; },
   }),
   defineKey({
@@ -488,6 +498,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     section: 'live', key: 'join_leave_max_subscribers', type: 'int', default: '100',
     description: 'livehub: join/leave pushes stop on a channel while it has more than this many subscribers on the node (presence and `presence_stats` stay exact; `livehub_join_leave_suppressed_total` counts what was not pushed). Bounds a reconnect storm to at most N² pushes per channel instead of subscribers². -1: no limit (Grafana).',
     parse: (raw) => inRange(parseInteger(raw), -1), set: (c, v) => { c.live.joinLeaveMaxSubscribers = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'transports', type: 'list', default: 'websocket,http_stream,sse',
+    description: 'livehub: the Live transports served, a comma-separated subset of `websocket` (`/api/live/ws`), `http_stream` (`POST /api/live/http_stream`) and `sse` (`GET /api/live/sse`); the last two are centrifuge-js\'s fallbacks where a proxy blocks or buffers WebSocket upgrades and send their commands to `POST /api/live/emulation` (docs/reverse-proxy.md). A transport left out answers 404. Empty: none (Live connections are refused).',
+    parse: liveTransports, set: (c, v) => { c.live.transports = v; },
+  }),
+  defineKey({
+    section: 'live', key: 'emulation_max_forwards', type: 'int', default: '1000',
+    description: 'livehub: emulation requests (`POST /api/live/emulation`) a node holds at once while the session\'s node — another node, reached through the engine — takes them; more are answered 503 (`livehub_live_emulation_requests_total{outcome="busy"}`).',
+    parse: (raw) => inRange(parseInteger(raw), 1), set: (c, v) => { c.live.emulationMaxForwards = v; },
   }),
   defineKey({
     section: 'live', key: 'ping_interval', type: 'duration', default: '25',

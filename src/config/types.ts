@@ -49,6 +49,9 @@ export interface HttpRateLimitConfig {
 /** A limit written as a number of connections or as a share of `max_connections` ("90%"). */
 export type UnauthenticatedLimit = { readonly count: number } | { readonly percent: number };
 
+/** A Live transport centrifuge-js can use (`[live] transports`). */
+export type LiveTransport = 'websocket' | 'http_stream' | 'sse';
+
 export interface LiveConfig {
   /** [live] max_connections: per node; -1 unlimited; 0 disables Live. */
   maxConnections: number;
@@ -84,6 +87,10 @@ export interface LiveConfig {
   memoryEngineBudget: number;
   /** livehub: [live] frame_cache_ttl: memory engine idle TTL of a managed stream's cached frame, in seconds. */
   frameCacheTtlSeconds: number;
+  /** livehub: [live] transports: the Live transports served (websocket, http_stream, sse). */
+  transports: LiveTransport[];
+  /** livehub: [live] emulation_max_forwards: emulation requests of a node waiting for other nodes at once. */
+  emulationMaxForwards: number;
   /** livehub: [live] join_leave_max_subscribers: above this many local subscribers a channel pushes no join/leave; -1 = no limit. */
   joinLeaveMaxSubscribers: number;
   /** livehub: server ping interval in seconds (Centrifuge default 25). */

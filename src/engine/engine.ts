@@ -167,6 +167,13 @@ export interface Cluster {
   onSurvey(op: string, handler: SurveyHandler): void;
   /** Asks every known node (this one included) and waits up to timeoutMs for their replies. */
   survey(op: string, payload: string, timeoutMs: number): Promise<SurveyResult>;
+  /**
+   * Asks one node — this one (answered in-process) or another known one (a message to that node
+   * alone) — with its `op` survey handler, and waits up to timeoutMs. Undefined when there is no
+   * answer: the node is not known (no heartbeat seen), has no handler for `op`, its handler failed,
+   * or it did not answer in time.
+   */
+  askNode(nodeId: string, op: string, payload: string, timeoutMs: number): Promise<string | undefined>;
   /** Registers this node's receiver of `op` notifications sent by other nodes. */
   onNotify(op: string, handler: NotifyHandler): void;
   /**

@@ -12,6 +12,11 @@ import { sendMessage } from './respond.js';
 export interface RouteOptions {
   /** The route reads a JSON body: a body of another declared type is refused with 415. */
   readonly jsonBody?: boolean;
+  /**
+   * The media types the route reads (e.g. JSON or protobuf for the Live streams): a body of another
+   * declared type is refused with 415. None of them is a type a cross-site form may send.
+   */
+  readonly bodyTypes?: readonly string[];
 }
 
 const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
@@ -32,6 +37,12 @@ export function isJsonContentType(header: string | undefined): boolean {
   return media === 'application/json' || /^application\/[!#$&^_.+\-a-z0-9]+\+json$/.test(media);
 }
 
+/** A declared media type among `types` (parameters allowed); no Content-Type passes, as for JSON. */
+function isOneOf(header: string | undefined, types: readonly string[]): boolean {
+  if (header === undefined) return true;
+  return types.includes(header.split(';')[0]!.trim().toLowerCase());
+}
+
 export class RequestGuard {
   readonly counters = new GuardCounters();
 
@@ -49,6 +60,12 @@ export class RequestGuard {
       this.counters.csrfRejections++;
       this.log.limited('warn', 'csrf', 'cross-site request refused', { method, path, origin: verdict.origin, host: req.headers.host ?? '' });
       return refuse(req, res, 403, `Forbidden: ${verdict.reason} (the Origin is neither this server nor in [security] csrf_trusted_origins)`);
+    }
+    const bodyTypes = options.bodyTypes;
+    if (bodyTypes !== undefined && BODY_METHODS.has(method) && !isOneOf(req.headers['content-type'], bodyTypes)) {
+      this.counters.contentTypeRejections++;
+      this.log.limited('warn', 'content-type', 'request with an unexpected body type refused', { method, path, contentType: req.headers['content-type'] ?? '' });
+      return refuse(req, res, 415, `Unsupported Media Type: this endpoint takes Content-Type ${bodyTypes.join(' or ')}`);
     }
     if (options.jsonBody === true && BODY_METHODS.has(method) && !isJsonContentType(req.headers['content-type'])) {
       this.counters.contentTypeRejections++;

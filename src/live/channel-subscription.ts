@@ -4,7 +4,7 @@
 
 import type { ClientInfo, Publication } from '../engine/engine.js';
 import { Unsubscribes } from '../protocol/codes.js';
-import type { OutboundMessage } from '../protocol/outbound-message.js';
+import type { PublicationPush, SharedPush } from '../protocol/shared-push.js';
 import type { ChannelHandler } from './handlers.js';
 
 /** Live publications buffered during one subscribe before the session gives up as "slow". */
@@ -13,8 +13,8 @@ const MAX_PENDING = 10_000;
 export interface SubscriptionOwner {
   readonly clientId: string;
   readonly info: ClientInfo;
-  /** Writes a frame to the socket (queue limits are enforced there). */
-  send(message: OutboundMessage): void;
+  /** Writes a shared push in the session's codec (queue limits are enforced there). */
+  sendPush(push: SharedPush): void;
   /** The subscription can no longer be kept consistent: push unsubscribe(code) and drop it. */
   dropSubscription(subscription: Subscription, code: number, reason: string): void;
   /** Too much buffered while subscribing: the session is closed as slow. */
@@ -78,13 +78,9 @@ function shareOptions(options: SubscriptionOptions): SubscriptionOptions {
   return shared;
 }
 
-interface Pending {
-  readonly publication: Publication;
-  readonly message: OutboundMessage;
-}
-
 export class Subscription {
-  private pending: Pending[] | undefined = [];
+  /** Publications that arrived while subscribing (each push carries its publication). */
+  private pending: PublicationPush[] | undefined = [];
   /** Last delivered offset for positioned subscriptions. */
   lastOffset = 0;
   epoch = '';
@@ -122,41 +118,42 @@ export class Subscription {
     return this.pending === undefined;
   }
 
-  deliver(publication: Publication, message: OutboundMessage): void {
+  deliver(push: PublicationPush): void {
     if (this.pending !== undefined) {
       if (this.pending.length >= MAX_PENDING) {
         this.owner.overflow();
         return;
       }
-      this.pending.push({ publication, message });
+      this.pending.push(push);
       return;
     }
-    this.write(publication, message);
+    this.write(push);
   }
 
   /** Pushes that are not publications (join/leave) are dropped while subscribing. */
-  deliverEvent(message: OutboundMessage): void {
-    if (this.pending === undefined) this.owner.send(message);
+  deliverEvent(push: SharedPush): void {
+    if (this.pending === undefined) this.owner.sendPush(push);
   }
 
   /** Buffered publications so far (for recovery merging). */
   buffered(): readonly Publication[] {
-    return (this.pending ?? []).map((p) => p.publication);
+    return (this.pending ?? []).map((push) => push.publication);
   }
 
   /** Forgets buffered publications the subscriber will get another way (e.g. in its initial data). */
   dropBuffered(covered: (publication: Publication) => boolean): void {
-    if (this.pending !== undefined) this.pending = this.pending.filter((p) => !covered(p.publication));
+    if (this.pending !== undefined) this.pending = this.pending.filter((push) => !covered(push.publication));
   }
 
   /** Called right after the subscribe reply was written: flush what arrived meanwhile. */
   activate(): void {
     const pending = this.pending ?? [];
     this.pending = undefined;
-    for (const p of pending) this.write(p.publication, p.message);
+    for (const push of pending) this.write(push);
   }
 
-  private write(publication: Publication, message: OutboundMessage): void {
+  private write(push: PublicationPush): void {
+    const publication = push.publication;
     if (this.options.positioned && publication.offset !== undefined) {
       const epoch = publication.epoch ?? '';
       if (this.epoch === '') this.epoch = epoch;
@@ -172,6 +169,6 @@ export class Subscription {
       }
       this.lastOffset = publication.offset;
     }
-    this.owner.send(message);
+    this.owner.sendPush(push);
   }
 }

@@ -1,18 +1,22 @@
-// One WebSocket connection speaking Centrifuge protocol v2: its state machine (connecting ->
+// One client connection speaking Centrifuge protocol v2 — over a WebSocket, or an HTTP-streaming / SSE
+// response with commands arriving through the emulation endpoint; in JSON or protobuf: its state machine (connecting ->
 // connected -> closed), in-order command processing with connect first, keepalive (ping/pong), the
 // credential's expiry (3005), the outbound queue limit, and the non-subscribe commands.
 // Subscribe/unsubscribe live in subscribe-commands.ts, presence/history in presence-history-commands.ts.
 // The session sees its node through SessionNodePort (session-port.ts) and its socket through
-// ClientTransport, so it can be built without either (a unit test's fakes).
+// ClientTransport, so it can be built without either (a unit test's fakes). Everything it writes is
+// built by the transport's codec (protocol/codec.ts).
 
 import { randomUUID } from 'node:crypto';
 import type { Identity } from '../auth/identity.js';
 import { EngineUnavailableError, type ClientInfo } from '../engine/engine.js';
 import { Disconnects, Errors, type ProtocolError } from '../protocol/codes.js';
-import { decodeCommands, type Command, type PublishRequest } from '../protocol/commands.js';
+import type { ProtocolCodec } from '../protocol/codec.js';
+import { decodeCommands, type Command, type DecodeResult, type PublishRequest } from '../protocol/commands.js';
 import { DEFAULT_MAX_JSON_DEPTH } from '../protocol/json-text.js';
-import { encodeError, encodeReply, encodeUnsubscribePush, PING } from '../protocol/replies.js';
-import { OutboundMessage } from '../protocol/outbound-message.js';
+import type { OutboundMessage } from '../protocol/outbound-message.js';
+import { countDelimited, decodeProtobufCommands, isProtobufPong } from '../protocol/protobuf/commands.js';
+import type { SharedPush } from '../protocol/shared-push.js';
 import { ANONYMOUS_SESSION } from './admission.js';
 import { flattenString, type Subscription } from './channel-subscription.js';
 import { engineError } from './engine-error.js';
@@ -23,8 +27,19 @@ import type { NodeClient, SessionNodePort } from './session-port.js';
 import { SessionSubscriptions } from './session-subscriptions.js';
 import { handleSubscribe, handleUnsubscribe, removeAllSubscriptions, removeSubscription, type SubscribingSession } from './subscribe-commands.js';
 
+/** How a client is connected (metrics, the console's clients view). */
+export type TransportName = 'websocket' | 'http_stream' | 'sse';
+
 /** What the session needs from the socket. */
 export interface ClientTransport {
+  readonly name: TransportName;
+  /** The codec of everything written to and read from this transport. */
+  readonly codec: ProtocolCodec;
+  /**
+   * Emulation transports (HTTP-streaming, SSE) only: the secret session id the client sends its
+   * commands with (POST /api/live/emulation); the connect reply carries it with the node id.
+   */
+  readonly emulationSession?: string;
   write(message: OutboundMessage): void;
   /** Bytes written but not yet flushed to the kernel. */
   readonly bufferedBytes: number;
@@ -72,11 +87,6 @@ export function refreshTtlSeconds(expiresAt: number, now: number): number {
   return Math.max(1, Math.floor((remaining - lead) / 1000));
 }
 
-function expiryFields(expiresAt: number | undefined, now: number): string {
-  return expiresAt === undefined ? '' : `,"expires":true,"ttl":${refreshTtlSeconds(expiresAt, now)}`;
-}
-
-const PING_MESSAGE = new OutboundMessage(PING);
 /** The client's answer to a ping: an empty command. */
 export const PONG_TEXT = '{}';
 const NO_LIMITS: SessionLimits = {};
@@ -173,26 +183,50 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
 
   // ---- inbound -------------------------------------------------------------------------------
 
+  /** A JSON message (a WebSocket text message, a JSON stream's commands). */
   onMessage(text: string): void {
     if (this.state === 'closed') return;
+    if (this.transport.codec.binary) return this.badMessage('text message on a protobuf connection');
     // Counted before decoding, so a flood costs a newline scan, not JSON parsing.
-    const rate = this.limits.commandRate;
-    if (limited(rate)) {
-      const fullAt = takeTokens(rate, this.bucketFullAt, performance.now(), countCommands(text));
-      if (Number.isNaN(fullAt)) return this.tooManyRequests('command rate exceeded', { rate: rate.ratePerSecond, burst: rate.burst });
-      this.bucketFullAt = fullAt;
-    }
+    if (!this.admitCommands(text, countCommands)) return;
     // The pong of an idle connection with nothing queued before it is handled right here: no
     // decoding, no queue, no promise. A node with 20,000 idle connections gets ~800 a second; that
     // garbage alone kept V8's allocation rate above the point where it releases the idle half of
     // its young generation (16 MiB of RSS; docs/performance.md, "memory").
     if (text === PONG_TEXT && this.queue === undefined && !this.processing) return this.onPong();
-    const decoded = decodeCommands(text);
-    if (!decoded.ok) {
-      this.node.log.limited('info', 'bad-message', 'bad client message', { client: this.clientId, error: decoded.error });
-      this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
-      return;
+    this.enqueue(decodeCommands(text));
+  }
+
+  /** A protobuf message: varint-length-delimited Commands (a WebSocket binary message, a stream's commands). */
+  onBinary(bytes: Uint8Array): void {
+    if (this.state === 'closed') return;
+    if (!this.transport.codec.binary) return this.badMessage('binary message on a JSON connection');
+    // The length prefixes alone say how many commands there are.
+    if (!this.admitCommands(bytes, countDelimited)) return;
+    if (isProtobufPong(bytes) && this.queue === undefined && !this.processing) return this.onPong();
+    this.enqueue(decodeProtobufCommands(bytes));
+  }
+
+  /** The command rate limit; false when the session was closed for exceeding it. */
+  private admitCommands<T>(message: T, count: (message: T) => number): boolean {
+    const rate = this.limits.commandRate;
+    if (!limited(rate)) return true;
+    const fullAt = takeTokens(rate, this.bucketFullAt, performance.now(), Math.max(1, count(message)));
+    if (Number.isNaN(fullAt)) {
+      this.tooManyRequests('command rate exceeded', { rate: rate.ratePerSecond, burst: rate.burst });
+      return false;
     }
+    this.bucketFullAt = fullAt;
+    return true;
+  }
+
+  private badMessage(error: string): void {
+    this.node.log.limited('info', 'bad-message', 'bad client message', { client: this.clientId, error });
+    this.disconnect(Disconnects.badRequest.code, Disconnects.badRequest.reason);
+  }
+
+  private enqueue(decoded: DecodeResult): void {
+    if (!decoded.ok) return this.badMessage(decoded.error);
     const queue = this.queue;
     const waiting = queue === undefined ? 0 : queue.length;
     const maxQueued = this.limits.maxQueuedCommands ?? DEFAULT_MAX_QUEUED_COMMANDS;
@@ -307,9 +341,15 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
     this.settleAdmission();
     this.node.addUser(this.currentIdentity.userId);
     const opts = this.node.options;
-    const pingSeconds = Math.max(1, Math.round(opts.pingIntervalMs / 1000));
-    this.send(new OutboundMessage(encodeReply(id, 'connect',
-      `{"client":"${this.clientId}","version":${JSON.stringify(opts.version)}${refreshable ? expiryFields(expiresAt, now) : ''},"ping":${pingSeconds},"pong":true}`)));
+    const session = this.transport.emulationSession;
+    this.send(this.codec.connect(id, {
+      client: this.clientId,
+      version: opts.version,
+      ...(refreshable && expiresAt !== undefined ? { ttl: refreshTtlSeconds(expiresAt, now) } : {}),
+      ping: Math.max(1, Math.round(opts.pingIntervalMs / 1000)),
+      pong: true,
+      ...(session !== undefined ? { session, node: this.node.nodeId } : {}),
+    }));
     // First ping at a random point in [interval/2, interval) spreads pings of a reconnect storm.
     const interval = opts.pingIntervalMs;
     this.keepaliveAt = now + interval / 2 + Math.random() * (interval / 2);
@@ -331,8 +371,12 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
     this.currentIdentity = check.identity;
     this.settleAdmission();
     this.scheduleKeepalive(this.keepaliveAt);
-    this.send(new OutboundMessage(encodeReply(id, 'refresh',
-      `{"client":"${this.clientId}","version":${JSON.stringify(this.node.options.version)}${expiryFields(check.identity.expiresAt, Date.now())}}`)));
+    const expiresAt = check.identity.expiresAt;
+    this.send(this.codec.refresh(id, {
+      client: this.clientId,
+      version: this.node.options.version,
+      ...(expiresAt !== undefined ? { ttl: refreshTtlSeconds(expiresAt, Date.now()) } : {}),
+    }));
   }
 
   /** The credential expired without a refresh: close 3005 (centrifuge-js reconnects with a fresh session). */
@@ -395,14 +439,14 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
         return this.replyError(id, engineError(err));
       }
     }
-    this.reply(id, 'publish');
+    this.send(this.codec.empty(id, 'publish'));
   }
 
   private async rpc(id: number, method: string, data: unknown): Promise<void> {
     const handler = this.node.rpcMethod(method);
     if (handler === undefined) return this.replyError(id, Errors.methodNotFound);
     const result = await handler(this.identity, data);
-    this.reply(id, 'rpc', `{"data":${result}}`);
+    this.send(this.codec.rpc(id, result));
   }
 
   private onSend(data: unknown): void {
@@ -435,7 +479,7 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
       return this.scheduleKeepalive(this.keepaliveAt);
     }
     if (now < this.keepaliveAt) return this.scheduleKeepalive(this.keepaliveAt);
-    this.send(PING_MESSAGE);
+    this.send(this.codec.ping);
     this.awaitingPong = true;
     this.keepaliveAt = now + this.node.options.pongTimeoutMs;
     this.scheduleKeepalive(this.keepaliveAt);
@@ -466,13 +510,28 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
     }
   }
 
-  reply(id: number, method: string, resultJson = '{}'): void {
-    this.send(new OutboundMessage(encodeReply(id, method, resultJson)));
+  /** A push shared with other sessions, in this session's codec. */
+  sendPush(push: SharedPush): void {
+    this.send(push.in(this.transport.codec));
+  }
+
+  /** The codec replies are built with (the transport's). */
+  get codec(): ProtocolCodec {
+    return this.transport.codec;
+  }
+
+  /** How the client is connected. */
+  get transportName(): TransportName {
+    return this.transport.name;
+  }
+
+  get connectionKind(): string {
+    return `${this.transport.name} ${this.transport.codec.name}`;
   }
 
   replyError(id: number, error: ProtocolError): void {
     this.node.counters.countReplyError(error.code);
-    this.send(new OutboundMessage(encodeError(id, error)));
+    this.send(this.codec.error(id, error));
   }
 
   overflow(): void {
@@ -482,7 +541,7 @@ export class ClientSession implements NodeClient, SubscribingSession, ReadingSes
   dropSubscription(subscription: Subscription, code: number, reason: string): void {
     if (this.subscriptions.get(subscription.channel) !== subscription) return;
     removeSubscription(this, subscription);
-    this.send(new OutboundMessage(encodeUnsubscribePush(subscription.channel, code, reason)));
+    this.send(this.codec.unsubscribePush(subscription.channel, code, reason));
   }
 
   // ---- closing -------------------------------------------------------------------------------

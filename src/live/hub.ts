@@ -1,10 +1,10 @@
 // The node-local subscription index: full channel -> the channel strings clients used -> their
-// subscriptions. A publication is encoded once per channel string (almost always exactly one) and the
-// same frame goes to every local subscriber.
+// subscriptions. A publication is encoded once per channel string (almost always exactly one) and
+// codec in use (JSON, protobuf: only codecs with a subscriber pay), and the same frame goes to every
+// local subscriber of that codec.
 
 import type { ClientInfo, Publication } from '../engine/engine.js';
-import { encodeJoinPush, encodeLeavePush, encodePubPush } from '../protocol/replies.js';
-import { OutboundMessage } from '../protocol/outbound-message.js';
+import { PresenceEventPush, PublicationPush } from '../protocol/shared-push.js';
 import { flattenString, type Subscription } from './channel-subscription.js';
 
 type Aliases = Map<string, Set<Subscription>>;
@@ -93,31 +93,31 @@ export class Hub {
     if (aliases === undefined) return 0;
     let reached = 0;
     for (const [channel, subs] of aliases) {
-      const message = new OutboundMessage(encodePubPush(channel, publication));
-      for (const sub of subs) sub.deliver(publication, message);
+      const push = new PublicationPush(channel, publication);
+      for (const sub of subs) sub.deliver(push);
       reached += subs.size;
     }
     return reached;
   }
 
   broadcastJoin(fullChannel: string, info: ClientInfo): void {
-    this.broadcastEvent(fullChannel, (channel) => encodeJoinPush(channel, info), info.client);
+    this.broadcastEvent(fullChannel, 'join', info);
   }
 
   broadcastLeave(fullChannel: string, info: ClientInfo): void {
-    this.broadcastEvent(fullChannel, (channel) => encodeLeavePush(channel, info), info.client);
+    this.broadcastEvent(fullChannel, 'leave', info);
   }
 
-  private broadcastEvent(fullChannel: string, encode: (channel: string) => string, aboutClient: string): void {
+  private broadcastEvent(fullChannel: string, kind: 'join' | 'leave', info: ClientInfo): void {
     const aliases = this.channels.get(fullChannel)?.aliases;
     if (aliases === undefined) return;
     for (const [channel, subs] of aliases) {
-      let message: OutboundMessage | undefined;
+      let push: PresenceEventPush | undefined;
       for (const sub of subs) {
         // Join/leave go only where the handler enabled them, and never about the client itself.
-        if (!sub.options.joinLeave || sub.owner.clientId === aboutClient) continue;
-        message ??= new OutboundMessage(encode(channel));
-        sub.deliverEvent(message);
+        if (!sub.options.joinLeave || sub.owner.clientId === info.client) continue;
+        push ??= new PresenceEventPush(channel, kind, info);
+        sub.deliverEvent(push);
       }
     }
   }

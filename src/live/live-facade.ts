@@ -75,6 +75,8 @@ export interface LiveFacade {
   onSurvey(op: string, handler: SurveyHandler): void;
   /** Asks every node (this one included), waiting up to timeoutMs; missing nodes are reported. */
   survey(op: string, payload: string, timeoutMs: number): Promise<SurveyResult>;
+  /** Asks one node with its `op` answer (engine Cluster.askNode); undefined when it gives none in time. */
+  askNode(nodeId: string, op: string, payload: string, timeoutMs: number): Promise<string | undefined>;
   /** Clients, users, subscriptions and channels of this node. */
   stats(): NodeStats;
 

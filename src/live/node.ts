@@ -332,6 +332,16 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
     return this.clients.size;
   }
 
+  /**
+   * Connections by transport and codec (`websocket json`: n, …), counted when asked (a scrape, the
+   * cluster view): no per-connection bookkeeping on the hot path.
+   */
+  connectionsByKind(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const client of this.clients) counts[client.connectionKind] = (counts[client.connectionKind] ?? 0) + 1;
+    return counts;
+  }
+
   stats(): NodeStats {
     return {
       numClients: this.clients.size,
@@ -445,6 +455,10 @@ export class LiveNode extends EventEmitter<NodeEvents> implements EngineEventHan
 
   survey(op: string, payload: string, timeoutMs: number): Promise<SurveyResult> {
     return this.engine.cluster.survey(op, payload, timeoutMs);
+  }
+
+  askNode(nodeId: string, op: string, payload: string, timeoutMs: number): Promise<string | undefined> {
+    return this.engine.cluster.askNode(nodeId, op, payload, timeoutMs);
   }
 
   /** Registers this node's receiver of one-way `op` messages from the other nodes. */

@@ -6,7 +6,8 @@ import type { Identity } from '../auth/identity.js';
 import { UnrecoverablePositionError, type ClientInfo, type PresenceStats } from '../engine/engine.js';
 import { Errors, type ProtocolError } from '../protocol/codes.js';
 import type { HistoryRequest } from '../protocol/commands.js';
-import { encodeClientInfo, encodePublication } from '../protocol/replies.js';
+import type { ProtocolCodec } from '../protocol/codec.js';
+import type { OutboundMessage } from '../protocol/outbound-message.js';
 import { engineError } from './engine-error.js';
 import type { Resolution } from './live-facade.js';
 import type { HistoryReader } from './recovery.js';
@@ -25,7 +26,8 @@ export interface ReadingSession {
   readonly node: ChannelReadPort;
   readonly identity: Identity;
   readonly subscriptions: SessionSubscriptions;
-  reply(id: number, method: string, resultJson?: string): void;
+  readonly codec: ProtocolCodec;
+  send(message: OutboundMessage): void;
   replyError(id: number, error: ProtocolError): void;
 }
 
@@ -62,9 +64,7 @@ export async function handlePresence(session: ReadingSession, id: number, channe
   if (isError(access)) return session.replyError(id, access);
   if (!access.presence) return session.replyError(id, Errors.notAvailable);
   try {
-    const entries = await session.node.presence(access.fullChannel);
-    const body = [...entries].map(([clientId, info]) => `${JSON.stringify(clientId)}:${encodeClientInfo(info)}`).join(',');
-    session.reply(id, 'presence', `{"presence":{${body}}}`);
+    session.send(session.codec.presence(id, await session.node.presence(access.fullChannel)));
   } catch (err) {
     session.replyError(id, engineError(err));
   }
@@ -76,7 +76,7 @@ export async function handlePresenceStats(session: ReadingSession, id: number, c
   if (!access.presence) return session.replyError(id, Errors.notAvailable);
   try {
     const stats = await session.node.presenceStats(access.fullChannel);
-    session.reply(id, 'presence_stats', `{"num_clients":${stats.numClients},"num_users":${stats.numUsers}}`);
+    session.send(session.codec.presenceStats(id, stats.numClients, stats.numUsers));
   } catch (err) {
     session.replyError(id, engineError(err));
   }
@@ -92,8 +92,7 @@ export async function handleHistory(session: ReadingSession, id: number, request
       ? { limit: request.limit, reverse: request.reverse }
       : { limit: request.limit, reverse: request.reverse, since: request.since };
     const result = await session.node.history(access.fullChannel, query);
-    const pubs = result.publications.length === 0 ? 'null' : `[${result.publications.map(encodePublication).join(',')}]`;
-    session.reply(id, 'history', `{"publications":${pubs},"epoch":${JSON.stringify(result.position.epoch)},"offset":${result.position.offset}}`);
+    session.send(session.codec.history(id, result.publications, result.position));
   } catch (err) {
     if (err instanceof UnrecoverablePositionError) return session.replyError(id, Errors.unrecoverablePosition);
     session.replyError(id, engineError(err));

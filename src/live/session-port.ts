@@ -16,6 +16,8 @@ export interface NodeClient {
   readonly userId: string | undefined;
   /** The revocable credential the connection acts with (Identity.credentialId), if any. */
   readonly credentialId: string | undefined;
+  /** How the client is connected: `websocket json`, `http_stream protobuf`, … (metrics, /api/live/cluster). */
+  readonly connectionKind: string;
   disconnect(code: number, reason: string): void;
 }
 
@@ -35,6 +37,8 @@ export type Admission = 'added' | 'connectionLimit' | 'unauthenticatedLimit';
 
 export interface SessionNodePort extends SubscribeNodePort, ChannelReadPort, Pick<LiveFacade, 'publish'> {
   readonly options: SessionSettings;
+  /** This node's id (emulation clients address their commands to it). */
+  readonly nodeId: string;
   readonly log: Logger;
   /** Plain counters the session bumps (replies with errors, disconnects, slow clients). */
   readonly counters: NodeCounters;

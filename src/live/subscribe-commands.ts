@@ -8,7 +8,8 @@ import { EngineUnavailableError, type ClientInfo } from '../engine/engine.js';
 import type { Logger } from '../log/logger.js';
 import { Disconnects, Errors, MAX_CHANNELS_PER_CONNECTION, type ProtocolError } from '../protocol/codes.js';
 import type { SubscribeRequest } from '../protocol/commands.js';
-import { encodePublication } from '../protocol/replies.js';
+import type { ProtocolCodec, SubscribeReply } from '../protocol/codec.js';
+import type { OutboundMessage } from '../protocol/outbound-message.js';
 import { Subscription, type SubscriptionOwner } from './channel-subscription.js';
 import { engineError } from './engine-error.js';
 import type { SubscribeResult } from './handlers.js';
@@ -36,7 +37,9 @@ export interface SubscribingSession extends SubscriptionOwner {
   readonly identity: Identity;
   readonly isClosed: boolean;
   readonly subscriptions: SessionSubscriptions;
-  reply(id: number, method: string, resultJson?: string): void;
+  /** The codec of the session's replies. */
+  readonly codec: ProtocolCodec;
+  send(message: OutboundMessage): void;
   replyError(id: number, error: ProtocolError): void;
   disconnect(code: number, reason: string): void;
 }
@@ -110,7 +113,8 @@ export async function handleSubscribe(session: SubscribingSession, id: number, r
     return session.replyError(id, engineError(err));
   }
   if (session.isClosed || session.subscriptions.get(channel) !== subscription) return;
-  session.reply(id, 'subscribe', subscribeResult(result, request, recovery));
+
+  session.send(session.codec.subscribe(id, subscribeReply(result, request, recovery)));
   subscription.activate();
   resolved.handler.onLocalSubscribe?.(context);
   if (subscription.options.joinLeave) {
@@ -120,26 +124,23 @@ export async function handleSubscribe(session: SubscribingSession, id: number, r
   }
 }
 
-function subscribeResult(result: SubscribeResult, request: SubscribeRequest, recovery: Recovery | undefined): string {
-  const parts: string[] = [];
-  if (recovery !== undefined) {
-    parts.push('"recoverable":true', '"positioned":true', `"epoch":${JSON.stringify(recovery.position.epoch)}`);
-    if (recovery.position.offset > 0) parts.push(`"offset":${recovery.position.offset}`);
-    if (request.recover === true) parts.push('"was_recovering":true');
-    if (recovery.recovered) parts.push('"recovered":true');
-    if (recovery.publications.length > 0) {
-      parts.push(`"publications":[${recovery.publications.map(encodePublication).join(',')}]`);
-    }
-  }
-  if (result.data !== undefined) parts.push(`"data":${result.data}`);
-  return `{${parts.join(',')}}`;
+function subscribeReply(result: SubscribeResult, request: SubscribeRequest, recovery: Recovery | undefined): SubscribeReply {
+  const data = result.data === undefined ? {} : { data: result.data };
+  if (recovery === undefined) return data;
+  return {
+    ...data,
+    position: recovery.position,
+    wasRecovering: request.recover === true,
+    recovered: recovery.recovered,
+    publications: recovery.publications,
+  };
 }
 
 export function handleUnsubscribe(session: SubscribingSession, id: number, channel: string): void {
   const subscription = session.subscriptions.get(channel);
   if (subscription !== undefined) removeSubscription(session, subscription);
   // Always succeed: an error here makes centrifuge-js reconnect.
-  session.reply(id, 'unsubscribe');
+  session.send(session.codec.empty(id, 'unsubscribe'));
 }
 
 /** Removes a subscription from the session, the hub, presence, and tells the channel (leave). */

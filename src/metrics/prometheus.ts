@@ -7,6 +7,7 @@ import { JWKS_FETCH_RESULTS, type RemoteJwks } from '../auth/jwks-remote.js';
 import type { GuardCounters } from '../http/request-guard.js';
 import type { HttpRateLimiter } from '../http/rate-limiter.js';
 import type { LiveNode } from '../live/node.js';
+import type { EmulationCounters } from '../transport/emulation-endpoint.js';
 import type { Logger } from '../log/logger.js';
 
 export interface MetricSources {
@@ -25,6 +26,8 @@ export interface MetricSources {
   readonly http?: { readonly guard: GuardCounters; readonly rateLimiter: HttpRateLimiter; readonly log: Logger };
   /** Memory engine: stored data held, by kind, against its budget; evictions and expirations. */
   readonly engineStorage?: () => EngineStorageStats;
+  /** POST /api/live/emulation: requests by outcome, forwards waiting for other nodes. */
+  readonly emulation?: EmulationCounters;
 }
 
 export interface EngineStorageStats {
@@ -91,6 +94,25 @@ export function createMetricsRegistry(sources: MetricSources): Registry {
   gauge('livehub_redis_up', '1 when the Redis engine is connected; absent semantics for the memory engine: always 1.', () => (node.health().healthy ? 1 : 0));
   gauge('livehub_cluster_nodes', 'Nodes seen in the cluster (heartbeats), this one included.', () => node.clusterNodes().length);
   if (sources.runStreams !== undefined) gauge('livehub_run_streams', 'Plugin RunStreams running on this node.', sources.runStreams);
+  new Gauge({
+    name: 'livehub_live_connections',
+    help: 'Live connections on this node by transport (websocket, http_stream, sse) and codec (json, protobuf).',
+    labelNames: ['transport', 'codec'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [kind, value] of Object.entries(node.connectionsByKind())) {
+        const [transport = '', codec = ''] = kind.split(' ');
+        this.set({ transport, codec }, value);
+      }
+    },
+  });
+  if (sources.emulation !== undefined) {
+    const emulation = sources.emulation;
+    mirroredCounter(registry, 'livehub_live_emulation_requests_total', 'POST /api/live/emulation requests by outcome: delivered (to a session of this node), forwarded (to the session\'s node through the engine), unknown_session, unknown_node, wrong_codec, bad_request, too_large, forbidden, busy (over [live] emulation_max_forwards).', ['outcome'], () =>
+      byLabel('outcome', emulation.outcomes));
+    gauge('livehub_live_emulation_forwards_pending', 'Emulation requests of this node waiting for another node now (at most [live] emulation_max_forwards).', () => emulation.pendingForwards);
+  }
 
   const c = node.counters;
   mirroredCounter(registry, 'livehub_messages_published_total', 'Publications accepted for fan-out, by channel scope.', ['scope'], () => byLabel('scope', c.published));

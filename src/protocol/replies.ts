@@ -48,3 +48,8 @@ export function encodeUnsubscribePush(channel: string, code: number, reason: str
 export function encodeMessagePush(dataJson: string): string {
   return `{"push":{"message":{"data":${dataJson}}}}`;
 }
+
+/** Emulation transports have no close frame: the reason for closing comes as a push. */
+export function encodeDisconnectPush(code: number, reason: string, reconnect: boolean): string {
+  return `{"push":{"disconnect":{"code":${code},"reason":${JSON.stringify(reason)},"reconnect":${reconnect}}}}`;
+}

@@ -30,6 +30,8 @@ const DEFAULTS: LiveHubConfig = {
     memoryEngineBudget: 268435456,
     frameCacheTtlSeconds: 3600,
     joinLeaveMaxSubscribers: 100,
+    transports: ['websocket', 'http_stream', 'sse'],
+    emulationMaxForwards: 1000,
     pingIntervalSeconds: 25,
     pongTimeoutSeconds: 10,
     connectTimeoutSeconds: 15,

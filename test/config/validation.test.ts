@@ -29,6 +29,8 @@ const INVALID: [string, string, string[]][] = [
   ['GF_LIVE_MEMORY_ENGINE_BUDGET', 'lots', ['"lots"', 'bytes']],
   ['GF_LIVE_FRAME_CACHE_TTL', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_JOIN_LEAVE_MAX_SUBSCRIBERS', '-2', ['"-2"', 'at least -1']],
+  ['GF_LIVE_TRANSPORTS', 'websocket,webtransport', ['unknown Live transport "webtransport"', 'http_stream']],
+  ['GF_LIVE_EMULATION_MAX_FORWARDS', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_PING_INTERVAL', '0', ['"0"', 'at least 1']],
   ['GF_LIVE_PONG_TIMEOUT', 'soon', ['"soon"', 'duration']],
   ['GF_LIVE_CONNECT_TIMEOUT', '0', ['"0"', 'at least 1']],

@@ -21,6 +21,8 @@ export interface EngineFactory {
   create(options?: EngineFactoryOptions): Promise<Engine>;
   /** How much the backend holds for this engine (memory: stored items; Redis: keys under its prefix). */
   stored?(engine: Engine): Promise<number>;
+  /** Another node of `engine`'s cluster (same backend and prefix, its own node id); absent for a cluster of one. */
+  peer?(engine: Engine): Promise<Engine>;
 }
 
 class Recorder implements EngineEventHandler {
@@ -311,6 +313,47 @@ export function engineContract(name: string, factory: EngineFactory): void {
       const result = await engine.cluster.survey('fails', '{}', 500);
       assert.deepEqual(result.replies, []);
       assert.ok(result.missing.includes(engine.cluster.nodeId));
+    });
+
+    test('cluster: asking one node — itself in-process; an unknown node, op or failing handler gives no answer', async () => {
+      engine.cluster.onSurvey('ask-echo', async (payload) => `echo ${payload}`);
+      engine.cluster.onSurvey('ask-fails', async () => {
+        throw new Error('boom');
+      });
+      const self = engine.cluster.nodeId;
+      assert.equal(await engine.cluster.askNode(self, 'ask-echo', 'x', 1000), 'echo x');
+      assert.equal(await engine.cluster.askNode(self, 'ask-nosuchop', 'x', 1000), undefined);
+      assert.equal(await engine.cluster.askNode(self, 'ask-fails', 'x', 1000), undefined);
+      const started = Date.now();
+      assert.equal(await engine.cluster.askNode('no-such-node', 'ask-echo', 'x', 3000), undefined);
+      assert.ok(Date.now() - started < 1000, 'a node never seen is not waited for');
+    });
+
+    test('cluster: asking another node reaches that node alone, and its answer comes back', { skip: factory.peer === undefined ? 'a cluster of one' : false }, async () => {
+      const peer = await factory.peer!(engine);
+      const third = await factory.peer!(engine);
+      const heard: string[] = [];
+      try {
+        await peer.start(new Recorder(), STATS);
+        await third.start(new Recorder(), STATS);
+        peer.cluster.onSurvey('ask-who', async (payload) => {
+          heard.push(`peer:${payload}`);
+          return `peer got ${payload}`;
+        });
+        third.cluster.onSurvey('ask-who', async (payload) => {
+          heard.push(`third:${payload}`);
+          return `third got ${payload}`;
+        });
+        await eventually(() => engine.cluster.nodes().some((n) => n.id === peer.cluster.nodeId), 'peer heartbeat seen');
+        assert.equal(await engine.cluster.askNode(peer.cluster.nodeId, 'ask-who', '1', 2000), 'peer got 1');
+        assert.equal(await engine.cluster.askNode(peer.cluster.nodeId, 'ask-nosuchop', '2', 500), undefined);
+        // Let a misdirected copy arrive, if there were one.
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(heard, ['peer:1'], 'only the node asked heard the request');
+      } finally {
+        await peer.close();
+        await third.close();
+      }
     });
 
     test('health reports ok when running', () => {

@@ -1,7 +1,9 @@
-// The real, unmodified `centrifuge` npm client running on Node with `ws` as its WebSocket, plus
-// small promise helpers. RecordingWebSocket keeps each socket so a test can stop reading from one.
+// The real, unmodified `centrifuge` npm client running on Node with `ws` as its WebSocket (and, for
+// the fallback transports, Node's fetch and the `eventsource` package), in its JSON or protobuf build,
+// plus small promise helpers. RecordingWebSocket keeps each socket so a test can stop reading from one.
 
-import { Centrifuge, type PublicationContext, type Subscription } from 'centrifuge';
+import { Centrifuge, type PublicationContext, type Subscription, type TransportEndpoint } from 'centrifuge';
+import { Centrifuge as CentrifugeProtobuf } from 'centrifuge/build/protobuf';
 import { WebSocket } from 'ws';
 
 export class RecordingWebSocket extends WebSocket {
@@ -30,6 +32,12 @@ export interface ClientOptions {
   readonly minReconnectDelay?: number;
   readonly maxReconnectDelay?: number;
   readonly websocket?: unknown;
+  /** centrifuge-js's protobuf build (`centrifuge/build/protobuf`) instead of the JSON one. */
+  readonly protobuf?: boolean;
+  /** Emulation transports: where commands go (absolute: Node's fetch takes no relative URL). */
+  readonly emulationEndpoint?: string;
+  readonly fetch?: unknown;
+  readonly eventsource?: unknown;
 }
 
 const liveClients = new Set<Centrifuge>();
@@ -40,9 +48,14 @@ export function disconnectAllClients(): void {
   liveClients.clear();
 }
 
-export function newClient(url: string, options: ClientOptions = {}): Centrifuge {
-  const client = new Centrifuge(url, {
+/** `endpoint`: a WebSocket URL, or transports to try in order (centrifuge-js's fallback). */
+export function newClient(endpoint: string | TransportEndpoint[], options: ClientOptions = {}): Centrifuge {
+  const Client = options.protobuf === true ? (CentrifugeProtobuf as unknown as typeof Centrifuge) : Centrifuge;
+  const client = new Client(endpoint, {
     websocket: options.websocket ?? WebSocket,
+    ...(options.emulationEndpoint !== undefined ? { emulationEndpoint: options.emulationEndpoint } : {}),
+    ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
+    ...(options.eventsource !== undefined ? { eventsource: options.eventsource } : {}),
     timeout: options.timeout ?? 5000,
     minReconnectDelay: options.minReconnectDelay ?? 100,
     maxReconnectDelay: options.maxReconnectDelay ?? 500,

@@ -17,6 +17,7 @@ import { HandlerRegistry, type ChannelHandler, type SubscribeResult } from '../.
 import type { MessageHandler, RpcMethod } from '../../src/live/live-facade.js';
 import { LiveNode, type NodeOptions } from '../../src/live/node.js';
 import { createLogger } from '../../src/log/logger.js';
+import { JSON_CODEC } from '../../src/protocol/json-codec.js';
 import { PING } from '../../src/protocol/replies.js';
 import type { OutboundMessage } from '../../src/protocol/outbound-message.js';
 import { testConfig } from '../auth/helpers.js';
@@ -62,6 +63,8 @@ export function connectToken(claims: { sub?: string; orgId?: number; expiresInSe
 
 /** Records what the session writes (JSON text, one message per line) and how it closes the socket. */
 export class FakeTransport implements ClientTransport {
+  readonly name = 'websocket';
+  readonly codec = JSON_CODEC;
   /** What the socket has not flushed yet; a test sets it to play a client that stopped reading. */
   bufferedBytes = 0;
   closed: { readonly code: number; readonly reason: string } | undefined;

@@ -21,6 +21,23 @@ export function liveWebSocketUrl(): string {
   return url.toString();
 }
 
+/**
+ * The transports centrifuge-js tries, in order: the WebSocket, then HTTP-streaming and SSE for
+ * networks whose proxies block or buffer WebSocket upgrades (docs/reverse-proxy.md).
+ */
+export function liveTransports(): Array<{ transport: 'websocket' | 'http_stream' | 'sse'; endpoint: string }> {
+  return [
+    { transport: 'websocket', endpoint: liveWebSocketUrl() },
+    { transport: 'http_stream', endpoint: apiUrl('api/live/http_stream') },
+    { transport: 'sse', endpoint: apiUrl('api/live/sse') },
+  ];
+}
+
+/** Where an HTTP-streaming or SSE connection posts its commands. */
+export function liveEmulationUrl(): string {
+  return apiUrl('api/live/emulation');
+}
+
 function messageOf(body: unknown): string | undefined {
   if (typeof body === 'object' && body !== null && 'message' in body) {
     const message = (body as { message: unknown }).message;

@@ -19,6 +19,8 @@ export interface NodeView {
   readonly channels: number;
   readonly uptimeSeconds?: number;
   readonly lastSeen?: string;
+  /** This node's connections by transport and codec (`websocket json`: n), from /api/live/cluster. */
+  readonly connections?: Readonly<Record<string, number>>;
 }
 
 interface Health {
@@ -62,6 +64,9 @@ function parseHealth(body: unknown): Health {
 function parseCluster(body: unknown): NodeView[] | undefined {
   const nodes = record(body)['nodes'];
   if (!Array.isArray(nodes)) return undefined;
+  const self = str(record(body)['self']);
+  const connections: Record<string, number> = {};
+  for (const [kind, count] of Object.entries(record(record(body)['connections']))) connections[kind] = num(count);
   return nodes.map((raw) => {
     const n = record(raw);
     const view: NodeView = {
@@ -73,6 +78,7 @@ function parseCluster(body: unknown): NodeView[] | undefined {
       channels: num(n['numChannels']),
       uptimeSeconds: num(n['uptimeSeconds']),
       lastSeen: seenAt(n['lastSeen']),
+      ...(str(n['id']) === self ? { connections } : {}),
     };
     return view;
   });
@@ -107,6 +113,13 @@ function nodeCard(node: NodeView, self: string | undefined): HTMLElement {
     { class: 'node', 'data-testid': 'cluster-node', 'data-node': node.id },
     h('div', { class: 'node-head' }, h('strong', { text: title }), node.id === self ? h('span', { class: 'badge self', text: 'this node' }) : null, h('span', { class: 'muted small', text: meta.filter((m) => m !== '').join(' · ') })),
     h('div', { class: 'stats' }, stat('connections', clients), stat('subscriptions', String(node.subscriptions)), stat('channels', String(node.channels))),
+    node.connections !== undefined && Object.keys(node.connections).length > 0
+      ? h('p', {
+        class: 'muted small',
+        'data-testid': 'node-transports',
+        text: Object.entries(node.connections).sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]) => `${kind} ${n}`).join(' · '),
+      })
+      : null,
   );
 }
 

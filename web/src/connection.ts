@@ -1,16 +1,18 @@
 // The one Centrifuge connection of this tab, made like Grafana's frontend does it (URL
-// <app>/api/live/ws, timeout 30 s). It turns the client's events into the state the header shows
-// ("connected", "connecting…", "live connection lost") and hands out channel subscriptions.
+// <app>/api/live/ws, timeout 30 s), with centrifuge-js's fallbacks after the WebSocket: HTTP-streaming,
+// then SSE, for networks whose proxies block WebSocket upgrades. It turns the client's events into the
+// state the header shows ("connected · over http_stream", "connecting…", "live connection lost") and
+// hands out channel subscriptions.
 
 import { Centrifuge, type Subscription } from 'centrifuge';
-import { liveWebSocketUrl } from './api.js';
+import { liveEmulationUrl, liveTransports } from './api.js';
 import { h, timeOfDay } from './dom.js';
 
 export type LiveState = 'connecting' | 'connected' | 'lost' | 'disconnected';
 
 export interface StateInfo {
   readonly state: LiveState;
-  /** Close code and reason of the last drop, or the connect's client id. */
+  /** Close code and reason of the last drop, or the connect's client id and transport. */
   readonly detail: string;
   /** When the current state began (ms). */
   readonly since: number;
@@ -30,16 +32,21 @@ export class LiveConnection {
   private everConnected = false;
   private readonly listeners = new Set<(info: StateInfo) => void>();
 
-  constructor(url = liveWebSocketUrl()) {
+  /** The transport of the current (or last) connection: websocket, http_stream or sse. */
+  transport = '';
+
+  constructor() {
     // Grafana passes only `timeout`; a shorter max back-off lets the console recover within ~10 s.
-    this.client = new Centrifuge(url, { timeout: 30_000, maxReconnectDelay: 10_000 });
+    this.client = new Centrifuge(liveTransports(), { timeout: 30_000, maxReconnectDelay: 10_000, emulationEndpoint: liveEmulationUrl() });
     this.client.on('connecting', (ctx) => {
       // After a successful connect, "connecting" means the socket dropped and the client retries.
       this.set(this.everConnected ? 'lost' : 'connecting', ctx.code === 0 ? '' : `${ctx.reason} (${ctx.code})`);
     });
     this.client.on('connected', (ctx) => {
       this.everConnected = true;
-      this.set('connected', `client ${ctx.client.slice(0, 8)}`);
+      // The console speaks JSON (centrifuge-js's default build); the transport is whichever worked.
+      this.transport = ctx.transport;
+      this.set('connected', `client ${ctx.client.slice(0, 8)} · over ${ctx.transport} (json)`);
     });
     this.client.on('disconnected', (ctx) => this.set('disconnected', `${ctx.reason} (${ctx.code})`));
   }
@@ -109,10 +116,11 @@ export function connectionBadge(connection: LiveConnection): HTMLElement {
   const render = (): void => {
     const { state, detail: why, since } = connection.state;
     root.dataset['state'] = state;
+    root.dataset['transport'] = connection.transport;
     label.textContent = LABELS[state];
     const elapsed = seconds(Date.now() - since);
     if (state === 'lost') detail.textContent = `reconnecting… down ${elapsed}${why ? ` · ${why}` : ''}`;
-    else if (state === 'connecting') detail.textContent = why ? `retrying · ${why}` : 'opening WebSocket';
+    else if (state === 'connecting') detail.textContent = why ? `retrying · ${why}` : 'opening connection';
     else if (state === 'disconnected') detail.textContent = `${why} · reload to retry`;
     else detail.textContent = `${why} · since ${timeOfDay(new Date(since))}${recovered}`;
   };

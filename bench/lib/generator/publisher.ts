@@ -5,7 +5,7 @@
 // come. Every message carries the marker, so deliveries are counted the same way for all servers.
 
 import { Agent, request } from 'node:http';
-import { DELIVERY_OVERHEAD, nowMs, payloadText, wsPath } from '../protocol.js';
+import { DELIVERY_OVERHEAD, isLivehub, nowMs, payloadText, wsPath } from '../protocol.js';
 import { RawWs } from '../rawws.js';
 import type { PublishCommand, PublishResult } from './commands.js';
 
@@ -33,7 +33,7 @@ export async function publish(cmd: PublishCommand): Promise<PublishResult> {
     wake();
   };
 
-  if (cmd.protocol === 'livehub') {
+  if (isLivehub(cmd.protocol)) {
     const agent = new Agent({ keepAlive: true, maxSockets: Math.max(1, cmd.window) });
     const path = `/api/live/push/${cmd.channel}?precision=ms`;
     sendOne = () => {

@@ -9,6 +9,7 @@ import { MARKER, nowMs, wsPath } from '../protocol.js';
 import { RawWs, type RawWsEvents } from '../rawws.js';
 import type { ChildStats, OpenCommand } from './commands.js';
 import type { Conn } from './connection.js';
+import { BINARY, PROTOBUF_PONG, protobufCommands, readProtobufFrame } from './protobuf-frames.js';
 import { ResilientClients, type ResilientHost } from './resilient.js';
 
 const MAX_SAMPLES = 200_000;
@@ -132,6 +133,7 @@ export class Subscribers implements ResilientHost {
       const id = this.rttId++;
       c.rttSent.set(id, nowMs());
       if (c.protocol === 'livehub') ws.send(`{"id":${id},"presence_stats":{"channel":${JSON.stringify(c.channels[0])}}}`);
+      else if (c.protocol === 'livehub-protobuf') ws.send(protobufCommands([{ id, presence_stats: { channel: c.channels[0]! } }]), BINARY);
       else if (c.protocol === 'bare') ws.send(`{"rtt":${id}}`);
       else ws.send(`42${id}["rtt"]`);
       sent++;
@@ -178,6 +180,8 @@ export class Subscribers implements ResilientHost {
     this.stats.opened++;
     if (c.protocol === 'livehub') {
       ws.send([`{"id":1,"connect":{}}`, ...c.channels.map((ch, k) => `{"id":${k + 2},"subscribe":{"channel":${JSON.stringify(ch)}}}`)].join('\n'));
+    } else if (c.protocol === 'livehub-protobuf') {
+      ws.send(protobufCommands([{ id: 1, connect: {} }, ...c.channels.map((channel, k) => ({ id: k + 2, subscribe: { channel } }))]), BINARY);
     } else if (c.protocol === 'bare') {
       for (const ch of c.channels) ws.send(`{"sub":${JSON.stringify(ch)}}`);
     }
@@ -188,6 +192,7 @@ export class Subscribers implements ResilientHost {
     const c = ws.data as Conn;
     this.stats.bytes += end - start;
     if (c.fo !== undefined) return this.resilient.text(ws, c, c.fo, buf.toString('utf8', start, end));
+    if (c.protocol === 'livehub-protobuf') return this.onProtobufFrame(ws, c, buf.subarray(start, end));
     const n = countMarkers(buf, start, end, c.sampled, this.stats.latencies);
     if (n > 0) {
       this.stats.deliveries += n;
@@ -242,6 +247,24 @@ export class Subscribers implements ResilientHost {
         else if (typeof msg['rtt'] === 'number') this.rttDone(c, msg['rtt'], true);
       }
     }
+  }
+
+  /** A protobuf subscriber decodes every frame; each publication push is a delivery (its latency read from the marker in its data). */
+  private onProtobufFrame(ws: RawWs, c: Conn, bytes: Buffer): void {
+    readProtobufFrame(bytes, {
+      publication: (data) => {
+        this.stats.deliveries += Math.max(1, countMarkers(data, 0, data.length, c.sampled, this.stats.latencies));
+      },
+      ping: () => ws.send(PROTOBUF_PONG, BINARY),
+      reply: (id, error) => {
+        if (id >= FIRST_RTT_ID) this.rttDone(c, id, true);
+        else if (id === 1 && error !== undefined) this.failConn(ws, `connect error ${JSON.stringify(error)}`);
+        else if (id >= 2) {
+          if (error !== undefined) this.failConn(ws, `subscribe error ${JSON.stringify(error)}`);
+          else if (++c.subscribed === c.channels.length) this.markReady(ws, c);
+        }
+      },
+    });
   }
 
   private onSocketIoPacket(ws: RawWs, c: Conn, text: string): void {

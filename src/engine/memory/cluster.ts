@@ -44,6 +44,17 @@ export class SingleNodeCluster implements Cluster {
     }
   }
 
+  /** The only node there is is this one. */
+  async askNode(nodeId: string, op: string, payload: string): Promise<string | undefined> {
+    const handler = this.handlers.get(op);
+    if (nodeId !== this.self.id || handler === undefined) return undefined;
+    try {
+      return await handler(payload);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** A cluster of one: no other node ever sends a notification... */
   onNotify(_op: string, _handler: NotifyHandler): void {}
 

@@ -2,6 +2,8 @@
 // heartbeats on `P.control` every 3 s build the node registry (a node is dropped 7 s after its last
 // one); a survey asks every known node on `P.control`, answers itself in-process and collects
 // replies on `P.node.<id>`; a notification is one message on `P.control` that every other node acts on.
+// Asking one node (askNode) sends the survey request to that node's own channel `P.node.<id>` — the
+// channel each node already subscribes for replies — so only it hears it.
 
 import { randomUUID } from 'node:crypto';
 import type { Cluster, LocalNodeIdentity, NodeInfo, NodeStats, NotifyHandler, SurveyHandler, SurveyReply, SurveyResult } from '../engine.js';
@@ -91,10 +93,24 @@ export class RedisCluster implements Cluster {
     const others = this.nodes().slice(1).map((n) => n.id);
     const mine = this.answer(op, payload, timeoutMs);
     if (others.length === 0) return collect(this.self.id, await mine, [], []);
+    const { replies, missing } = await this.ask(this.keys.control, others, op, payload, timeoutMs);
+    return collect(this.self.id, await mine, replies, missing);
+  }
+
+  async askNode(nodeId: string, op: string, payload: string, timeoutMs: number): Promise<string | undefined> {
+    if (nodeId === this.self.id) return (await this.answer(op, payload, timeoutMs))?.payload;
+    // Only a node whose heartbeat was seen: an id from a restarted node would only wait for the timeout.
+    if (!this.nodes().some((n) => n.id === nodeId)) return undefined;
+    const { replies } = await this.ask(this.keys.node(nodeId), [nodeId], op, payload, timeoutMs);
+    return replies[0]?.payload;
+  }
+
+  /** Sends a survey request on `channel` and collects the answers of `nodes` for up to timeoutMs. */
+  private async ask(channel: string, nodes: readonly string[], op: string, payload: string, timeoutMs: number): Promise<{ replies: SurveyReply[]; missing: string[] }> {
     const requestId = randomUUID();
     const replies: SurveyReply[] = [];
     const missing: string[] = [];
-    const waitingFor = new Set(others);
+    const waitingFor = new Set(nodes);
     let timer: NodeJS.Timeout | undefined;
     const finished = new Promise<void>((resolve) => {
       const done = (): void => {
@@ -108,7 +124,7 @@ export class RedisCluster implements Cluster {
     const request: SurveyRequest = { type: 'survey_request', nodeId: this.self.id, requestId, op, payload };
     try {
       if (!this.link.ready) throw new Error(`control shard is ${this.link.describe()}`);
-      await this.link.publish(this.keys.control, encodeControl(request));
+      await this.link.publish(channel, encodeControl(request));
     } catch (err) {
       this.log.debug('survey request not sent', { op, error: errorMessage(err) });
       this.pending.get(requestId)?.done();
@@ -116,7 +132,7 @@ export class RedisCluster implements Cluster {
     await finished;
     // Whoever did not answer (timeout, error, unknown op) is reported; the caller merges a partial result.
     missing.push(...waitingFor);
-    return collect(this.self.id, await mine, replies, missing);
+    return { replies, missing };
   }
 
   onNotify(op: string, handler: NotifyHandler): void {
@@ -152,15 +168,16 @@ export class RedisCluster implements Cluster {
     }
   }
 
-  /** A message on `P.node.<self>` (survey replies). */
+  /** A message on `P.node.<self>`: survey replies, and requests addressed to this node alone (askNode). */
   handleDirect(payload: string): void {
     const message = decodeControl(payload);
     if (message === undefined) {
       this.log.undecodableControl(this.keys.node(this.self.id));
       return;
     }
-    if (message.type !== 'survey_reply') return;
-    this.onReply(message);
+    if (message.nodeId === this.self.id) return;
+    if (message.type === 'survey_reply') this.onReply(message);
+    else if (message.type === 'survey_request') void this.reply(message);
   }
 
   /** Publishes a heartbeat now (also used when the control connection comes back). */

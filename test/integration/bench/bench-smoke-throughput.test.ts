@@ -6,10 +6,10 @@ import { checkCommon, finite, quickRuns, type Json } from './quick-run.js';
 
 const result = quickRuns(['fanout', 'ingest', 'memory']);
 
-test('fanout --quick: three peers, three phases, every message delivered to every subscriber', async () => {
+test('fanout --quick: four peers (livehub in both codecs), three phases, every message delivered to every subscriber', async () => {
   const r = await result('fanout');
   checkCommon(r, 'fanout');
-  assert.deepEqual(r['peers'].map((p: Json) => p['protocol']), ['bare', 'livehub', 'socketio']);
+  assert.deepEqual(r['peers'].map((p: Json) => p['protocol']), ['bare', 'livehub', 'livehub-protobuf', 'socketio']);
   for (const p of r['peers'] as Json[]) {
     assert.equal(p['subscribers'], 1000);
     assert.deepEqual(p['phases'].map((x: Json) => x['phase']), ['low', 'single', 'burst']);
@@ -23,7 +23,11 @@ test('fanout --quick: three peers, three phases, every message delivered to ever
       assert.ok(x['latencyMs']['samples'] > 0 && finite(x['latencyMs']['p99']));
     }
   }
-  for (const phase of ['low', 'single', 'burst']) assert.ok(finite(r['ratios'][phase]['vsBareWs']) && finite(r['ratios'][phase]['vsSocketIo']));
+  for (const phase of ['low', 'single', 'burst']) {
+    assert.ok(finite(r['ratios'][phase]['vsBareWs']) && finite(r['ratios'][phase]['vsSocketIo']));
+    const codec = r['codecs'][phase];
+    assert.ok(finite(codec['bytesPerDelivery']) && finite(codec['cpuPerDelivery']) && finite(codec['deliveriesPerSec']), `${phase}: protobuf ÷ JSON`);
+  }
 });
 
 test('ingest --quick: every variant measured against JSON.parse', async () => {

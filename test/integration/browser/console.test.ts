@@ -302,6 +302,43 @@ describe('Live console in the browser', { timeout: 90_000 }, () => {
   });
 });
 
+describe('Live console over the fallback transports', { timeout: 60_000 }, () => {
+  let server: TestHub;
+  let browser: Browser;
+
+  before(async () => {
+    // The WebSocket is not served (as behind a proxy that refuses upgrades): the page falls back.
+    server = await startConsoleHub({ GF_LIVE_TRANSPORTS: 'http_stream,sse' });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('connects over HTTP-streaming, says so, receives broadcasts and shows connections by transport', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context.setDefaultTimeout(15_000);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (err) => errors.push(err.message));
+    await page.goto(server.httpUrl);
+    assert.equal(await connectionState(page, 'connected'), 'connected');
+    assert.equal(await page.getByTestId('connection-state').getAttribute('data-transport'), 'http_stream');
+    assert.match((await page.getByTestId('connection-detail').textContent()) ?? '', /over http_stream \(json\)/);
+    await page.waitForSelector(`[data-testid="watches"] [data-channel="grafana/broadcast/console"][data-status="subscribed"]`);
+    const published = await postJson(`${server.httpUrl}/api/live/publish`, { channel: 'grafana/broadcast/console', data: { text: 'over the stream' } });
+    assert.equal(published.status, 200);
+    await page.getByTestId('events').getByText('over the stream').waitFor();
+    const transports = page.getByTestId('node-transports');
+    await transports.waitFor();
+    assert.match((await transports.textContent()) ?? '', /http_stream json 1/);
+    await page.screenshot({ path: join(ARTIFACTS, 'desktop-http-stream.png') });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+});
+
 describe('console route without a built console', () => {
   it('serves the fallback page telling the operator to run npm run build', async () => {
     const router = new Router(createLogger('error', () => undefined));

@@ -45,4 +45,13 @@ engineContract('redis standalone', {
     });
   },
   stored: keysOf,
+  peer: async (engine) => {
+    n++;
+    return new RedisEngine({
+      shards: parseAddresses({ address: `127.0.0.1:${server!.port}` }),
+      prefix: (engine as RedisEngine).keys.prefix,
+      self: { id: `node-${n}`, name: 'peer', version: '0' },
+      log: createLogger('error'),
+    });
+  },
 });
