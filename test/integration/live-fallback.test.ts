@@ -169,6 +169,31 @@ describe('the emulation endpoint and the stream transports, raw', () => {
     sse.close();
   });
 
+  test('opening a stream passes the WebSocket\'s admission: 403 foreign Origin, 401 bad credential, 400 without a connect command', async () => {
+    const connect = { id: 1, connect: {} };
+    const openers = {
+      http_stream: (headers: Record<string, string>) => RawStreamClient.httpStream(hub.httpUrl, [connect], headers),
+      sse: (headers: Record<string, string>) => RawStreamClient.sse(hub.httpUrl, connect, headers),
+    };
+    for (const [name, open] of Object.entries(openers)) {
+      const foreign = await open({ Origin: 'https://evil.example' });
+      assert.equal(foreign.status, 403, `${name}: foreign Origin`);
+      foreign.close();
+      const badToken = await open({ Authorization: 'Bearer glh_not-a-real-token' });
+      assert.equal(badToken.status, 401, `${name}: bad credential`);
+      badToken.close();
+      const sameOrigin = await open({ Origin: hub.httpUrl });
+      assert.equal(sameOrigin.status, 200, `${name}: the node's own origin`);
+      await sameOrigin.reply(1);
+      sameOrigin.close();
+    }
+    const empty = await fetch(`${hub.httpUrl}/api/live/http_stream`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '' });
+    assert.equal(empty.status, 400);
+    const noConnect = await fetch(`${hub.httpUrl}/api/live/sse`);
+    assert.equal(noConnect.status, 400);
+    await waitUntil(() => hub.hub.node.numClients === 0, 'no session left behind', 5000, 10);
+  });
+
   test('emulation requests: 204 taken; 404 unknown session or node; 400 malformed or wrong codec; 413; 415; 403 cross-site', async () => {
     const stream = await RawStreamClient.httpStream(hub.httpUrl, [{ id: 1, connect: {} }]);
     const { session, node } = await stream.session();
