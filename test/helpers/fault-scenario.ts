@@ -4,6 +4,7 @@
 // (harness/gap-ledger.ts: account, printTable), with the publish statuses by phase and what is
 // missing printed.
 
+import assert from 'node:assert/strict';
 import type { Subscription } from 'centrifuge';
 import { connected, newClient, subscribed } from './centrifuge.js';
 import { account, printTable, Receiver, type Accounting, type PublishLedger } from '../../harness/gap-ledger.js';
@@ -87,3 +88,15 @@ export async function settleAndAccount(title: string, traffic: Traffic, receiver
   return rows;
 }
 
+
+/**
+ * Acknowledged means kept for recovery: every recoverable subscriber has each publication its
+ * channel answered 200 (live or recovered). Subscribers without recovery are not held to it — PUB/SUB
+ * is at most once — their losses must be signalled, which the accounting checks.
+ */
+export function assertRecoverableGotEveryAccepted(receivers: readonly Receiver[], ledgerOf: (r: Receiver) => PublishLedger): void {
+  for (const r of receivers.filter((x) => x.recoverable)) {
+    const missing = ledgerOf(r).accepted.filter((s) => !r.has(s));
+    assert.deepEqual(missing, [], `${r.label}: publishes acknowledged with 200 that did not arrive`);
+  }
+}

@@ -28,7 +28,7 @@ import { startSentinelSetup, type SentinelSetup } from '../../harness/sentinel.j
 import { waitUntil } from '../../harness/wait.js';
 import { disconnectAllClients } from '../helpers/centrifuge.js';
 import { assertAccounted, startCluster, Traffic, type Cluster } from '../helpers/cluster.js';
-import { ledgerFor, recoverAndContinue, settleAndAccount, subscribeOnEveryNode } from '../helpers/fault-scenario.js';
+import { assertRecoverableGotEveryAccepted, ledgerFor, recoverAndContinue, settleAndAccount, subscribeOnEveryNode } from '../helpers/fault-scenario.js';
 
 interface Outcome {
   readonly traffic: Traffic;
@@ -178,10 +178,7 @@ describe('fault: Sentinel failover of the master behind HAProxy (examples/ha/hap
     // acknowledged publication (live or recovered). A subscriber that does not recover (the plain
     // channel's, the stream's: PUB/SUB is at most once) may miss one in flight while the nodes switch
     // masters, only signalled, as every loss must be (assertAccounting).
-    for (const r of outcome.receivers.filter((x) => x.recoverable)) {
-      const missing = outcome.ledgerOf(r).accepted.filter((s) => !r.has(s));
-      assert.deepEqual(missing, [], `${r.label}: publishes acknowledged with 200 that did not arrive`);
-    }
+    assertRecoverableGotEveryAccepted(outcome.receivers, outcome.ledgerOf);
     // The old master lost its replica at the promotion: what it took from then on was refused.
     const refused = Object.entries(outcome.traffic.statusByPhase(outcome.traffic.recoverable)).filter(([phase]) => phase !== 'before' && phase !== 'after').reduce((n, [, counts]) => n + (counts['503'] ?? 0), 0);
     assert.ok(refused > 0, 'history publishes the old master took without a replica were answered 503');
