@@ -129,9 +129,7 @@ export class EmulationEndpoint {
       this.counters.pendingForwards--;
     }
     if (answer === undefined) return this.answer(res, 'unknown_node', 404, 'the session\'s node is not known or did not answer', cors);
-    const delivery = answer as EmulationDelivery;
-    if (delivery === 'delivered') this.counters.count('forwarded');
-    return this.answerDelivery(res, delivery, cors, delivery === 'delivered');
+    return this.answerDelivery(res, answer as EmulationDelivery, cors, 'forwarded');
   }
 
   /** Another node's request for one of this node's sessions: the delivery outcome is the answer. */
@@ -141,9 +139,10 @@ export class EmulationEndpoint {
     return this.sessions.deliver(forwarded.s, data);
   }
 
-  private answerDelivery(res: ServerResponse, delivery: EmulationDelivery, cors: Record<string, string>, counted = false): void {
+  /** 204 when the session took the commands (counted as `taken`: here, or forwarded to its node). */
+  private answerDelivery(res: ServerResponse, delivery: EmulationDelivery, cors: Record<string, string>, taken: 'delivered' | 'forwarded' = 'delivered'): void {
     if (delivery === 'delivered') {
-      if (!counted) this.counters.count('delivered');
+      this.counters.count(taken);
       for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
       return sendEmpty(res, 204);
     }
